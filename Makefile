@@ -1,0 +1,46 @@
+# Everything runs from a project-local virtualenv; `make test` works on a fresh clone with only python3.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8787
+DB     ?= baseten-gateway-emulator.sqlite3
+
+.PHONY: install lint typecheck test emulator demo bench soak clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy pulumi_baseten_gateway
+
+test: install lint typecheck
+	$(BIN)/pytest
+
+# The local gateway emulator on http://127.0.0.1:$(PORT) (key `demo-key`, prefix `demo`).
+emulator: install
+	$(BIN)/baseten-gateway-emulator --host 127.0.0.1 --port $(PORT) --db $(DB)
+
+# Emulator + examples/basic, through the Pulumi CLI when present, else through the plugin process.
+demo: install
+	$(BIN)/python examples/demo.py
+
+bench: install
+	$(BIN)/python benchmarks/bench_client.py
+	$(BIN)/python benchmarks/bench_provider.py
+	$(BIN)/python benchmarks/bench_policy.py
+
+soak: install
+	$(BIN)/python benchmarks/soak.py --lifecycles 1000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,369 @@
+"""The one copy of every endpoint rule, as pure functions.
+
+The provider's ``check``, the policy pack and the emulator all call these, so a rule changes in one place.
+Each function takes untrusted input (JSON or Pulumi property values: any type at all), never raises,
+and returns *every* violation it finds, each with the property path it concerns (``targets[0].secret_id``)
+and a stable rule name. Values for which ``is_unknown`` answers true (Pulumi's placeholders during
+preview) are skipped: they are checked again once known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .models import Provider, Region
+
+__all__ = [
+    "MAX_FIELD_LENGTH",
+    "MAX_SLUG_LENGTH",
+    "PRODUCTION_ENVIRONMENT",
+    "TARGET_FIELDS",
+    "Violation",
+    "canonical_target",
+    "canonical_targets",
+    "slug_prefix",
+    "validate_endpoint",
+    "validate_prefix_ownership",
+    "validate_provider_allowed",
+    "validate_region",
+    "validate_slug",
+    "validate_target",
+    "validate_targets",
+]
+
+MAX_SLUG_LENGTH = 255
+MAX_FIELD_LENGTH = 1024
+PRODUCTION_ENVIRONMENT = "production"
+
+TARGET_FIELDS = (
+    "provider",
+    "model_id",
+    "environment_name",
+    "secret_id",
+    "target_model",
+    "base_url",
+    "vertex_config",
+)
+
+_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+IsUnknown = Callable[[object], bool]
+
+
+def _never_unknown(_: object) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: where (``path``), which rule (``rule``), and a sentence for humans."""
+
+    path: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+# -- per-provider field table -------------------------------------------------------------------------
+# required: must be present; allowed: may be present; everything else in TARGET_FIELDS is forbidden.
+_REQUIRED: dict[Provider, frozenset[str]] = {
+    Provider.BASETEN: frozenset({"model_id"}),
+    Provider.ANTHROPIC: frozenset({"secret_id", "target_model"}),
+    Provider.OPENAI: frozenset({"secret_id", "target_model"}),
+    Provider.BASETEN_MODEL_API: frozenset({"target_model"}),
+    Provider.VERTEX: frozenset({"vertex_config", "target_model"}),
+    Provider.OPENAI_COMPATIBLE: frozenset({"base_url", "secret_id", "target_model"}),
+}
+_OPTIONAL: dict[Provider, frozenset[str]] = {
+    Provider.BASETEN: frozenset({"environment_name", "target_model"}),
+    Provider.ANTHROPIC: frozenset(),
+    Provider.OPENAI: frozenset(),
+    Provider.BASETEN_MODEL_API: frozenset({"secret_id"}),
+    Provider.VERTEX: frozenset({"secret_id"}),
+    Provider.OPENAI_COMPATIBLE: frozenset(),
+}
+
+
+def slug_prefix(slug: object) -> str | None:
+    """The ``org_prefix`` part of a slug, or None when the slug has no ``/``."""
+    if not isinstance(slug, str) or "/" not in slug:
+        return None
+    return slug.split("/", 1)[0]
+
+
+def validate_slug(
+    slug: object, *, path: str = "slug", is_unknown: IsUnknown = _never_unknown
+) -> list[Violation]:
+    """``{org_prefix}/{name}``: one ``/``, two non-empty URL-safe segments, bounded length."""
+    if is_unknown(slug):
+        return []
+    rule = "slug-format"
+    if slug is None:
+        return [Violation(path, "required", "is required")]
+    if not isinstance(slug, str):
+        return [Violation(path, rule, f"must be a string, got {type(slug).__name__}")]
+    if len(slug) > MAX_SLUG_LENGTH:
+        return [Violation(path, rule, f"must be at most {MAX_SLUG_LENGTH} characters, got {len(slug)}")]
+    segments = slug.split("/")
+    if len(segments) != 2:
+        return [
+            Violation(
+                path,
+                rule,
+                f"must have the form '{{org_prefix}}/{{name}}' with exactly one '/', got {slug!r}",
+            )
+        ]
+    violations = []
+    for label, segment in zip(("org_prefix", "name"), segments, strict=True):
+        if not segment:
+            violations.append(Violation(path, rule, f"{label} segment must not be empty in {slug!r}"))
+        elif not _SEGMENT.fullmatch(segment):
+            violations.append(
+                Violation(
+                    path,
+                    rule,
+                    f"{label} segment {segment!r} must be URL-safe: letters, digits, '-', '_', '.', '~'",
+                )
+            )
+        elif segment in (".", ".."):
+            violations.append(Violation(path, rule, f"{label} segment must not be {segment!r}"))
+    return violations
+
+
+def validate_region(
+    region: object, *, path: str = "region", is_unknown: IsUnknown = _never_unknown
+) -> list[Violation]:
+    """Optional; when set, one of the ``Region`` values."""
+    if region is None or is_unknown(region):
+        return []
+    if isinstance(region, str) and region in Region._value2member_map_:
+        return []
+    allowed = ", ".join(r.value for r in Region)
+    return [Violation(path, "region", f"must be one of {allowed}, got {region!r}")]
+
+
+def _validate_string(value: object, path: str) -> list[Violation]:
+    if not isinstance(value, str):
+        return [Violation(path, "field-type", f"must be a string, got {type(value).__name__}")]
+    if not value.strip():
+        return [Violation(path, "field-type", "must not be empty")]
+    if len(value) > MAX_FIELD_LENGTH:
+        return [Violation(path, "field-type", f"must be at most {MAX_FIELD_LENGTH} characters")]
+    return []
+
+
+def _validate_base_url(value: object, path: str) -> list[Violation]:
+    problems = _validate_string(value, path)
+    if problems or not isinstance(value, str):
+        return problems
+    rule = "target-fields"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return [Violation(path, rule, f"must be a valid https URL, got {value!r}")]
+    if parts.scheme != "https" or not parts.hostname:
+        return [Violation(path, rule, f"must be an https URL with a host, got {value!r}")]
+    if port is not None or parts.netloc.endswith(":"):
+        return [Violation(path, rule, f"must not include a port, got {value!r}")]
+    return []
+
+
+def _validate_vertex_config(value: object, path: str, is_unknown: IsUnknown) -> list[Violation]:
+    if not isinstance(value, Mapping):
+        return [Violation(path, "field-type", f"must be an object, got {type(value).__name__}")]
+    violations = []
+    for key in ("project_id", "location"):
+        field = value.get(key)
+        if is_unknown(field):
+            continue
+        if field is None:
+            violations.append(Violation(f"{path}.{key}", "target-fields", "is required for VERTEX targets"))
+        else:
+            violations.extend(_validate_string(field, f"{path}.{key}"))
+    for key in value:
+        if key not in ("project_id", "location"):
+            violations.append(Violation(f"{path}.{key}", "unknown-field", "is not a vertex_config field"))
+    return violations
+
+
+def validate_target(
+    target: object, *, path: str = "targets[0]", is_unknown: IsUnknown = _never_unknown
+) -> list[Violation]:
+    """Provider-specific required and forbidden fields of one target."""
+    if is_unknown(target):
+        return []
+    if not isinstance(target, Mapping):
+        return [Violation(path, "field-type", f"must be an object, got {type(target).__name__}")]
+    violations: list[Violation] = []
+    for key in target:
+        if key not in TARGET_FIELDS:
+            shown = key if isinstance(key, str) else repr(key)
+            violations.append(
+                Violation(
+                    f"{path}.{shown}",
+                    "unknown-field",
+                    f"is not a target field (known: {', '.join(TARGET_FIELDS)})",
+                )
+            )
+    raw_provider = target.get("provider")
+    if is_unknown(raw_provider):
+        return violations
+    if raw_provider is None:
+        violations.append(Violation(f"{path}.provider", "required", "is required"))
+        return violations
+    if not isinstance(raw_provider, str) or raw_provider not in Provider._value2member_map_:
+        allowed = ", ".join(p.value for p in Provider)
+        violations.append(
+            Violation(f"{path}.provider", "provider", f"must be one of {allowed}, got {raw_provider!r}")
+        )
+        return violations
+    provider = Provider(raw_provider)
+    required, optional = _REQUIRED[provider], _OPTIONAL[provider]
+    for field in TARGET_FIELDS[1:]:
+        value = target.get(field)
+        field_path = f"{path}.{field}"
+        if is_unknown(value):
+            continue
+        if value is None:
+            if field in required:
+                violations.append(
+                    Violation(field_path, "target-fields", f"is required for {provider.value} targets")
+                )
+            continue
+        if field not in required and field not in optional:
+            violations.append(
+                Violation(field_path, "target-fields", f"is not allowed for {provider.value} targets")
+            )
+            continue
+        if field == "base_url":
+            violations.extend(_validate_base_url(value, field_path))
+        elif field == "vertex_config":
+            violations.extend(_validate_vertex_config(value, field_path, is_unknown))
+        else:
+            violations.extend(_validate_string(value, field_path))
+    return violations
+
+
+def _is_sequence(value: object) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
+
+
+def validate_targets(
+    targets: object, *, path: str = "targets", is_unknown: IsUnknown = _never_unknown
+) -> list[Violation]:
+    """Exactly one target today, and each target's provider fields."""
+    if is_unknown(targets):
+        return []
+    if targets is None:
+        return [Violation(path, "required", "is required")]
+    if not _is_sequence(targets):
+        return [Violation(path, "field-type", f"must be a list, got {type(targets).__name__}")]
+    assert isinstance(targets, Sequence)
+    violations = []
+    if len(targets) != 1:
+        violations.append(
+            Violation(path, "single-target", f"must hold exactly one target, got {len(targets)}")
+        )
+    for index, target in enumerate(targets):
+        violations.extend(validate_target(target, path=f"{path}[{index}]", is_unknown=is_unknown))
+    return violations
+
+
+def validate_prefix_ownership(
+    slug: object,
+    owned_prefixes: Collection[str],
+    *,
+    path: str = "slug",
+    is_unknown: IsUnknown = _never_unknown,
+) -> list[Violation]:
+    """The slug's ``org_prefix`` is in ``owned_prefixes``; a malformed slug is left to ``validate_slug``."""
+    if is_unknown(slug):
+        return []
+    prefix = slug_prefix(slug)
+    if prefix is None or prefix in owned_prefixes:
+        return []
+    allowed = ", ".join(sorted(owned_prefixes)) or "(none)"
+    return [
+        Violation(
+            path,
+            "org-prefix",
+            f"prefix {prefix!r} of slug {slug!r} is not one of the organization's prefixes: {allowed}",
+        )
+    ]
+
+
+def validate_provider_allowed(
+    targets: object,
+    allowed_providers: Collection[str],
+    *,
+    path: str = "targets",
+    is_unknown: IsUnknown = _never_unknown,
+) -> list[Violation]:
+    """Every target's provider is in ``allowed_providers`` (an org may forbid external providers)."""
+    if is_unknown(targets) or not _is_sequence(targets):
+        return []
+    assert isinstance(targets, Sequence)
+    violations = []
+    for index, target in enumerate(targets):
+        if not isinstance(target, Mapping):
+            continue
+        provider = target.get("provider")
+        if is_unknown(provider) or not isinstance(provider, str) or provider in allowed_providers:
+            continue
+        allowed = ", ".join(sorted(allowed_providers)) or "(none)"
+        violations.append(
+            Violation(
+                f"{path}[{index}].provider",
+                "allowed-providers",
+                f"provider {provider!r} is not allowed here; allowed: {allowed}",
+            )
+        )
+    return violations
+
+
+def validate_endpoint(
+    slug: object,
+    targets: object,
+    region: object = None,
+    *,
+    owned_prefixes: Collection[str] | None = None,
+    is_unknown: IsUnknown = _never_unknown,
+) -> list[Violation]:
+    """Every rule for a whole endpoint; prefix ownership only when ``owned_prefixes`` is given."""
+    violations = validate_slug(slug, is_unknown=is_unknown)
+    if owned_prefixes is not None and not violations:
+        violations += validate_prefix_ownership(slug, owned_prefixes, is_unknown=is_unknown)
+    violations += validate_targets(targets, is_unknown=is_unknown)
+    violations += validate_region(region, is_unknown=is_unknown)
+    return violations
+
+
+def canonical_target(target: Mapping[str, Any]) -> dict[str, Any]:
+    """The comparable form of a (valid) target: unset and null fields dropped, production env omitted.
+
+    ``environment_name: "production"`` means the same as no environment, and the API omits it for
+    production; comparing canonical forms keeps diffs free of such noise.
+    """
+    canonical: dict[str, Any] = {}
+    for key in TARGET_FIELDS:
+        value = target.get(key)
+        if value is None:
+            continue
+        if key == "environment_name" and value == PRODUCTION_ENVIRONMENT:
+            continue
+        if key == "vertex_config" and isinstance(value, Mapping):
+            value = {k: value[k] for k in sorted(value) if value[k] is not None}
+        canonical[key] = value
+    return canonical
+
+
+def canonical_targets(targets: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``canonical_target`` over a list, order kept (targets are priority-ordered)."""
+    return [canonical_target(t) for t in targets]
