@@ -1,0 +1,14 @@
+"""Run Pulumi programs and the Endpoint provider plugin without the Pulumi CLI.
+
+The Pulumi CLI is a separate download; this package drives the same processes ``pulumi up`` launches
+(``python -m pulumi.dynamic`` with our provider inside) over their real gRPC protocol, and runs a
+program under Pulumi's mock runtime with every registration handed to that plugin. Our tests, ``make
+demo`` on machines without the CLI, and users' own CI (against the emulator) use it.
+"""
+
+from __future__ import annotations
+
+from .plugin import UNKNOWN, Failure, PluginError, ProviderPlugin, without_provider
+from .program import Registration, run_program
+
+__all__ = ["UNKNOWN", "Failure", "PluginError", "ProviderPlugin", "Registration", "run_program", "without_provider"]

@@ -1,0 +1,188 @@
+"""Drive the real dynamic-provider plugin process exactly as the Pulumi engine does.
+
+Used by our tests, ``make demo`` when the Pulumi CLI is absent, and users' own CI.
+
+``pulumi up`` launches ``python -u -m pulumi.dynamic <engine>``, reads the port it prints, and talks
+``pulumirpc.ResourceProvider`` over gRPC: Configure once, then Check/Diff/Create/Read/Update/Delete with
+properties as ``google.protobuf.Struct``, each carrying the pickled provider in ``__provider``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf import struct_pb2
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from ..models import ENDPOINT_TYPE_TOKEN
+from ..provider import EndpointProvider
+
+UNKNOWN = rpc.UNKNOWN
+PROVIDER_BLOB = serialize_provider(EndpointProvider())
+
+
+def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
+    """Properties as the engine sends them (plain JSON values; ``UNKNOWN`` stands for unknowns)."""
+    struct = struct_pb2.Struct()
+    struct.update({k: v for k, v in props.items() if v is not None})
+    return struct
+
+
+def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return dict(rpc.deserialize_properties(struct, keep_unknowns=True))
+
+
+def urn(name: str) -> str:
+    return f"urn:pulumi:test::baseten::{ENDPOINT_TYPE_TOKEN}::{name}"
+
+
+@dataclass
+class Failure:
+    property: str
+    reason: str
+
+
+class PluginError(Exception):
+    """The plugin answered an RPC with an error (the provider raised)."""
+
+    def __init__(self, code: grpc.StatusCode, details: str) -> None:
+        super().__init__(f"{code.name}: {details}")
+        self.code = code
+        self.details = details
+
+
+def _wait_for_port(proc: subprocess.Popen[bytes], timeout: float) -> int:
+    """Read the port line the plugin prints; fail with its stderr if it dies or stays silent."""
+    assert proc.stdout is not None
+    result: list[bytes] = []
+    stdout = proc.stdout
+    reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    line = result[0] if result else b""
+    if not line.strip().isdigit():
+        proc.kill()
+        _, err = proc.communicate(timeout=10)
+        raise RuntimeError(f"plugin did not print its port (got {line!r}); stderr:\n{err.decode(errors='replace')}")
+    return int(line)
+
+
+class ProviderPlugin:
+    """A running ``python -m pulumi.dynamic`` with our provider, and its gRPC stub."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, start_timeout: float = 60.0) -> None:
+        full_env = {**os.environ, "PULUMI_PROJECT": "baseten", **(env or {})}
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
+        )
+        self.port = _wait_for_port(self.process, start_timeout)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        grpc.channel_ready_future(self.channel).result(timeout=start_timeout)
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+
+    def __enter__(self) -> ProviderPlugin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> str:
+        """Stop the process; return what it wrote to stderr."""
+        self.channel.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        assert self.process.stderr is not None
+        err = self.process.stderr.read().decode(errors="replace")
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        return err
+
+    def _call(self, method: str, request: Any) -> Any:
+        try:
+            return getattr(self.stub, method)(request, timeout=300)
+        except grpc.RpcError as exc:
+            raise PluginError(exc.code(), exc.details() or "") from None
+
+    # -- RPCs, as the engine sends them -------------------------------------------------------------------
+
+    def configure(self, config: Mapping[str, str]) -> provider_pb2.ConfigureResponse:
+        """Configure with stack config (namespaced keys, secrets already unwrapped, as the engine does)."""
+        request = provider_pb2.ConfigureRequest(variables=dict(config), args=to_struct(config))
+        return self._call("Configure", request)
+
+    def check(
+        self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None, name: str = "ep"
+    ) -> tuple[dict[str, Any], list[Failure]]:
+        request = provider_pb2.CheckRequest(
+            urn=urn(name),
+            olds=to_struct(with_provider(olds or {})),
+            news=to_struct(with_provider(news)),
+        )
+        response = self._call("Check", request)
+        failures = [Failure(f.property, f.reason) for f in response.failures]
+        return from_struct(response.inputs), failures
+
+    def diff(
+        self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], name: str = "ep"
+    ) -> provider_pb2.DiffResponse:
+        request = provider_pb2.DiffRequest(
+            id=id_, urn=urn(name), olds=to_struct(with_provider(olds)), news=to_struct(with_provider(news))
+        )
+        return self._call("Diff", request)
+
+    def create(self, props: Mapping[str, Any], name: str = "ep") -> tuple[str, dict[str, Any]]:
+        request = provider_pb2.CreateRequest(urn=urn(name), properties=to_struct(with_provider(props)))
+        response = self._call("Create", request)
+        return response.id, from_struct(response.properties)
+
+    def read(
+        self, id_: str, props: Mapping[str, Any], inputs: Mapping[str, Any] | None = None, name: str = "ep"
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """Read as a refresh does (old outputs in ``properties``), or as ``get`` does (``props={}``)."""
+        request = provider_pb2.ReadRequest(
+            id=id_,
+            urn=urn(name),
+            properties=to_struct(with_provider(props) if props else {}),
+            inputs=to_struct(with_provider(inputs or {})),
+        )
+        response = self._call("Read", request)
+        return response.id, from_struct(response.properties), from_struct(response.inputs)
+
+    def update(
+        self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], name: str = "ep"
+    ) -> dict[str, Any]:
+        request = provider_pb2.UpdateRequest(
+            id=id_, urn=urn(name), olds=to_struct(with_provider(olds)), news=to_struct(with_provider(news))
+        )
+        return from_struct(self._call("Update", request).properties)
+
+    def delete(self, id_: str, props: Mapping[str, Any], name: str = "ep") -> None:
+        request = provider_pb2.DeleteRequest(id=id_, urn=urn(name), properties=to_struct(with_provider(props)))
+        self._call("Delete", request)
+
+
+def with_provider(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Add the pickled provider, as ``pulumi.dynamic.Resource`` does for every registration."""
+    return {**props, "__provider": props.get("__provider", PROVIDER_BLOB)}
+
+
+def without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k != "__provider"}
