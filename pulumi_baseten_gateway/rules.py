@@ -163,6 +163,9 @@ def _validate_base_url(value: object, path: str) -> list[Violation]:
     if problems or not isinstance(value, str):
         return problems
     rule = "target-fields"
+    # urlsplit silently strips or drops whitespace and control characters, so it cannot judge them.
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return [Violation(path, rule, f"must be a valid https URL, got {value!r}")]
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -172,6 +175,9 @@ def _validate_base_url(value: object, path: str) -> list[Violation]:
         return [Violation(path, rule, f"must be an https URL with a host, got {value!r}")]
     if port is not None or parts.netloc.endswith(":"):
         return [Violation(path, rule, f"must not include a port, got {value!r}")]
+    if "@" in parts.netloc:
+        # Credentials belong in the Baseten secret named by secret_id, never in state or the URL.
+        return [Violation(path, rule, "must not include credentials (user:password@); use secret_id")]
     return []
 
 
