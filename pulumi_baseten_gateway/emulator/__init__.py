@@ -1,0 +1,40 @@
+"""A local emulator of the Frontier Gateway management API, for tests, demos and benchmarks.
+
+Run it with ``baseten-gateway-emulator`` (or ``python -m pulumi_baseten_gateway.emulator``), or embed it::
+
+    from pulumi_baseten_gateway.emulator import EmulatorConfig, create_app
+
+    app = create_app(EmulatorConfig.default(), db_path=":memory:")  # any ASGI server or httpx.ASGITransport
+
+It is an independent witness of the API's documented behaviour: it shares the endpoint rules and models
+with the provider, but never its client.
+"""
+
+from __future__ import annotations
+
+from .app import EmulatorApp, create_app
+from .config import (
+    DEFAULT_API_KEY,
+    DEFAULT_PREFIX,
+    DEFAULT_WORKSPACE,
+    ApiKeyConfig,
+    ConfigError,
+    EmulatorConfig,
+    FaultSettings,
+    WorkspaceConfig,
+    load_config,
+)
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_PREFIX",
+    "DEFAULT_WORKSPACE",
+    "ApiKeyConfig",
+    "ConfigError",
+    "EmulatorApp",
+    "EmulatorConfig",
+    "FaultSettings",
+    "WorkspaceConfig",
+    "create_app",
+    "load_config",
+]

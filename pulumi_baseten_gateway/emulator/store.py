@@ -1,0 +1,234 @@
+"""SQLite persistence of endpoints, so an emulator restarted on the same file has lost nothing.
+
+Deletes are soft: the row keeps its id with ``deleted_at`` set, so a deleted id answers 404 forever
+and can never be handed out again, while a partial unique index frees the slug for reuse. ``seq``
+(AUTOINCREMENT, never reused) gives list pages a stable keyset order. One connection, one lock: every
+operation is a few microseconds, so serialising them costs nothing and keeps check-then-write atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import string
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+__all__ = [
+    "EndpointForbiddenError",
+    "EndpointNotFoundError",
+    "EndpointStore",
+    "SlugTakenError",
+    "StoredEndpoint",
+]
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+_ID_LENGTH = 10
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS endpoints (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    workspace TEXT NOT NULL,
+    slug TEXT NOT NULL,
+    region TEXT NOT NULL,
+    targets TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS endpoints_live_slug ON endpoints (slug) WHERE deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS endpoints_live_workspace ON endpoints (workspace, seq) WHERE deleted_at IS NULL;
+"""
+
+_SELECT_BY_ID = (
+    "SELECT seq, id, workspace, slug, region, targets, created_at, updated_at, deleted_at "
+    "FROM endpoints WHERE id = ?"
+)
+_SELECT_PAGE = (
+    "SELECT seq, id, workspace, slug, region, targets, created_at, updated_at, deleted_at "
+    "FROM endpoints WHERE workspace = ? AND deleted_at IS NULL AND seq > ? ORDER BY seq LIMIT ?"
+)
+_INSERT = (
+    "INSERT INTO endpoints (id, workspace, slug, region, targets, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class EndpointNotFoundError(LookupError):
+    """No live endpoint has this id (never created, or deleted)."""
+
+
+class EndpointForbiddenError(PermissionError):
+    """The endpoint exists but belongs to another workspace."""
+
+
+class SlugTakenError(ValueError):
+    """A live endpoint already uses the slug (slugs are unique across all workspaces)."""
+
+
+@dataclass(frozen=True)
+class StoredEndpoint:
+    """One row; ``targets`` are already in the canonical echo form."""
+
+    seq: int
+    id: str
+    workspace: str
+    slug: str
+    region: str
+    targets: list[dict[str, Any]]
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+
+    def to_api(self) -> dict[str, Any]:
+        """The ``EndpointV1`` JSON object."""
+        return {
+            "id": self.id,
+            "slug": self.slug,
+            "region": self.region,
+            "targets": self.targets,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+def _row(values: tuple[Any, ...]) -> StoredEndpoint:
+    seq, id_, workspace, slug, region, targets, created_at, updated_at, deleted_at = values
+    return StoredEndpoint(
+        seq, id_, workspace, slug, region, json.loads(targets), created_at, updated_at, deleted_at
+    )
+
+
+def _is_memory(path: str) -> bool:
+    return path in ("", ":memory:") or path.startswith("file::memory:")
+
+
+class EndpointStore:
+    """Endpoint rows in one SQLite database (a file, or ``:memory:`` for throwaway runs)."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, uri=path.startswith("file:")
+        )
+        self._conn.execute("PRAGMA busy_timeout = 5000")
+        if not _is_memory(path):
+            # WAL + NORMAL: a commit survives the process being killed, and writes skip the fsync.
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        latest = self._conn.execute(
+            "SELECT MAX(MAX(created_at), MAX(updated_at), COALESCE(MAX(deleted_at), '')) FROM endpoints"
+        ).fetchone()[0]
+        self._last_time = (
+            datetime.strptime(latest, _TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+            if latest
+            else datetime.min.replace(tzinfo=timezone.utc)
+        )
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL into the main file)."""
+        with self._lock:
+            self._conn.close()
+
+    def _timestamp(self) -> str:
+        """RFC 3339 UTC with microseconds, strictly increasing across calls and restarts.
+
+        Successive writes then always get distinct, sortable ``updated_at`` values even within one
+        clock tick (or after the wall clock steps back).
+        """
+        now = datetime.now(timezone.utc)
+        if now <= self._last_time:
+            now = self._last_time + timedelta(microseconds=1)
+        self._last_time = now
+        return now.strftime(_TIMESTAMP_FORMAT)
+
+    def _fetch(self, endpoint_id: str, workspace: str) -> StoredEndpoint:
+        values = self._conn.execute(_SELECT_BY_ID, (endpoint_id,)).fetchone()
+        if values is None or values[8] is not None:
+            raise EndpointNotFoundError(endpoint_id)
+        if values[2] != workspace:
+            raise EndpointForbiddenError(endpoint_id)
+        return _row(values)
+
+    def create(self, workspace: str, slug: str, region: str, targets: list[dict[str, Any]]) -> StoredEndpoint:
+        """Insert a live endpoint with a fresh random id; ``SlugTakenError`` if the slug is live."""
+        encoded = json.dumps(targets, separators=(",", ":"))
+        with self._lock:
+            now = self._timestamp()
+            while True:
+                endpoint_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+                try:
+                    cursor = self._conn.execute(
+                        _INSERT,
+                        (endpoint_id, workspace, slug, region, encoded, now, now),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    if "endpoints.slug" in str(exc):
+                        raise SlugTakenError(slug) from None
+                    continue  # an id collision (1 in 62**10 per live row): draw another
+                seq = cursor.lastrowid
+                assert seq is not None
+                return StoredEndpoint(seq, endpoint_id, workspace, slug, region, targets, now, now, None)
+
+    def get(self, endpoint_id: str, workspace: str) -> StoredEndpoint:
+        """The live endpoint ``endpoint_id`` of ``workspace``."""
+        with self._lock:
+            return self._fetch(endpoint_id, workspace)
+
+    def update_targets(
+        self, endpoint_id: str, workspace: str, targets: list[dict[str, Any]]
+    ) -> StoredEndpoint:
+        """Replace the whole target list and bump ``updated_at``."""
+        encoded = json.dumps(targets, separators=(",", ":"))
+        with self._lock:
+            current = self._fetch(endpoint_id, workspace)
+            now = self._timestamp()
+            self._conn.execute(
+                "UPDATE endpoints SET targets = ?, updated_at = ? WHERE seq = ?", (encoded, now, current.seq)
+            )
+        return StoredEndpoint(
+            current.seq,
+            current.id,
+            current.workspace,
+            current.slug,
+            current.region,
+            targets,
+            current.created_at,
+            now,
+            None,
+        )
+
+    def delete(self, endpoint_id: str, workspace: str) -> StoredEndpoint:
+        """Soft-delete: the id stays taken (and 404) forever, the slug becomes free."""
+        with self._lock:
+            current = self._fetch(endpoint_id, workspace)
+            now = self._timestamp()
+            self._conn.execute("UPDATE endpoints SET deleted_at = ? WHERE seq = ?", (now, current.seq))
+        return current
+
+    def page(self, workspace: str, after_seq: int, limit: int) -> tuple[list[StoredEndpoint], bool]:
+        """Up to ``limit`` live endpoints of ``workspace`` after ``after_seq``, and whether more follow."""
+        with self._lock:
+            rows = self._conn.execute(
+                _SELECT_PAGE,
+                (workspace, after_seq, limit + 1),
+            ).fetchall()
+        return [_row(r) for r in rows[:limit]], len(rows) > limit
+
+    def counts(self) -> tuple[int, int]:
+        """(live, deleted) endpoint counts over all workspaces."""
+        with self._lock:
+            live, deleted = self._conn.execute(
+                "SELECT COALESCE(SUM(deleted_at IS NULL), 0), COALESCE(SUM(deleted_at IS NOT NULL), 0) "
+                "FROM endpoints"
+            ).fetchone()
+        return int(live), int(deleted)
