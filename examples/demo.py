@@ -25,7 +25,17 @@ API_KEY = "demo-key"  # the emulator's default demo workspace (prefix `demo`)
 
 def start_emulator(db: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pulumi_baseten_gateway.emulator", "--host", "127.0.0.1", "--port", "0", "--db", str(db)],
+        [
+            sys.executable,
+            "-m",
+            "pulumi_baseten_gateway.emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--db",
+            str(db),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -41,7 +51,9 @@ def run_with_cli(pulumi: str, url: str, work: Path) -> None:
     project = work / "basic"
     shutil.copytree(EXAMPLE, project)
     # Use this checkout's virtualenv instead of creating one per example.
-    pulumi_yaml = (project / "Pulumi.yaml").read_text().replace("virtualenv: venv", f"virtualenv: {sys.prefix}")
+    pulumi_yaml = (
+        (project / "Pulumi.yaml").read_text().replace("virtualenv: venv", f"virtualenv: {sys.prefix}")
+    )
     (project / "Pulumi.yaml").write_text(pulumi_yaml)
     env = {
         **os.environ,
@@ -63,7 +75,14 @@ def run_without_cli(url: str) -> None:
     print("(no `pulumi` on PATH: running the program through the provider plugin process, as the tests do)")
     env = {**os.environ, "BASETEN_API_KEY": API_KEY}
     subprocess.run(
-        [sys.executable, "-m", "pulumi_baseten_gateway.localrun", str(EXAMPLE), "--config", f"baseten:apiUrl={url}"],
+        [
+            sys.executable,
+            "-m",
+            "pulumi_baseten_gateway.localrun",
+            str(EXAMPLE),
+            "--config",
+            f"baseten:apiUrl={url}",
+        ],
         env=env,
         check=True,
     )
@@ -80,7 +99,9 @@ def main() -> int:
                 run_with_cli(pulumi, url, work)
             else:
                 run_without_cli(url)
-            response = httpx.get(f"{url}/v1/gateway/endpoints", headers={"Authorization": f"Api-Key {API_KEY}"})
+            response = httpx.get(
+                f"{url}/v1/gateway/endpoints", headers={"Authorization": f"Api-Key {API_KEY}"}
+            )
             response.raise_for_status()
             items = response.json()["items"]
             print(f"\nThe emulator now holds {len(items)} endpoint(s):")

@@ -235,8 +235,13 @@ class GatewayClient:
             raise ConfigurationError("max_requests_per_second must be positive (or None for no pacing)")
         self.base_url = _check_base_url(base_url)
         self.auth_scheme = auth_scheme
-        self.retry = retry or RetryPolicy()
+        self._retry = retry or RetryPolicy()
         self._pacer = _Pacer(max_requests_per_second) if max_requests_per_second else None
+        self._sleep = time.sleep  # tests swap it to observe waits without waiting
+        # Built once: tenacity keeps per-run state thread-locally, so threads may share them. A create's
+        # loop runs lookups (each under the request loop) inside it, hence two, never nested in themselves.
+        self._create_retrying = self._retrying()
+        self._request_retrying = self._retrying()
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=_ApiKeyAuth(f"{auth_scheme} {api_key.strip()}"),
@@ -244,6 +249,11 @@ class GatewayClient:
             headers={"Accept": "application/json", "User-Agent": "pulumi-baseten-gateway"},
             transport=transport,
         )
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy (fixed at construction)."""
+        return self._retry
 
     def __repr__(self) -> str:
         return f"GatewayClient(base_url={self.base_url!r}, auth_scheme={self.auth_scheme!r})"
@@ -280,7 +290,7 @@ class GatewayClient:
         )
         body = request.model_dump(mode="json", exclude_none=True)
         ambiguous = False
-        for attempt in self._retrying():
+        for attempt in self._create_retrying:
             with attempt:
                 if ambiguous:
                     existing = self._created_by_us(request)
@@ -394,7 +404,7 @@ class GatewayClient:
         return [t.to_api() if isinstance(t, Target) else t for t in targets]
 
     def _retrying(self) -> Retrying:
-        policy = self.retry
+        policy = self._retry
 
         def retryable(exc: BaseException) -> bool:
             if isinstance(exc, RateLimitError):
@@ -415,6 +425,7 @@ class GatewayClient:
             retry=retry_if_exception(retryable),
             reraise=True,
             before_sleep=self._log_retry,
+            sleep=lambda seconds: self._sleep(seconds),
         )
 
     @staticmethod
@@ -436,7 +447,7 @@ class GatewayClient:
         **kwargs: Any,
     ) -> httpx.Response:
         """``_send`` under the retry policy (for idempotent requests)."""
-        for attempt in self._retrying():
+        for attempt in self._request_retrying:
             with attempt:
                 return self._send(method, path, operation, subject, **kwargs)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover

@@ -53,12 +53,14 @@ class Region(str, Enum):
     EU = "EU"
 
 
+# defer_build: a schema is built on first use, not at import, which keeps the provider plugin's cold
+# start short (models that a run never touches cost nothing).
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class _RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class VertexConfig(_Model):

@@ -10,6 +10,7 @@ which only ever runs inside the plugin process, and ``__getstate__`` drops them 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from . import rules
@@ -52,7 +54,8 @@ _T = TypeVar("_T")
 
 
 def _is_unknown(value: object) -> bool:
-    return isinstance(value, str) and value == rpc.UNKNOWN
+    """A value not known until apply: ``Unknown`` once deserialised, or the raw wire sentinel."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
 
 
 def _contains_unknown(value: object) -> bool:
@@ -161,7 +164,8 @@ class EndpointProvider(ResourceProvider):
         replaces = [
             key
             for key in REPLACE_ON_CHANGES
-            if _contains_unknown(news.get(key)) or _region_or(key, olds.get(key)) != _region_or(key, news.get(key))
+            if _contains_unknown(news.get(key))
+            or _region_or(key, olds.get(key)) != _region_or(key, news.get(key))
         ]
         targets_changed = _contains_unknown(news.get("targets")) or _normalized_targets(
             olds.get("targets")
@@ -178,14 +182,14 @@ class EndpointProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """POST (with the client's duplicate-safe retries); with ``adopt``, take over an existing slug."""
-        slug = props.get("slug")
-        client = self._gateway()
+        slug = str(props.get("slug"))
 
         def create() -> Endpoint:
+            client = self._gateway()
             try:
                 return client.create_endpoint(slug, props["targets"], region=_region(props.get("region")))
             except BadRequestError:
-                existing = client.find_endpoint_by_slug(slug) if isinstance(slug, str) else None
+                existing = client.find_endpoint_by_slug(slug)
                 if existing is None:
                     raise
                 if props.get("adopt") is True:
@@ -233,7 +237,9 @@ class EndpointProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """PATCH the full target list (the only mutable field)."""
         endpoint = _call(
-            "update", news.get("slug") or olds.get("slug"), lambda: self._gateway().update_endpoint(id_, news["targets"])
+            "update",
+            news.get("slug") or olds.get("slug"),
+            lambda: self._gateway().update_endpoint(id_, news["targets"]),
         )
         return UpdateResult(_outputs(endpoint))
 
@@ -241,10 +247,8 @@ class EndpointProvider(ResourceProvider):
         """DELETE; an endpoint that is already gone counts as deleted."""
 
         def delete() -> None:
-            try:
+            with contextlib.suppress(NotFoundError):
                 self._gateway().delete_endpoint(id_)
-            except NotFoundError:
-                pass
 
         _call("delete", props.get("slug") or id_, delete)
 

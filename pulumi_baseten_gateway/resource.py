@@ -106,6 +106,8 @@ class Endpoint(Resource, module="baseten-gateway", name="Endpoint"):
         super().__init__(EndpointProvider(), resource_name, props, opts)
 
     @staticmethod
-    def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> Endpoint:
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> Endpoint:
         """Read an existing endpoint by its id into a (read-only) resource."""
         return Endpoint(resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))

@@ -155,17 +155,21 @@ def _validate_string(value: object, path: str) -> list[Violation]:
         return [Violation(path, "field-type", "must not be empty")]
     if len(value) > MAX_FIELD_LENGTH:
         return [Violation(path, "field-type", f"must be at most {MAX_FIELD_LENGTH} characters")]
+    if not value.isprintable():
+        # Ids and model names are text: control characters or lone surrogates (not even valid UTF-8)
+        # would be stored, echoed back, and break strict JSON readers downstream.
+        return [Violation(path, "field-type", f"must be printable text, got {value!r}")]
     return []
 
 
 def _validate_base_url(value: object, path: str) -> list[Violation]:
+    rule = "target-fields"
+    # urlsplit silently strips or drops whitespace and control characters, so it cannot judge them.
+    if isinstance(value, str) and value.strip() and any(c.isspace() or not c.isprintable() for c in value):
+        return [Violation(path, rule, f"must be a valid https URL, got {value!r}")]
     problems = _validate_string(value, path)
     if problems or not isinstance(value, str):
         return problems
-    rule = "target-fields"
-    # urlsplit silently strips or drops whitespace and control characters, so it cannot judge them.
-    if any(c.isspace() or not c.isprintable() for c in value):
-        return [Violation(path, rule, f"must be a valid https URL, got {value!r}")]
     try:
         parts = urlsplit(value)
         port = parts.port

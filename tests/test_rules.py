@@ -732,7 +732,7 @@ def test_arbitrary_targets(target: dict[Any, Any]) -> None:
 
 slug_segments = st.from_regex(r"[A-Za-z0-9._~-]{1,30}", fullmatch=True).filter(lambda s: s not in (".", ".."))
 valid_slugs = st.tuples(slug_segments, slug_segments).map("/".join)
-valid_text = st.text(min_size=1, max_size=30).filter(str.strip)
+valid_text = st.text(min_size=1, max_size=30).filter(lambda t: t.strip() and t.isprintable())
 valid_base_urls = st.builds(
     "https://{}{}".format, domains(max_length=80), st.sampled_from(["", "/", "/v1", "/openai/v1"])
 )
@@ -895,3 +895,16 @@ def test_unknown_values_are_skipped_at_every_level() -> None:
     assert rules.validate_target(target, is_unknown=is_unknown) == []
     # without is_unknown the placeholder is just a wrong value
     assert found(rules.validate_slug(UNKNOWN)) == [("slug", "slug-format")]
+
+
+@pytest.mark.parametrize("value", ["m\ud800", "line\nbreak", "nul\x00", "tab\there", "bidi\u202e"])
+def test_target_strings_must_be_printable_text(value: str) -> None:
+    """Control characters and lone surrogates would be stored and break strict JSON readers."""
+    target = {"provider": "OPENAI", "secret_id": "s", "target_model": value}
+    violations = rules.validate_target(target)
+    assert found(violations) == [("targets[0].target_model", "field-type")]
+    assert "must be printable text" in violations[0].message
+
+
+def test_non_ascii_printable_text_is_fine() -> None:
+    assert rules.validate_target({"provider": "OPENAI", "secret_id": "sé", "target_model": "模型-1"}) == []

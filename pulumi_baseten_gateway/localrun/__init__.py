@@ -11,4 +11,12 @@ from __future__ import annotations
 from .plugin import UNKNOWN, Failure, PluginError, ProviderPlugin, without_provider
 from .program import Registration, run_program
 
-__all__ = ["UNKNOWN", "Failure", "PluginError", "ProviderPlugin", "Registration", "run_program", "without_provider"]
+__all__ = [
+    "UNKNOWN",
+    "Failure",
+    "PluginError",
+    "ProviderPlugin",
+    "Registration",
+    "run_program",
+    "without_provider",
+]

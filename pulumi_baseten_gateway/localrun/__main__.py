@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         plugin.configure(config)
         try:
             registrations, outputs = run_program(
-                program_dir, plugin, project=args.project or program_dir.resolve().name, stack=args.stack, config=config
+                program_dir,
+                plugin,
+                project=args.project or program_dir.resolve().name,
+                stack=args.stack,
+                config=config,
             )
         except Exception as exc:
             print(f"error: {exc}", file=sys.stderr)

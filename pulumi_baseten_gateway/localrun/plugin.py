@@ -20,6 +20,7 @@ from typing import Any
 import grpc
 from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
@@ -38,7 +39,20 @@ def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return dict(rpc.deserialize_properties(struct, keep_unknowns=True))
+    """Properties as the plugin returned them; unknowns come back as the ``UNKNOWN`` sentinel."""
+    return {
+        k: _sentinel_unknowns(v) for k, v in rpc.deserialize_properties(struct, keep_unknowns=True).items()
+    }
+
+
+def _sentinel_unknowns(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _sentinel_unknowns(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sentinel_unknowns(v) for v in value]
+    return value
 
 
 def urn(name: str) -> str:
@@ -72,7 +86,9 @@ def _wait_for_port(proc: subprocess.Popen[bytes], timeout: float) -> int:
     if not line.strip().isdigit():
         proc.kill()
         _, err = proc.communicate(timeout=10)
-        raise RuntimeError(f"plugin did not print its port (got {line!r}); stderr:\n{err.decode(errors='replace')}")
+        raise RuntimeError(
+            f"plugin did not print its port (got {line!r}); stderr:\n{err.decode(errors='replace')}"
+        )
     return int(line)
 
 
@@ -115,7 +131,7 @@ class ProviderPlugin:
                 stream.close()
         return err
 
-    def _call(self, method: str, request: Any) -> Any:
+    def _call(self, method: str, request: Any) -> Any:  # the generated stubs are untyped
         try:
             return getattr(self.stub, method)(request, timeout=300)
         except grpc.RpcError as exc:
@@ -126,7 +142,8 @@ class ProviderPlugin:
     def configure(self, config: Mapping[str, str]) -> provider_pb2.ConfigureResponse:
         """Configure with stack config (namespaced keys, secrets already unwrapped, as the engine does)."""
         request = provider_pb2.ConfigureRequest(variables=dict(config), args=to_struct(config))
-        return self._call("Configure", request)
+        response: provider_pb2.ConfigureResponse = self._call("Configure", request)
+        return response
 
     def check(
         self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None, name: str = "ep"
@@ -146,7 +163,8 @@ class ProviderPlugin:
         request = provider_pb2.DiffRequest(
             id=id_, urn=urn(name), olds=to_struct(with_provider(olds)), news=to_struct(with_provider(news))
         )
-        return self._call("Diff", request)
+        response: provider_pb2.DiffResponse = self._call("Diff", request)
+        return response
 
     def create(self, props: Mapping[str, Any], name: str = "ep") -> tuple[str, dict[str, Any]]:
         request = provider_pb2.CreateRequest(urn=urn(name), properties=to_struct(with_provider(props)))
@@ -175,7 +193,9 @@ class ProviderPlugin:
         return from_struct(self._call("Update", request).properties)
 
     def delete(self, id_: str, props: Mapping[str, Any], name: str = "ep") -> None:
-        request = provider_pb2.DeleteRequest(id=id_, urn=urn(name), properties=to_struct(with_provider(props)))
+        request = provider_pb2.DeleteRequest(
+            id=id_, urn=urn(name), properties=to_struct(with_provider(props))
+        )
         self._call("Delete", request)
 
 

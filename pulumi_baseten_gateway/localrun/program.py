@@ -53,7 +53,8 @@ def run_program(
     it in a fresh interpreter).
     """
     import pulumi
-    from pulumi.runtime import mocks, settings, stack as pulumi_stack
+    from pulumi.runtime import mocks, settings
+    from pulumi.runtime import stack as pulumi_stack
     from pulumi.runtime.sync_await import _sync_await
 
     os.environ["PULUMI_CONFIG"] = json.dumps(dict(config or {}))
@@ -81,7 +82,9 @@ def run_program(
             registrations.append(Registration(args.typ, args.name, id_, outputs))
             return id_, outputs
 
-        def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        def call(
+            self, args: pulumi.runtime.MockCallArgs
+        ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
             return {}, None
 
     pulumi.runtime.set_mocks(_PluginMocks(), project=project, stack=stack, preview=False)

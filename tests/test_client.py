@@ -1,0 +1,303 @@
+"""GatewayClient against the emulator over real HTTP: every operation, every error class, pagination,
+retries on 429 and 5xx, and creates that never duplicate under commit-then-drop faults."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from pulumi_baseten_gateway import (
+    AuthenticationError,
+    BadRequestError,
+    GatewayClient,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+    TransportError,
+)
+from pulumi_baseten_gateway.models import Endpoint, Provider, Region, Target
+from tests.conftest import MakeEmulator
+from tests.harness.emulator import (
+    ACME_KEY,
+    ACME_VIEWER_KEY,
+    GLOBEX_KEY,
+    GLOBEX_PREFIX,
+    EmulatorProcess,
+    auth_headers,
+    unique_slug,
+)
+
+BASETEN = {"provider": "BASETEN", "model_id": "3kZ9xqd"}
+FAST_RETRY = RetryPolicy(max_attempts=8, initial_backoff=0.005, max_backoff=0.05, total_timeout=30)
+
+
+@pytest.fixture
+def client(emulator: EmulatorProcess) -> Iterator[GatewayClient]:
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
+        yield gateway
+
+
+def live_slugs(emulator: EmulatorProcess, key: str = ACME_KEY) -> list[str]:
+    with GatewayClient(key, base_url=emulator.base_url) as gateway:
+        return [endpoint.slug for endpoint in gateway.list_endpoints()]
+
+
+def test_lifecycle(client: GatewayClient) -> None:
+    slug = unique_slug()
+    created = client.create_endpoint(
+        slug, [Target(provider=Provider.BASETEN, model_id="3kZ9xqd", environment_name="staging")]
+    )
+    assert isinstance(created, Endpoint)
+    assert (created.slug, created.region) == (slug, Region.UNRESTRICTED)
+    assert created.targets[0].environment_name == "staging"
+    assert client.get_endpoint(created.id) == created
+    assert client.find_endpoint_by_slug(slug) == created
+
+    updated = client.update_endpoint(
+        created.id, [{"provider": "OPENAI", "secret_id": "s1", "target_model": "gpt-4o"}]
+    )
+    assert updated.id == created.id
+    assert updated.targets == [Target(provider=Provider.OPENAI, secret_id="s1", target_model="gpt-4o")]
+    assert updated.updated_at > created.updated_at
+    assert updated.created_at == created.created_at
+
+    tombstone = client.delete_endpoint(created.id)
+    assert (tombstone.id, tombstone.slug) == (created.id, slug)
+    with pytest.raises(NotFoundError) as info:
+        client.get_endpoint(created.id)
+    assert info.value.status == 404
+    assert client.find_endpoint_by_slug(slug) is None
+
+
+def test_eu_region_and_bearer_scheme(emulator: EmulatorProcess) -> None:
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url, auth_scheme="Bearer") as gateway:
+        endpoint = gateway.create_endpoint(unique_slug(), [BASETEN], region="EU")
+        assert endpoint.region is Region.EU
+        gateway.delete_endpoint(endpoint.id)
+
+
+def test_pagination_visits_every_endpoint_once(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator()
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
+        created = [gateway.create_endpoint(f"acme/page-{i}", [BASETEN]).id for i in range(23)]
+        emulator.reset_stats()
+        listed = [endpoint.id for endpoint in gateway.list_endpoints(page_size=10)]
+        assert listed == created
+        assert emulator.stats()["by_route"]["GET /v1/gateway/endpoints"] == 3
+        first = gateway.list_endpoints_page(limit=5)
+        assert first.pagination.has_more
+        second = gateway.list_endpoints_page(limit=5, cursor=first.pagination.cursor)
+        assert [e.id for e in first.items + second.items] == created[:10]
+
+
+def test_bad_request_names_the_rule_and_the_server_message(
+    client: GatewayClient, emulator: EmulatorProcess
+) -> None:
+    slug = f"{GLOBEX_PREFIX}/not-ours"
+    with pytest.raises(BadRequestError) as info:
+        client.create_endpoint(slug, [BASETEN])
+    error = info.value
+    assert error.status == 400
+    assert error.method == "POST"
+    assert error.path == "/v1/gateway/endpoints"
+    assert "prefix" in error.server_message
+    assert slug in str(error)
+    assert "create endpoint" in str(error)
+    assert "HTTP 400" in str(error)
+
+
+def test_duplicate_slug_is_a_bad_request(client: GatewayClient) -> None:
+    slug = unique_slug()
+    client.create_endpoint(slug, [BASETEN])
+    with pytest.raises(BadRequestError, match="HTTP 400"):
+        client.create_endpoint(slug, [BASETEN])
+    assert live_slugs_count(client, slug) == 1
+
+
+def live_slugs_count(client: GatewayClient, slug: str) -> int:
+    return sum(1 for endpoint in client.list_endpoints() if endpoint.slug == slug)
+
+
+def test_unknown_key_is_authentication_error(emulator: EmulatorProcess) -> None:
+    with (
+        GatewayClient("no-such-key", base_url=emulator.base_url) as gateway,
+        pytest.raises(AuthenticationError) as info,
+    ):
+        gateway.get_endpoint("anything")
+    assert info.value.status == 401
+    assert "no-such-key" not in str(info.value)
+
+
+def test_viewer_key_and_other_workspace_are_permission_denied(
+    emulator: EmulatorProcess, client: GatewayClient
+) -> None:
+    endpoint = client.create_endpoint(unique_slug(), [BASETEN])
+    with GatewayClient(ACME_VIEWER_KEY, base_url=emulator.base_url) as viewer:
+        with pytest.raises(PermissionDeniedError) as info:
+            viewer.create_endpoint(unique_slug(), [BASETEN])
+        assert info.value.status == 403
+        with pytest.raises(PermissionDeniedError):
+            list(viewer.list_endpoints())
+    with GatewayClient(GLOBEX_KEY, base_url=emulator.base_url) as globex:
+        for call in (
+            lambda: globex.get_endpoint(endpoint.id),
+            lambda: globex.update_endpoint(endpoint.id, [BASETEN]),
+            lambda: globex.delete_endpoint(endpoint.id),
+        ):
+            with pytest.raises(PermissionDeniedError):
+                call()
+    assert client.get_endpoint(endpoint.id) == endpoint
+
+
+def test_deleted_endpoint_is_not_found_on_every_operation(client: GatewayClient) -> None:
+    endpoint = client.create_endpoint(unique_slug(), [BASETEN])
+    client.delete_endpoint(endpoint.id)
+    for call in (
+        lambda: client.get_endpoint(endpoint.id),
+        lambda: client.update_endpoint(endpoint.id, [BASETEN]),
+        lambda: client.delete_endpoint(endpoint.id),
+    ):
+        with pytest.raises(NotFoundError):
+            call()
+
+
+def test_invalid_input_never_reaches_the_server(client: GatewayClient, emulator: EmulatorProcess) -> None:
+    before = emulator.stats()["total_requests"]
+    with pytest.raises(InvalidInputError, match=r"targets\[0\]\.secret_id: is required for ANTHROPIC"):
+        client.create_endpoint(unique_slug(), [{"provider": "ANTHROPIC", "target_model": "claude"}])
+    with pytest.raises(InvalidInputError, match="slug"):
+        client.create_endpoint("acme/a/b", [BASETEN])
+    assert emulator.stats()["total_requests"] == before
+
+
+def test_rate_limit_without_retries_is_a_typed_error(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator(rate_limit_per_second=2)
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=RetryPolicy.none()) as gateway:
+        for _ in range(2):
+            gateway.list_endpoints_page()
+        with pytest.raises(RateLimitError) as info:
+            gateway.list_endpoints_page()
+    assert info.value.status == 429
+    assert info.value.retry_after is not None
+    assert 0 < info.value.retry_after <= 1
+
+
+def test_rate_limits_are_waited_out(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator(rate_limit_per_second=20)
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
+        ids = [gateway.create_endpoint(f"acme/rl-{i}", [BASETEN]).id for i in range(45)]
+    stats = emulator.stats()
+    assert stats["rate_limited"] > 0
+    assert len(set(ids)) == 45
+    assert live_slugs(emulator) == [f"acme/rl-{i}" for i in range(45)]
+
+
+def test_pacing_stays_under_the_limit(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator(rate_limit_per_second=50)
+    with GatewayClient(
+        ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY, max_requests_per_second=45
+    ) as gateway:
+        for i in range(60):
+            gateway.create_endpoint(f"acme/paced-{i}", [BASETEN])
+    assert emulator.stats()["rate_limited"] == 0
+
+
+def test_server_errors_are_retried(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator("--seed", "7")
+    emulator.set_faults(error_rate=0.4, rate_limit_rate=0.2, seed=7)
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
+        endpoint = gateway.create_endpoint("acme/flaky", [BASETEN])
+        for i in range(10):
+            gateway.update_endpoint(endpoint.id, [{**BASETEN, "model_id": f"m{i}"}])
+        assert gateway.get_endpoint(endpoint.id).targets[0].model_id == "m9"
+        gateway.delete_endpoint(endpoint.id)
+    faults = emulator.stats()["faults"]
+    assert faults["5xx"] > 0
+    assert faults["429"] > 0
+    emulator.set_faults()
+    assert live_slugs(emulator) == []
+
+
+def test_server_error_after_budget_is_typed(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator()
+    emulator.set_faults(error_rate=1.0, seed=1)
+    with (
+        GatewayClient(
+            ACME_KEY, base_url=emulator.base_url, retry=RetryPolicy(max_attempts=3, initial_backoff=0.001)
+        ) as gateway,
+        pytest.raises(ServerError) as info,
+    ):
+        gateway.get_endpoint("x")
+    assert info.value.status in (500, 502, 503, 504)
+    assert emulator.stats()["faults"]["5xx"] == 3
+
+
+def test_commit_then_drop_never_duplicates_a_create(make_emulator: MakeEmulator) -> None:
+    """Every write is committed and then its connection dropped: creates still return exactly once."""
+    emulator = make_emulator()
+    emulator.set_faults(drop_rate=1.0, seed=3)
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
+        endpoints = [gateway.create_endpoint(f"acme/dropped-{i}", [BASETEN]) for i in range(5)]
+    assert emulator.stats()["faults"]["drop"] == 5
+    emulator.set_faults()
+    assert live_slugs(emulator) == [f"acme/dropped-{i}" for i in range(5)]
+    assert [e.slug for e in endpoints] == [f"acme/dropped-{i}" for i in range(5)]
+
+
+def test_mixed_faults_leave_exactly_the_requested_endpoints(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator()
+    emulator.set_faults(error_rate=0.2, rate_limit_rate=0.1, drop_rate=0.3, seed=11)
+    wanted = [f"acme/mixed-{i}" for i in range(30)]
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
+        for slug in wanted:
+            gateway.create_endpoint(slug, [BASETEN])
+    faults = emulator.stats()["faults"]
+    assert faults["drop"] > 0
+    assert faults["5xx"] > 0
+    emulator.set_faults()
+    assert sorted(live_slugs(emulator)) == sorted(wanted)
+
+
+def test_connection_refused_is_a_transport_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with (
+        GatewayClient(
+            ACME_KEY,
+            base_url=f"http://127.0.0.1:{port}",
+            retry=RetryPolicy(max_attempts=2, initial_backoff=0.001),
+        ) as gateway,
+        pytest.raises(TransportError) as info,
+    ):
+        gateway.get_endpoint("e1")
+    assert "get endpoint 'e1'" in str(info.value)
+    assert "GET /v1/gateway/endpoints/e1" in str(info.value)
+
+
+def test_timeouts_are_transport_errors(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator()
+    emulator.set_faults(latency_ms=500, seed=1)
+    with (
+        GatewayClient(
+            ACME_KEY,
+            base_url=emulator.base_url,
+            timeout=httpx.Timeout(0.05),
+            retry=RetryPolicy(max_attempts=2, initial_backoff=0.001),
+        ) as gateway,
+        pytest.raises(TransportError, match="Timeout"),
+    ):
+        gateway.get_endpoint("e1")
+
+
+def test_raw_api_agrees_with_the_client(emulator: EmulatorProcess, client: GatewayClient) -> None:
+    """A witness outside the client: the emulator holds what the client says it created."""
+    endpoint = client.create_endpoint(unique_slug(), [BASETEN])
+    raw = httpx.get(emulator.url(f"/v1/gateway/endpoints/{endpoint.id}"), headers=auth_headers(ACME_KEY))
+    assert Endpoint.model_validate(raw.json()) == endpoint
