@@ -36,18 +36,17 @@ from .errors import (
     InvalidInputError,
     MalformedResponseError,
     RateLimitError,
+    RequestContext,
     ServerError,
     TransportError,
     error_class_for_status,
 )
 from .models import (
-    CreateEndpointRequest,
     Endpoint,
     EndpointPage,
     EndpointTombstone,
     Region,
     Target,
-    UpdateEndpointRequest,
 )
 
 __all__ = ["DEFAULT_BASE_URL", "MAX_PAGE_SIZE", "GatewayClient", "RetryPolicy"]
@@ -279,60 +278,49 @@ class GatewayClient:
         again the client looks the slug up: with the requested targets it returns that endpoint, with
         other targets it raises ``ConflictError``; only when the slug is free does it post again.
         """
-        operation = "create endpoint"
+        context = RequestContext("create endpoint", "POST", ENDPOINTS_PATH, slug)
         region_value = region.value if isinstance(region, Region) else region
-        target_dicts = self._target_dicts(operation, targets)
-        violations = rules.validate_endpoint(slug, target_dicts, region_value)
-        if violations:
-            raise InvalidInputError(f"{operation} {slug!r}", violations)
-        request = CreateEndpointRequest.model_validate(
-            {"slug": slug, "targets": target_dicts, "region": region_value}
-        )
-        body = request.model_dump(mode="json", exclude_none=True)
+        target_dicts = _target_dicts(context, targets)
+        _raise_if_invalid(context, rules.validate_endpoint(slug, target_dicts, region_value))
+        body = {"slug": slug, "targets": rules.canonical_targets(target_dicts), "region": region_value}
         ambiguous = False
         for attempt in self._create_retrying:
             with attempt:
                 if ambiguous:
-                    existing = self._created_by_us(request)
+                    existing = self._created_by_us(body)
                     if existing is not None:
                         return existing
                 try:
-                    response = self._send("POST", ENDPOINTS_PATH, operation, slug, json=body)
+                    response = self._send(context, json=body)
                 except (TransportError, ServerError):
                     ambiguous = True
                     raise
                 except BadRequestError:
                     # A 400 "duplicate slug" after an ambiguous attempt is our own earlier create.
-                    existing = self._created_by_us(request) if ambiguous else None
+                    existing = self._created_by_us(body) if ambiguous else None
                     if existing is not None:
                         return existing
                     raise
-                return self._parse(response, Endpoint, operation, slug)
+                return _parse(response, Endpoint, context)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     def get_endpoint(self, endpoint_id: str) -> Endpoint:
         """Fetch one endpoint by id (``NotFoundError`` when it does not exist or was deleted)."""
-        response = self._request("GET", _endpoint_path(endpoint_id), "get endpoint", endpoint_id)
-        return self._parse(response, Endpoint, "get endpoint", endpoint_id)
+        context = RequestContext("get endpoint", "GET", _endpoint_path(endpoint_id), endpoint_id)
+        return _parse(self._request(context), Endpoint, context)
 
     def list_endpoints_page(self, *, limit: int | None = None, cursor: str | None = None) -> EndpointPage:
         """One page of the workspace's endpoints; pass the previous page's ``pagination.cursor``."""
+        context = RequestContext("list endpoints", "GET", ENDPOINTS_PATH)
         params: dict[str, str | int] = {}
         if limit is not None:
             if not 1 <= limit <= MAX_PAGE_SIZE:
-                raise InvalidInputError(
-                    "list endpoints",
-                    [
-                        rules.Violation(
-                            "limit", "page-size", f"must be between 1 and {MAX_PAGE_SIZE}, got {limit}"
-                        )
-                    ],
-                )
+                message = f"must be between 1 and {MAX_PAGE_SIZE}, got {limit}"
+                _raise_if_invalid(context, [rules.Violation("limit", "page-size", message)])
             params["limit"] = limit
         if cursor is not None:
             params["cursor"] = cursor
-        response = self._request("GET", ENDPOINTS_PATH, "list endpoints", None, params=params)
-        return self._parse(response, EndpointPage, "list endpoints", None)
+        return _parse(self._request(context, params=params), EndpointPage, context)
 
     def list_endpoints(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[Endpoint]:
         """Every endpoint of the workspace, following ``cursor`` across pages lazily."""
@@ -346,12 +334,9 @@ class GatewayClient:
             cursor = page.pagination.cursor
             if cursor is None or cursor in seen_cursors:
                 raise MalformedResponseError(
-                    operation="list endpoints",
-                    method="GET",
-                    path=ENDPOINTS_PATH,
-                    subject=None,
-                    status=200,
-                    reason="has_more is true but the cursor is missing or repeats",
+                    RequestContext("list endpoints", "GET", ENDPOINTS_PATH),
+                    200,
+                    "has_more is true but the cursor is missing or repeats",
                 )
             seen_cursors.add(cursor)
 
@@ -361,47 +346,35 @@ class GatewayClient:
 
     def update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> Endpoint:
         """Replace the endpoint's full target list (PATCH; the slug and region are immutable)."""
-        operation = "update endpoint"
-        target_dicts = self._target_dicts(operation, targets)
-        violations = rules.validate_targets(target_dicts)
-        if violations:
-            raise InvalidInputError(f"{operation} {endpoint_id!r}", violations)
-        body = UpdateEndpointRequest.model_validate({"targets": target_dicts}).model_dump(
-            mode="json", exclude_none=True
-        )
-        response = self._request("PATCH", _endpoint_path(endpoint_id), operation, endpoint_id, json=body)
-        return self._parse(response, Endpoint, operation, endpoint_id)
+        context = RequestContext("update endpoint", "PATCH", _endpoint_path(endpoint_id), endpoint_id)
+        target_dicts = _target_dicts(context, targets)
+        _raise_if_invalid(context, rules.validate_targets(target_dicts))
+        body = {"targets": rules.canonical_targets(target_dicts)}
+        return _parse(self._request(context, json=body), Endpoint, context)
 
     def delete_endpoint(self, endpoint_id: str) -> EndpointTombstone:
         """Delete an endpoint and free its slug (``NotFoundError`` if already gone)."""
-        response = self._request("DELETE", _endpoint_path(endpoint_id), "delete endpoint", endpoint_id)
-        return self._parse(response, EndpointTombstone, "delete endpoint", endpoint_id)
+        context = RequestContext("delete endpoint", "DELETE", _endpoint_path(endpoint_id), endpoint_id)
+        return _parse(self._request(context), EndpointTombstone, context)
 
     # -- machinery -------------------------------------------------------------------------------------
 
-    def _created_by_us(self, request: CreateEndpointRequest) -> Endpoint | None:
+    def _created_by_us(self, body: Mapping[str, Any]) -> Endpoint | None:
         """After an ambiguous create: the endpoint if our earlier POST applied, None if the slug is free."""
-        existing = self.find_endpoint_by_slug(request.slug)
+        slug: str = body["slug"]
+        existing = self.find_endpoint_by_slug(slug)
         if existing is None:
             return None
-        wanted = rules.canonical_targets(t.to_api() for t in request.targets)
         found = rules.canonical_targets(t.to_api() for t in existing.targets)
-        if wanted == found and existing.region == request.region:
-            _logger.info("create endpoint %r: an earlier attempt had applied; using it", request.slug)
+        if found == body["targets"] and existing.region.value == body["region"]:
+            _logger.info("create endpoint %r: an earlier attempt had applied; using it", slug)
             return existing
         raise ConflictError(
-            f"create endpoint {request.slug!r} failed: the slug already exists (id {existing.id!r}) with "
-            f"targets {found} in region {existing.region.value}, not the requested {wanted}",
-            slug=request.slug,
+            f"create endpoint {slug!r} failed: the slug already exists (id {existing.id!r}) with "
+            f"targets {found} in region {existing.region.value}, not the requested {body['targets']}",
+            slug=slug,
             endpoint_id=existing.id,
         )
-
-    def _target_dicts(self, operation: str, targets: Sequence[TargetInput]) -> list[Any]:
-        if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
-            raise InvalidInputError(
-                operation, [rules.Violation("targets", "field-type", "must be a list of targets")]
-            )
-        return [t.to_api() if isinstance(t, Target) else t for t in targets]
 
     def _retrying(self) -> Retrying:
         policy = self._retry
@@ -438,83 +411,56 @@ class GatewayClient:
             exc,
         )
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        subject: str | None,
-        **kwargs: Any,
-    ) -> httpx.Response:
+    def _request(self, context: RequestContext, **kwargs: Any) -> httpx.Response:
         """``_send`` under the retry policy (for idempotent requests)."""
         for attempt in self._request_retrying:
             with attempt:
-                return self._send(method, path, operation, subject, **kwargs)
+                return self._send(context, **kwargs)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def _send(
-        self, method: str, path: str, operation: str, subject: str | None, **kwargs: Any
-    ) -> httpx.Response:
+    def _send(self, context: RequestContext, **kwargs: Any) -> httpx.Response:
         """One HTTP exchange; any failure becomes a typed ``GatewayError``."""
         if self._pacer is not None:
             self._pacer.wait_turn()
+        method, path = context.method, context.path
         started = time.perf_counter()
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             _logger.debug("%s %s failed after %.3fs: %s", method, path, time.perf_counter() - started, exc)
-            raise TransportError(
-                operation=operation,
-                method=method,
-                path=path,
-                subject=subject,
-                reason=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
-            ) from None
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise TransportError(context, reason) from None
         _logger.debug(
             "%s %s -> %d in %.3fs", method, path, response.status_code, time.perf_counter() - started
         )
         if response.is_success:
             return response
         status = response.status_code
-        error_class = error_class_for_status(status)
-        if error_class is RateLimitError:
+        if status == 429:
             retry_after = _retry_after(response)
             if self._pacer is not None and retry_after:
                 self._pacer.hold(retry_after)
-            raise RateLimitError(
-                operation=operation,
-                method=method,
-                path=path,
-                subject=subject,
-                status=status,
-                server_message=_server_message(response),
-                retry_after=retry_after,
-            )
-        raise error_class(
-            operation=operation,
-            method=method,
-            path=path,
-            subject=subject,
-            status=status,
-            server_message=_server_message(response),
-        )
+            raise RateLimitError(context, status, _server_message(response), retry_after)
+        raise error_class_for_status(status)(context, status, _server_message(response))
 
-    @staticmethod
-    def _parse(
-        response: httpx.Response, model: type[_ModelT], operation: str, subject: str | None
-    ) -> _ModelT:
-        try:
-            return model.model_validate_json(response.content)
-        except pydantic.ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"
-                for err in exc.errors()[:5]
-            )
-            raise MalformedResponseError(
-                operation=operation,
-                method=response.request.method,
-                path=response.request.url.path,
-                subject=subject,
-                status=response.status_code,
-                reason=problems,
-            ) from None
+
+def _target_dicts(context: RequestContext, targets: Sequence[TargetInput]) -> list[Any]:
+    if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
+        _raise_if_invalid(context, [rules.Violation("targets", "field-type", "must be a list of targets")])
+    return [t.to_api() if isinstance(t, Target) else t for t in targets]
+
+
+def _raise_if_invalid(context: RequestContext, violations: Sequence[rules.Violation]) -> None:
+    """Refuse input that breaks the rules before any request is sent."""
+    if violations:
+        raise InvalidInputError(str(context), violations)
+
+
+def _parse(response: httpx.Response, model: type[_ModelT], context: RequestContext) -> _ModelT:
+    try:
+        return model.model_validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in exc.errors()[:5]
+        )
+        raise MalformedResponseError(context, response.status_code, problems) from None

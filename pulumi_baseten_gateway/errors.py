@@ -23,6 +23,7 @@ server's own message. They never contain the API key: nothing here ever sees it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestContext",
     "ServerError",
     "TransportError",
 ]
@@ -73,48 +75,58 @@ class InvalidInputError(GatewayError):
         self.violations = list(violations)
 
 
+@dataclass(frozen=True)
+class RequestContext:
+    """What a request was for (``operation`` on ``subject``, a slug or id) and where it went."""
+
+    operation: str
+    method: str
+    path: str
+    subject: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.subject!r}" if self.subject else self.operation
+
+
 class _RequestError(GatewayError):
-    """An error tied to one request; carries where it went and what it was for."""
+    """An error tied to one request; its message starts with the operation and its subject."""
 
-    def __init__(self, message: str, *, operation: str, method: str, path: str, subject: str | None) -> None:
-        super().__init__(message)
-        self.operation = operation
-        self.method = method
-        self.path = path
-        self.subject = subject
+    def __init__(self, context: RequestContext, detail: str) -> None:
+        super().__init__(f"{context} failed: {detail}")
+        self.context = context
 
+    @property
+    def operation(self) -> str:
+        return self.context.operation
 
-def _describe(operation: str, subject: str | None) -> str:
-    return f"{operation} {subject!r}" if subject else operation
+    @property
+    def method(self) -> str:
+        return self.context.method
+
+    @property
+    def path(self) -> str:
+        return self.context.path
+
+    @property
+    def subject(self) -> str | None:
+        return self.context.subject
 
 
 class TransportError(_RequestError):
     """No HTTP answer (connection refused or dropped, timeout): the request may or may not have applied."""
 
-    def __init__(self, *, operation: str, method: str, path: str, subject: str | None, reason: str) -> None:
-        super().__init__(
-            f"{_describe(operation, subject)} failed: no response to {method} {path}: {reason}",
-            operation=operation,
-            method=method,
-            path=path,
-            subject=subject,
-        )
+    def __init__(self, context: RequestContext, reason: str) -> None:
+        super().__init__(context, f"no response to {context.method} {context.path}: {reason}")
         self.reason = reason
 
 
 class MalformedResponseError(_RequestError):
     """The server answered 2xx with a body that is not the documented JSON."""
 
-    def __init__(
-        self, *, operation: str, method: str, path: str, subject: str | None, status: int, reason: str
-    ) -> None:
+    def __init__(self, context: RequestContext, status: int, reason: str) -> None:
         super().__init__(
-            f"{_describe(operation, subject)} failed: {method} {path} returned HTTP {status} "
-            f"with an unexpected body: {reason}",
-            operation=operation,
-            method=method,
-            path=path,
-            subject=subject,
+            context,
+            f"{context.method} {context.path} returned HTTP {status} with an unexpected body: {reason}",
         )
         self.status = status
         self.reason = reason
@@ -123,26 +135,8 @@ class MalformedResponseError(_RequestError):
 class APIStatusError(_RequestError):
     """The server answered with an error status; ``server_message`` is its ``error`` text."""
 
-    status: int
-
-    def __init__(
-        self,
-        *,
-        operation: str,
-        method: str,
-        path: str,
-        subject: str | None,
-        status: int,
-        server_message: str,
-    ) -> None:
-        super().__init__(
-            f"{_describe(operation, subject)} failed: {method} {path} returned HTTP {status}: "
-            f"{server_message}",
-            operation=operation,
-            method=method,
-            path=path,
-            subject=subject,
-        )
+    def __init__(self, context: RequestContext, status: int, server_message: str) -> None:
+        super().__init__(context, f"{context.method} {context.path} returned HTTP {status}: {server_message}")
         self.status = status
         self.server_message = server_message
 
@@ -167,24 +161,9 @@ class RateLimitError(APIStatusError):
     """429: over the per-key rate limit. ``retry_after`` is the server's wait in seconds, if it said."""
 
     def __init__(
-        self,
-        *,
-        operation: str,
-        method: str,
-        path: str,
-        subject: str | None,
-        status: int,
-        server_message: str,
-        retry_after: float | None = None,
+        self, context: RequestContext, status: int, server_message: str, retry_after: float | None = None
     ) -> None:
-        super().__init__(
-            operation=operation,
-            method=method,
-            path=path,
-            subject=subject,
-            status=status,
-            server_message=server_message,
-        )
+        super().__init__(context, status, server_message)
         self.retry_after = retry_after
 
 
