@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -18,33 +17,11 @@ from pathlib import Path
 
 import httpx
 
+from pulumi_baseten_gateway.localrun import EmulatorProcess
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "basic"
 API_KEY = "demo-key"  # the emulator's default demo workspace (prefix `demo`)
-
-
-def start_emulator(db: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pulumi_baseten_gateway.emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--db",
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http://"):
-        proc.kill()
-        raise SystemExit(f"the emulator did not start (printed {url!r})")
-    return proc, url
 
 
 def run_with_cli(pulumi: str, url: str, work: Path) -> None:
@@ -89,31 +66,23 @@ def run_without_cli(url: str) -> None:
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="baseten-gateway-demo-") as tmp:
-        work = Path(tmp)
-        emulator, url = start_emulator(work / "emulator.sqlite3")
-        try:
-            print(f"emulator: {url} (API key {API_KEY!r}, prefix 'demo')")
-            pulumi = shutil.which("pulumi")
-            if pulumi:
-                run_with_cli(pulumi, url, work)
-            else:
-                run_without_cli(url)
-            response = httpx.get(
-                f"{url}/v1/gateway/endpoints", headers={"Authorization": f"Api-Key {API_KEY}"}
-            )
-            response.raise_for_status()
-            items = response.json()["items"]
-            print(f"\nThe emulator now holds {len(items)} endpoint(s):")
-            for item in items:
-                print(f"  {item['slug']:<28} id={item['id']}  targets={json.dumps(item['targets'])}")
-        finally:
-            emulator.send_signal(signal.SIGTERM)
-            try:
-                emulator.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                emulator.kill()
-                emulator.wait()
+    with (
+        tempfile.TemporaryDirectory(prefix="baseten-gateway-demo-") as tmp,
+        EmulatorProcess(Path(tmp) / "emulator.sqlite3") as emulator,
+    ):
+        url = emulator.base_url
+        print(f"emulator: {url} (API key {API_KEY!r}, prefix 'demo')")
+        pulumi = shutil.which("pulumi")
+        if pulumi:
+            run_with_cli(pulumi, url, Path(tmp))
+        else:
+            run_without_cli(url)
+        response = httpx.get(f"{url}/v1/gateway/endpoints", headers={"Authorization": f"Api-Key {API_KEY}"})
+        response.raise_for_status()
+        items = response.json()["items"]
+        print(f"\nThe emulator now holds {len(items)} endpoint(s):")
+        for item in items:
+            print(f"  {item['slug']:<28} id={item['id']}  targets={json.dumps(item['targets'])}")
     return 0
 
 
