@@ -14,6 +14,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pulumi.dynamic import (
@@ -91,12 +92,49 @@ def _outputs(endpoint: Endpoint) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """The provider's configuration as read: stack config first, then the environment."""
+
+    api_key: str | None = field(repr=False)
+    base_url: str
+    rate: str | None
+
+    @classmethod
+    def read(cls, config_get: Callable[[str], Any]) -> _Settings:
+        def setting(key: str, env: str) -> str | None:
+            value = config_get(key) or os.environ.get(env)
+            return str(value) if value not in (None, "") else None
+
+        return cls(
+            api_key=setting(API_KEY_CONFIG, API_KEY_ENV),
+            base_url=setting(API_URL_CONFIG, API_URL_ENV) or DEFAULT_BASE_URL,
+            rate=setting(RATE_CONFIG, RATE_ENV),
+        )
+
+    def client(self) -> GatewayClient:
+        """A client for these settings; problems surface here, at the first call that needs the API."""
+        if not self.api_key:
+            raise ConfigurationError(
+                "no Baseten API key: set it with `pulumi config set --secret baseten:apiKey <key>` "
+                f"or the {API_KEY_ENV} environment variable"
+            )
+        try:
+            rate = float(self.rate) if self.rate is not None else DEFAULT_MAX_REQUESTS_PER_SECOND
+        except ValueError:
+            raise ConfigurationError(
+                f"{RATE_CONFIG} / {RATE_ENV} must be a number of requests per second (0 = no pacing), "
+                f"got {self.rate!r}"
+            ) from None
+        return GatewayClient(self.api_key, base_url=self.base_url, max_requests_per_second=rate or None)
+
+
 class EndpointProvider(ResourceProvider):
     """Check, diff, create, read, update and delete Frontier Gateway endpoints."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._settings: dict[str, Any] | None = None
+        self._settings: _Settings | None = None
         self._client: GatewayClient | None = None
         self._lock = threading.Lock()
 
@@ -112,38 +150,15 @@ class EndpointProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read settings from stack config, else the environment. Called once per plugin process."""
-        config = req.config
-        rate = config.get(RATE_CONFIG) or os.environ.get(RATE_ENV)
-        self._settings = {
-            "api_key": config.get(API_KEY_CONFIG) or os.environ.get(API_KEY_ENV),
-            "base_url": config.get(API_URL_CONFIG) or os.environ.get(API_URL_ENV) or DEFAULT_BASE_URL,
-            "rate": rate,
-        }
+        self._settings = _Settings.read(req.config.get)
 
     def _gateway(self) -> GatewayClient:
         """The shared client (one connection pool and one pacer for the plugin's worker threads)."""
         with self._lock:
             if self._client is None:
-                self._client = self._new_client(self._settings or {})
+                settings = self._settings or _Settings.read(lambda _: None)
+                self._client = settings.client()
             return self._client
-
-    @staticmethod
-    def _new_client(settings: Mapping[str, Any]) -> GatewayClient:
-        api_key = settings.get("api_key") or os.environ.get(API_KEY_ENV)
-        if not api_key:
-            raise ConfigurationError(
-                "no Baseten API key: set it with `pulumi config set --secret baseten:apiKey <key>` "
-                f"or the {API_KEY_ENV} environment variable"
-            )
-        base_url = settings.get("base_url") or os.environ.get(API_URL_ENV) or DEFAULT_BASE_URL
-        raw_rate = settings.get("rate")
-        try:
-            rate = float(raw_rate) if raw_rate not in (None, "") else DEFAULT_MAX_REQUESTS_PER_SECOND
-        except (TypeError, ValueError):
-            raise ConfigurationError(
-                f"{RATE_CONFIG} / {RATE_ENV} must be a number of requests per second (0 = no pacing)"
-            ) from None
-        return GatewayClient(str(api_key), base_url=str(base_url), max_requests_per_second=rate or None)
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
