@@ -55,6 +55,7 @@ DEFAULT_BASE_URL = "https://api.baseten.co"
 ENDPOINTS_PATH = "/v1/gateway/endpoints"
 MAX_PAGE_SIZE = 1000
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+_MAX_RETRY_AFTER = 86_400.0
 
 _logger = logging.getLogger(__name__)
 _ModelT = TypeVar("_ModelT", bound=pydantic.BaseModel)
@@ -144,36 +145,56 @@ def _is_loopback(host: str) -> bool:
 
 
 def _check_base_url(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    """The base URL without a trailing ``/``; refuses what would leak or go somewhere unintended.
+
+    A refused URL is echoed only once it is known to carry no credentials, query or fragment.
+    """
+    try:
+        parts = urlsplit(base_url)
+        hostname, _ = parts.hostname, parts.port  # both parse lazily and may raise
+        if not isinstance(base_url, str) or not base_url.isprintable() or any(c.isspace() for c in base_url):
+            raise ValueError("whitespace or control characters")
+    except (ValueError, TypeError):
+        raise ConfigurationError("base_url is not a valid URL") from None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ConfigurationError("base_url must not carry credentials (user:password@); use the api_key")
+    if parts.query or parts.fragment:
+        raise ConfigurationError("base_url must not carry a query or a fragment")
+    if parts.scheme not in ("https", "http") or not hostname:
         raise ConfigurationError(f"base_url must be an https:// URL with a host, got {base_url!r}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not _is_loopback(hostname):
         raise ConfigurationError(
             f"base_url {base_url!r} uses plain http:// to a non-loopback host; use https:// "
             "(plain http is allowed only for 127.0.0.1, ::1 or localhost, e.g. the local emulator)"
         )
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ConfigurationError("base_url must not carry credentials, a query or a fragment")
     return base_url.rstrip("/")
 
 
 def _endpoint_path(endpoint_id: str) -> str:
     """The path of one endpoint; the id cannot leave its path segment."""
-    if not isinstance(endpoint_id, str) or endpoint_id in ("", ".", ".."):
-        raise InvalidInputError(
-            "endpoint path",
-            [rules.Violation("endpoint_id", "endpoint-id", f"is not a valid id: {endpoint_id!r}")],
-        )
-    return f"{ENDPOINTS_PATH}/{quote(endpoint_id, safe='')}"
+    try:
+        if isinstance(endpoint_id, str) and endpoint_id not in ("", ".", ".."):
+            return f"{ENDPOINTS_PATH}/{quote(endpoint_id, safe='')}"
+    except UnicodeEncodeError:  # a lone surrogate: not text any server could have issued
+        pass
+    raise InvalidInputError(
+        "endpoint path",
+        [rules.Violation("endpoint_id", "endpoint-id", f"is not a valid id: {endpoint_id!r}")],
+    )
+
+
+def _json_body(response: httpx.Response) -> Any:
+    """The body as JSON, or None when it is not (whatever its charset or nesting claims)."""
+    try:
+        return json.loads(response.content.decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError):
+        return None
 
 
 def _server_message(response: httpx.Response) -> str:
     """The server's ``error`` text, else its body, shortened."""
-    text = response.text
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
+    body = _json_body(response)
+    text = response.content.decode("utf-8", errors="replace")
     if isinstance(body, dict):
         for key in ("error", "detail", "message"):
             if isinstance(body.get(key), str):
@@ -183,26 +204,24 @@ def _server_message(response: httpx.Response) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from a 429: the body's ``retry_after``, else the ``Retry-After`` header."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        value = body.get("retry_after")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-            return float(value)
-    header = response.headers.get("Retry-After")
-    if header is None:
+    """Seconds to wait from a 429: the body's ``retry_after``, else the ``Retry-After`` header.
+
+    Capped at a day: the retry budget decides whether to wait that long, not the server.
+    """
+    body = _json_body(response)
+    value: object = body.get("retry_after") if isinstance(body, dict) else None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        header = response.headers.get("Retry-After")
+        try:
+            value = float(header) if header is not None else None
+        except ValueError:
+            try:
+                value = parsedate_to_datetime(header).timestamp() - time.time()
+            except (TypeError, ValueError, OverflowError):
+                value = None
+    if not isinstance(value, (int, float)) or value != value:  # absent or NaN
         return None
-    try:
-        return max(0.0, float(header))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(header).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+    return float(min(max(value, 0), _MAX_RETRY_AFTER))
 
 
 class GatewayClient:
@@ -241,13 +260,16 @@ class GatewayClient:
         # loop runs lookups (each under the request loop) inside it, hence two, never nested in themselves.
         self._create_retrying = self._retrying()
         self._request_retrying = self._retrying()
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            auth=_ApiKeyAuth(f"{auth_scheme} {api_key.strip()}"),
-            timeout=timeout,
-            headers={"Accept": "application/json", "User-Agent": "pulumi-baseten-gateway"},
-            transport=transport,
-        )
+        try:
+            self._http = httpx.Client(
+                base_url=self.base_url,
+                auth=_ApiKeyAuth(f"{auth_scheme} {api_key.strip()}"),
+                timeout=timeout,
+                headers={"Accept": "application/json", "User-Agent": "pulumi-baseten-gateway"},
+                transport=transport,
+            )
+        except httpx.InvalidURL:
+            raise ConfigurationError(f"base_url {self.base_url!r} is not a valid URL") from None
 
     @property
     def retry(self) -> RetryPolicy:
@@ -426,7 +448,8 @@ class GatewayClient:
         started = time.perf_counter()
         try:
             response = self._http.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            # DecodingError: a body that does not decode as its Content-Encoding claims; as good as lost.
             _logger.debug("%s %s failed after %.3fs: %s", method, path, time.perf_counter() - started, exc)
             reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise TransportError(context, reason) from None

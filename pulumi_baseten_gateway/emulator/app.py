@@ -42,13 +42,16 @@ from .store import (
 __all__ = ["EmulatorApp", "RateLimiter", "create_app"]
 
 ENDPOINTS_PATH = "/v1/gateway/endpoints"
-ENDPOINT_PATH = "/v1/gateway/endpoints/{endpoint_id}"
+# `:path` because Starlette routes on the percent-decoded path: an id sent as `a%2Fb` arrives as `a/b`
+# and must still reach these handlers (and get its own 404), not a router 404 or a slash redirect.
+ENDPOINT_PATH = "/v1/gateway/endpoints/{endpoint_id:path}"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
 _CREATE_FIELDS = ("slug", "targets", "region")
 _IMMUTABLE_FIELDS = ("slug", "region")
 _CURSOR_PREFIX = "seq:"
+_MAX_SEQ_DIGITS = 18  # below SQLite's 64-bit integer limit
 
 
 class JSONResponse(_FastAPIJSONResponse):
@@ -146,7 +149,8 @@ def _decode_cursor(raw: str) -> int:
     except (ValueError, binascii.Error, UnicodeError):
         text = ""
     digits = text.removeprefix(_CURSOR_PREFIX)
-    if not text.startswith(_CURSOR_PREFIX) or not (digits.isascii() and digits.isdigit()):
+    valid = digits.isascii() and digits.isdigit() and len(digits) <= _MAX_SEQ_DIGITS
+    if not text.startswith(_CURSOR_PREFIX) or not valid:
         raise ApiError(
             400,
             "cursor: is not a cursor this API returned; pass pagination.cursor from the previous page, "
@@ -158,7 +162,12 @@ def _decode_cursor(raw: str) -> int:
 def _parse_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE:
+    if (
+        raw.isascii()
+        and raw.isdigit()
+        and len(raw) <= len(str(MAX_PAGE_SIZE))
+        and 1 <= int(raw) <= MAX_PAGE_SIZE
+    ):
         return int(raw)
     raise ApiError(400, f"limit: must be an integer from 1 to {MAX_PAGE_SIZE}, got {raw!r}")
 
@@ -353,6 +362,7 @@ def create_app(
         separate_input_output_schemas=False,
         default_response_class=JSONResponse,
     )
+    api.router.redirect_slashes = False  # the real API documents no redirects; a 307 would be a surprise
 
     def authorize(request: Request) -> _Principal:
         """401 for a missing or unknown key, 429 over its rate limit, 403 without management scope."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class PluginError(Exception):
 
 
 def _wait_for_port(proc: subprocess.Popen[bytes], timeout: float) -> int:
-    """Read the port line the plugin prints; fail with its stderr if it dies or stays silent."""
+    """Read the port line the plugin prints; fail if it dies or stays silent."""
     assert proc.stdout is not None
     result: list[bytes] = []
     stdout = proc.stdout
@@ -84,11 +85,7 @@ def _wait_for_port(proc: subprocess.Popen[bytes], timeout: float) -> int:
     reader.join(timeout)
     line = result[0] if result else b""
     if not line.strip().isdigit():
-        proc.kill()
-        _, err = proc.communicate(timeout=10)
-        raise RuntimeError(
-            f"plugin did not print its port (got {line!r}); stderr:\n{err.decode(errors='replace')}"
-        )
+        raise RuntimeError(f"plugin did not print its port within {timeout} s (got {line!r})")
     return int(line)
 
 
@@ -97,16 +94,24 @@ class ProviderPlugin:
 
     def __init__(self, env: Mapping[str, str] | None = None, *, start_timeout: float = 60.0) -> None:
         full_env = {**os.environ, "PULUMI_PROJECT": "baseten", **(env or {})}
+        # stderr goes to a file: a pipe nobody reads fills up and blocks a chatty plugin.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        self._stderr_text: str | None = None
+        self._channel: grpc.Channel | None = None
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
+            stdin=subprocess.DEVNULL,
             env=full_env,
         )
-        self.port = _wait_for_port(self.process, start_timeout)
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        grpc.channel_ready_future(self.channel).result(timeout=start_timeout)
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        try:
+            self.port = _wait_for_port(self.process, start_timeout)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; stderr:\n{self.stop()}") from None
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        grpc.channel_ready_future(self._channel).result(timeout=start_timeout)
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
 
     def __enter__(self) -> ProviderPlugin:
         return self
@@ -115,8 +120,11 @@ class ProviderPlugin:
         self.stop()
 
     def stop(self) -> str:
-        """Stop the process; return what it wrote to stderr."""
-        self.channel.close()
+        """Stop the process (once; later calls only answer); return what it wrote to stderr."""
+        if self._stderr_text is not None:
+            return self._stderr_text
+        if self._channel is not None:
+            self._channel.close()
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -124,12 +132,12 @@ class ProviderPlugin:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        assert self.process.stderr is not None
-        err = self.process.stderr.read().decode(errors="replace")
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-        return err
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._stderr.seek(0)
+        self._stderr_text = self._stderr.read().decode(errors="replace")
+        self._stderr.close()
+        return self._stderr_text
 
     def _call(self, method: str, request: Any) -> Any:  # the generated stubs are untyped
         try:
