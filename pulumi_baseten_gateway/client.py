@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
@@ -56,6 +57,9 @@ ENDPOINTS_PATH = "/v1/gateway/endpoints"
 MAX_PAGE_SIZE = 1000
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _MAX_RETRY_AFTER = 86_400.0
+#: How far the server's clock may run behind ours when telling our own ambiguous create from an
+#: endpoint that existed before it (see ``create_endpoint``).
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
 
 _logger = logging.getLogger(__name__)
 _ModelT = TypeVar("_ModelT", bound=pydantic.BaseModel)
@@ -71,7 +75,7 @@ class RetryPolicy:
     would end after ``total_timeout`` seconds from the first try.
     """
 
-    max_attempts: int = 6
+    max_attempts: int = 8
     total_timeout: float = 120.0
     initial_backoff: float = 0.25
     max_backoff: float = 10.0
@@ -305,11 +309,12 @@ class GatewayClient:
         target_dicts = _target_dicts(context, targets)
         _raise_if_invalid(context, rules.validate_endpoint(slug, target_dicts, region_value))
         body = {"slug": slug, "targets": rules.canonical_targets(target_dicts), "region": region_value}
+        started = datetime.now(timezone.utc)
         ambiguous = False
         for attempt in self._create_retrying:
             with attempt:
                 if ambiguous:
-                    existing = self._created_by_us(body)
+                    existing = self._created_by_us(body, started)
                     if existing is not None:
                         return existing
                 try:
@@ -319,7 +324,7 @@ class GatewayClient:
                     raise
                 except BadRequestError:
                     # A 400 "duplicate slug" after an ambiguous attempt is our own earlier create.
-                    existing = self._created_by_us(body) if ambiguous else None
+                    existing = self._created_by_us(body, started) if ambiguous else None
                     if existing is not None:
                         return existing
                     raise
@@ -381,19 +386,30 @@ class GatewayClient:
 
     # -- machinery -------------------------------------------------------------------------------------
 
-    def _created_by_us(self, body: Mapping[str, Any]) -> Endpoint | None:
-        """After an ambiguous create: the endpoint if our earlier POST applied, None if the slug is free."""
+    def _created_by_us(self, body: Mapping[str, Any], started: datetime) -> Endpoint | None:
+        """After an ambiguous create: the endpoint if our earlier POST applied, None if the slug is free.
+
+        The API has no idempotency key, so "ours" means: the requested targets and region, created no
+        earlier than this call began (less a margin for clock skew). An identical endpoint that existed
+        before is someone else's and is not silently taken over.
+        """
         slug: str = body["slug"]
         existing = self.find_endpoint_by_slug(slug)
         if existing is None:
             return None
         found = rules.canonical_targets(t.to_api() for t in existing.targets)
-        if found == body["targets"] and existing.region.value == body["region"]:
+        same = found == body["targets"] and existing.region.value == body["region"]
+        if same and existing.created_at >= started - CLOCK_SKEW_ALLOWANCE:
             _logger.info("create endpoint %r: an earlier attempt had applied; using it", slug)
             return existing
+        detail = (
+            f"it was created at {existing.created_at.isoformat()}, before this create began"
+            if same
+            else f"with targets {found} in region {existing.region.value}, "
+            f"not the requested {body['targets']}"
+        )
         raise ConflictError(
-            f"create endpoint {slug!r} failed: the slug already exists (id {existing.id!r}) with "
-            f"targets {found} in region {existing.region.value}, not the requested {body['targets']}",
+            f"create endpoint {slug!r} failed: the slug already exists (id {existing.id!r}) {detail}",
             slug=slug,
             endpoint_id=existing.id,
         )

@@ -32,7 +32,7 @@ from pulumi.runtime import rpc
 
 from . import rules
 from .client import DEFAULT_BASE_URL, GatewayClient
-from .errors import BadRequestError, ConfigurationError, GatewayError, NotFoundError
+from .errors import BadRequestError, ConfigurationError, ConflictError, GatewayError, NotFoundError
 from .models import Endpoint, Region
 
 __all__ = ["DEFAULT_MAX_REQUESTS_PER_SECOND", "EndpointOperationError", "EndpointProvider"]
@@ -203,7 +203,8 @@ class EndpointProvider(ResourceProvider):
             client = self._gateway()
             try:
                 return client.create_endpoint(slug, props["targets"], region=_region(props.get("region")))
-            except BadRequestError:
+            except (BadRequestError, ConflictError):
+                # A duplicate slug: a 400, or (after an ambiguous attempt) a conflict found by the client.
                 existing = client.find_endpoint_by_slug(slug)
                 if existing is None:
                     raise

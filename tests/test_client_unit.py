@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -31,16 +32,23 @@ BASETEN = {"provider": "BASETEN", "model_id": "3kZ9xqd"}
 
 
 def endpoint_body(
-    slug: str = "acme/a", targets: list[dict[str, Any]] | None = None, id_: str = "e1"
+    slug: str = "acme/a",
+    targets: list[dict[str, Any]] | None = None,
+    id_: str = "e1",
+    created_at: str = "2026-06-17T12:00:00Z",
 ) -> dict[str, Any]:
     return {
         "id": id_,
         "slug": slug,
         "region": "UNRESTRICTED",
         "targets": targets or [BASETEN],
-        "created_at": "2026-06-17T12:00:00Z",
-        "updated_at": "2026-06-17T12:00:00Z",
+        "created_at": created_at,
+        "updated_at": created_at,
     }
+
+
+def just_now() -> str:
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def page(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -226,11 +234,26 @@ def test_ambiguous_create_that_applied_is_returned_without_a_second_post() -> No
         if request.method == "POST":
             posts.append(json.loads(request.content))
             return httpx.Response(502, json={"error": "bad gateway"})
-        return httpx.Response(200, json=page([endpoint_body("acme/a", [BASETEN], "ours")]))
+        return httpx.Response(200, json=page([endpoint_body("acme/a", [BASETEN], "ours", just_now())]))
 
     client, _ = make_client(handler)
     assert client.create_endpoint("acme/a", [BASETEN]).id == "ours"
     assert posts == [{"slug": "acme/a", "targets": [BASETEN], "region": "UNRESTRICTED"}]
+
+
+def test_ambiguous_create_never_takes_over_an_identical_endpoint_that_existed_before() -> None:
+    """No idempotency key: an identical endpoint created long before this call is someone else's."""
+    old = endpoint_body("acme/a", [BASETEN], "theirs", "2026-06-17T12:00:00Z")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            raise httpx.RemoteProtocolError("dropped", request=request)
+        return httpx.Response(200, json=page([old]))
+
+    client, _ = make_client(handler)
+    with pytest.raises(ConflictError, match="before this create began") as info:
+        client.create_endpoint("acme/a", [BASETEN])
+    assert info.value.endpoint_id == "theirs"
 
 
 def test_ambiguous_create_with_free_slug_posts_again() -> None:

@@ -26,6 +26,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse as _FastAPIJSONResponse
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import models, rules
@@ -42,9 +43,25 @@ from .store import (
 __all__ = ["EmulatorApp", "RateLimiter", "create_app"]
 
 ENDPOINTS_PATH = "/v1/gateway/endpoints"
-# `:path` because Starlette routes on the percent-decoded path: an id sent as `a%2Fb` arrives as `a/b`
-# and must still reach these handlers (and get its own 404), not a router 404 or a slash redirect.
-ENDPOINT_PATH = "/v1/gateway/endpoints/{endpoint_id:path}"
+
+
+class _AnyIdConvertor(Convertor[str]):
+    """Matches the whole rest of the path, newlines included (``path`` stops at one)."""
+
+    regex = "(?s:.*)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("gateway_id", _AnyIdConvertor())
+
+# Starlette routes on the percent-decoded path: an id sent as `a%2Fb` or `a%0A` arrives as `a/b` or
+# `a\n` and must still reach these handlers (and get its own 404), not a router 404 or a redirect.
+ENDPOINT_PATH = "/v1/gateway/endpoints/{endpoint_id:gateway_id}"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
@@ -195,6 +212,16 @@ def _lookup_error(endpoint_id: str, exc: Exception) -> ApiError:
     if isinstance(exc, EndpointForbiddenError):
         return ApiError(403, f"endpoint_id: endpoint {endpoint_id!r} belongs to another workspace")
     return ApiError(404, f"endpoint_id: no endpoint with id {endpoint_id!r}")
+
+
+def _path_id(request: Request) -> str:
+    """The endpoint id: the whole (percent-decoded) path after the collection.
+
+    Read from the path itself, not the router's match: Starlette's ``$`` also matches before a final
+    newline, so an id of ``"abc\\n"`` would otherwise be taken for ``"abc"``.
+    """
+    path: str = request.scope["path"]
+    return path[len(ENDPOINTS_PATH) + 1 :]
 
 
 def _raise_if(problems: list[str]) -> None:
@@ -486,6 +513,7 @@ def create_app(
     )
     async def get_endpoint(endpoint_id: str, request: Request) -> Response:
         principal = authorize(request)
+        endpoint_id = _path_id(request)
         try:
             return _ok(store.get(endpoint_id, principal.workspace))
         except (EndpointNotFoundError, EndpointForbiddenError) as exc:
@@ -503,6 +531,7 @@ def create_app(
     )
     async def update_endpoint(endpoint_id: str, request: Request) -> Response:
         principal = authorize(request)
+        endpoint_id = _path_id(request)
         body = await _json_object(request)
         problems = [
             f"{key}: is immutable after creation; to change it, create a new endpoint and delete this one"
@@ -534,6 +563,7 @@ def create_app(
     )
     async def delete_endpoint(endpoint_id: str, request: Request) -> Response:
         principal = authorize(request)
+        endpoint_id = _path_id(request)
         try:
             row = store.delete(endpoint_id, principal.workspace)
         except (EndpointNotFoundError, EndpointForbiddenError) as exc:

@@ -124,9 +124,9 @@ class FaultInjector:
         for route in self._routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
-                return route.path
+                return route.path_format
             if match is Match.PARTIAL and partial is None:
-                partial = route.path
+                partial = route.path_format
         return partial or _UNMATCHED
 
     def _counting(self, send: Send) -> Send:
