@@ -260,9 +260,9 @@ class GatewayClient:
         self._retry = retry or RetryPolicy()
         self._pacer = _Pacer(max_requests_per_second) if max_requests_per_second else None
         self._sleep = time.sleep  # tests swap it to observe waits without waiting
-        # Built once: tenacity keeps per-run state thread-locally, so threads may share them. A create's
-        # loop runs lookups (each under the request loop) inside it, hence two, never nested in themselves.
-        self._create_retrying = self._retrying()
+        # Built once: tenacity keeps per-run state thread-locally, so threads may share them. A write's
+        # loop runs look-ups (each under the request loop) inside it, hence two, never nested in themselves.
+        self._write_retrying = self._retrying()
         self._request_retrying = self._retrying()
         try:
             self._http = httpx.Client(
@@ -311,7 +311,7 @@ class GatewayClient:
         body = {"slug": slug, "targets": rules.canonical_targets(target_dicts), "region": region_value}
         started = datetime.now(timezone.utc)
         ambiguous = False
-        for attempt in self._create_retrying:
+        for attempt in self._write_retrying:
             with attempt:
                 if ambiguous:
                     existing = self._created_by_us(body, started)
@@ -372,12 +372,28 @@ class GatewayClient:
         return next((endpoint for endpoint in self.list_endpoints() if endpoint.slug == slug), None)
 
     def update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> Endpoint:
-        """Replace the endpoint's full target list (PATCH; the slug and region are immutable)."""
+        """Replace the endpoint's full target list (PATCH; the slug and region are immutable).
+
+        After an ambiguous failure the endpoint is read back first: if it already has the requested
+        targets, the update is done.
+        """
         context = RequestContext("update endpoint", "PATCH", _endpoint_path(endpoint_id), endpoint_id)
         target_dicts = _target_dicts(context, targets)
         _raise_if_invalid(context, rules.validate_targets(target_dicts))
         body = {"targets": rules.canonical_targets(target_dicts)}
-        return _parse(self._request(context, json=body), Endpoint, context)
+        ambiguous = False
+        for attempt in self._write_retrying:
+            with attempt:
+                if ambiguous:  # the last PATCH may have applied: if so, it is done
+                    current = self.get_endpoint(endpoint_id)
+                    if rules.canonical_targets(t.to_api() for t in current.targets) == body["targets"]:
+                        return current
+                try:
+                    return _parse(self._send(context, json=body), Endpoint, context)
+                except (TransportError, ServerError):
+                    ambiguous = True
+                    raise
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     def delete_endpoint(self, endpoint_id: str) -> EndpointTombstone:
         """Delete an endpoint and free its slug (``NotFoundError`` if already gone)."""

@@ -301,3 +301,16 @@ def test_raw_api_agrees_with_the_client(emulator: EmulatorProcess, client: Gatew
     endpoint = client.create_endpoint(unique_slug(), [BASETEN])
     raw = httpx.get(emulator.url(f"/v1/gateway/endpoints/{endpoint.id}"), headers=auth_headers(ACME_KEY))
     assert Endpoint.model_validate(raw.json()) == endpoint
+
+
+def test_commit_then_drop_on_every_update_still_converges(make_emulator: MakeEmulator) -> None:
+    """Every PATCH is applied and its answer lost: the client reads back and sees it is done."""
+    emulator = make_emulator()
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
+        endpoint = gateway.create_endpoint("acme/patched", [BASETEN])
+        emulator.set_faults(drop_rate=1.0, seed=4)
+        updated = gateway.update_endpoint(endpoint.id, [{**BASETEN, "model_id": "next"}])
+        emulator.set_faults()
+        assert updated.targets[0].model_id == "next"
+        assert gateway.get_endpoint(endpoint.id).targets[0].model_id == "next"
+    assert emulator.stats()["faults"]["drop"] == 1

@@ -361,3 +361,24 @@ def test_the_provider_class_path_is_stable() -> None:
         "pulumi_baseten_gateway.provider",
         "EndpointProvider",
     )
+
+
+def test_adopt_survives_an_ambiguous_first_create(make_emulator: MakeEmulator) -> None:
+    """Every write is committed and its answer lost: adopt must still take the slug over."""
+    emulator = make_emulator()
+    slug = unique_slug()
+    existing = httpx.post(
+        emulator.url("/v1/gateway/endpoints"),
+        json={"slug": slug, "targets": [BASETEN]},
+        headers=auth_headers(),
+    ).json()
+    emulator.set_faults(drop_rate=1.0, seed=5)
+    with ProviderPlugin() as fresh:
+        fresh.configure(config_for(emulator))
+        adopted, _ = fresh.check({"slug": slug, "targets": [OPENAI], "adopt": True})
+        id_, outputs = fresh.create(adopted)
+    emulator.set_faults()
+    assert id_ == existing["id"]
+    assert outputs["targets"] == [OPENAI]
+    assert raw_get(emulator, id_).json()["targets"] == [OPENAI]
+    assert emulator.stats()["endpoints"]["live"] == 1
