@@ -226,10 +226,16 @@ def test_in_process_lifecycle_with_errors_leaks_no_key(
     emulator.set_faults(drop_rate=1.0, seed=3)
     dropped = provider.create(fresh)  # commit, drop, then found by slug: no duplicate, no error
     evidence.text("create after drop", dropped.outs)
-    error = expect_error(
-        evidence, "dropped", EndpointOperationError, lambda: provider.update(dropped.id, {}, fresh)
-    )
-    assert isinstance(cause_of(error), TransportError)
+    # An update whose answer is lost is read back and found done; without retries, it is a typed error.
+    evidence.text("update after drop", provider.update(dropped.id, {}, fresh).outs)
+    with GatewayClient(KEY, base_url=url, retry=RetryPolicy.none()) as no_retries:
+        error = expect_error(
+            evidence,
+            "dropped",
+            TransportError,
+            lambda: no_retries.update_endpoint(dropped.id, fresh["targets"]),
+        )
+        evidence.text("client without retries", no_retries)
     emulator.set_faults()
     provider.delete(dropped.id, dropped.outs or {})
     faults = emulator.stats()["faults"]

@@ -208,7 +208,9 @@ def _unknown_fields(body: dict[str, Any], known: tuple[str, ...]) -> list[str]:
     return [f"{key}: is not a known field (known: {', '.join(known)})" for key in body if key not in known]
 
 
-def _lookup_error(endpoint_id: str, exc: Exception) -> ApiError:
+def _lookup_error(exc: EndpointNotFoundError | EndpointForbiddenError) -> ApiError:
+    """The documented answer to an id the caller may not see: 403 if another workspace's, else 404."""
+    endpoint_id = exc.args[0]
     if isinstance(exc, EndpointForbiddenError):
         return ApiError(403, f"endpoint_id: endpoint {endpoint_id!r} belongs to another workspace")
     return ApiError(404, f"endpoint_id: no endpoint with id {endpoint_id!r}")
@@ -425,6 +427,12 @@ def create_app(
             headers = {"Retry-After": retry_after_header(exc.retry_after)}
         return _error_response(exc.status, body, headers)
 
+    @api.exception_handler(EndpointNotFoundError)
+    @api.exception_handler(EndpointForbiddenError)
+    async def lookup_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, (EndpointNotFoundError, EndpointForbiddenError))
+        return await api_error(request, _lookup_error(exc))
+
     @api.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
@@ -513,11 +521,7 @@ def create_app(
     )
     async def get_endpoint(endpoint_id: str, request: Request) -> Response:
         principal = authorize(request)
-        endpoint_id = _path_id(request)
-        try:
-            return _ok(store.get(endpoint_id, principal.workspace))
-        except (EndpointNotFoundError, EndpointForbiddenError) as exc:
-            raise _lookup_error(endpoint_id, exc) from None
+        return _ok(store.get(_path_id(request), principal.workspace))
 
     @api.patch(
         ENDPOINT_PATH,
@@ -544,15 +548,10 @@ def create_app(
         if targets is not None:
             problems += map(str, rules.validate_targets(targets))
         _raise_if(problems)
-        try:
-            if targets is None:
-                return _ok(store.get(endpoint_id, principal.workspace))
-            assert isinstance(targets, list)
-            return _ok(
-                store.update_targets(endpoint_id, principal.workspace, rules.canonical_targets(targets))
-            )
-        except (EndpointNotFoundError, EndpointForbiddenError) as exc:
-            raise _lookup_error(endpoint_id, exc) from None
+        if targets is None:
+            return _ok(store.get(endpoint_id, principal.workspace))
+        assert isinstance(targets, list)
+        return _ok(store.update_targets(endpoint_id, principal.workspace, rules.canonical_targets(targets)))
 
     @api.delete(
         ENDPOINT_PATH,
@@ -563,11 +562,7 @@ def create_app(
     )
     async def delete_endpoint(endpoint_id: str, request: Request) -> Response:
         principal = authorize(request)
-        endpoint_id = _path_id(request)
-        try:
-            row = store.delete(endpoint_id, principal.workspace)
-        except (EndpointNotFoundError, EndpointForbiddenError) as exc:
-            raise _lookup_error(endpoint_id, exc) from None
+        row = store.delete(_path_id(request), principal.workspace)
         return JSONResponse({"id": row.id, "slug": row.slug})
 
     # -- admin routes: no auth, not rate limited, not counted, not in the OpenAPI document ----------------
