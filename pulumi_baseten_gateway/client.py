@@ -6,7 +6,7 @@ cold start stays short.
 Retries (429, 5xx, dropped connections, timeouts) go through tenacity with exponential backoff, jitter,
 a bounded number of attempts and a total time budget; a 429's ``retry_after`` is honoured. A create
 (POST) is not idempotent, so after an ambiguous failure the client looks the slug up before it posts
-again: it never creates a duplicate.
+again: it never creates a duplicate. An update whose answer was lost is read back the same way.
 """
 
 from __future__ import annotations

@@ -92,6 +92,8 @@ class Endpoint(Resource, module="baseten-gateway", name="Endpoint"):
         adopt: pulumi.Input[bool] | None = None,
     ) -> None:
         if args is not None:
+            if any(value is not None for value in (slug, targets, region, adopt)):
+                raise TypeError("Endpoint takes either an EndpointArgs or keyword inputs, not both")
             slug, targets, region, adopt = args.slug, args.targets, args.region, args.adopt
         props: dict[str, Any] = {
             "slug": slug,

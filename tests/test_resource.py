@@ -1,0 +1,76 @@
+"""The `Endpoint` resource class as a program uses it: args object or keywords, outputs, type token."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pulumi_baseten_gateway import ENDPOINT_TYPE_TOKEN, Endpoint, EndpointArgs, TargetArgs
+from tests.conftest import MakeEmulator
+
+PROGRAM = """
+import pulumi
+from pulumi_baseten_gateway import Endpoint, EndpointArgs, TargetArgs
+
+by_args = Endpoint(
+    "by-args",
+    EndpointArgs(slug="demo/by-args", targets=[TargetArgs(provider="BASETEN", model_id="m1")], region="EU"),
+)
+by_keywords = Endpoint(
+    "by-keywords", slug="demo/by-keywords", targets=[{"provider": "BASETEN", "model_id": "m2"}]
+)
+read_back = Endpoint.get("read-back", by_args.endpoint_id)
+pulumi.export("ids", [by_args.endpoint_id, by_keywords.endpoint_id])
+pulumi.export("read_back", {"slug": read_back.slug, "region": read_back.region, "targets": read_back.targets})
+pulumi.export("created_at", by_args.created_at)
+"""
+
+
+def test_the_type_token_is_the_published_constant() -> None:
+    assert f"pulumi-python:{Endpoint._resource_type_name}" == ENDPOINT_TYPE_TOKEN
+
+
+def test_args_object_and_keywords_do_not_mix() -> None:
+    args = EndpointArgs(slug="demo/x", targets=[TargetArgs(provider="BASETEN", model_id="m")])
+    with pytest.raises(TypeError, match="either an EndpointArgs or keyword inputs"):
+        Endpoint("both", args, slug="demo/y")
+
+
+def test_target_args_are_plain_dicts() -> None:
+    assert TargetArgs(provider="BASETEN", model_id="m") == {"provider": "BASETEN", "model_id": "m"}
+
+
+def test_a_program_with_args_keywords_and_get(tmp_path: Path, make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator(config=False)
+    (tmp_path / "__main__.py").write_text(PROGRAM)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pulumi_baseten_gateway.localrun",
+            str(tmp_path),
+            "--config",
+            f"baseten:apiUrl={emulator.base_url}",
+        ],
+        env={**os.environ, "BASETEN_API_KEY": "demo-key"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    outputs = report["outputs"]
+    assert len(set(outputs["ids"])) == 2
+    assert outputs["read_back"] == {
+        "slug": "demo/by-args",
+        "region": "EU",
+        "targets": [{"provider": "BASETEN", "model_id": "m1"}],
+    }
+    assert outputs["created_at"].endswith("Z")
+    assert [r["name"] for r in report["resources"]].count("read-back") == 1
+    assert emulator.stats()["endpoints"]["live"] == 2
