@@ -176,12 +176,9 @@ class EndpointProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Slug or region change => replace; target change => update in place; else no change."""
-        replaces = [
-            key
-            for key in REPLACE_ON_CHANGES
-            if _contains_unknown(news.get(key))
-            or _region_or(key, olds.get(key)) != _region_or(key, news.get(key))
-        ]
+        old = {"slug": olds.get("slug"), "region": _region(olds.get("region"))}
+        new = {"slug": news.get("slug"), "region": _region(news.get("region"))}
+        replaces = [key for key in REPLACE_ON_CHANGES if _contains_unknown(new[key]) or old[key] != new[key]]
         targets_changed = _contains_unknown(news.get("targets")) or _normalized_targets(
             olds.get("targets")
         ) != _normalized_targets(news.get("targets"))
@@ -203,16 +200,18 @@ class EndpointProvider(ResourceProvider):
             client = self._gateway()
             try:
                 return client.create_endpoint(slug, props["targets"], region=_region(props.get("region")))
-            except (BadRequestError, ConflictError):
+            except (BadRequestError, ConflictError) as exc:
                 # A duplicate slug: a 400, or (after an ambiguous attempt) a conflict found by the client.
                 existing = client.find_endpoint_by_slug(slug)
                 if existing is None:
                     raise
                 if props.get("adopt") is True:
                     return self._adopt(client, existing, props)
-                raise ConfigurationError(
+                raise ConflictError(
                     f"slug {slug!r} already exists in this workspace (endpoint id {existing.id!r}); "
-                    "to manage that endpoint with this resource, set adopt=True on it"
+                    f"to manage that endpoint with this resource, set adopt=True on it. ({exc})",
+                    slug=slug,
+                    endpoint_id=existing.id,
                 ) from None
 
         endpoint = _call("create", slug, create)
@@ -267,10 +266,6 @@ class EndpointProvider(ResourceProvider):
                 self._gateway().delete_endpoint(id_)
 
         _call("delete", props.get("slug") or id_, delete)
-
-
-def _region_or(key: str, value: Any) -> Any:
-    return _region(value) if key == "region" else value
 
 
 class EndpointOperationError(GatewayError):

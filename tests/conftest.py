@@ -7,12 +7,14 @@ per call and stops it at teardown.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
@@ -26,6 +28,12 @@ from tests.harness.emulator import (  # noqa: E402
 )
 
 MakeEmulator = Callable[..., EmulatorProcess]
+
+# CI replays the same examples every run, so a result there depends on the commit alone; local runs keep
+# exploring new ones (and remember failures in .hypothesis/).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
