@@ -34,6 +34,7 @@ from pulumi_baseten_gateway import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    ConflictError,
     GatewayClient,
     GatewayError,
     NotFoundError,
@@ -184,7 +185,7 @@ def test_in_process_lifecycle_with_errors_leaks_no_key(
     )
     assert isinstance(cause_of(error), BadRequestError)
     error = expect_error(evidence, "duplicate", EndpointOperationError, lambda: provider.create(new_inputs))
-    assert isinstance(cause_of(error), ConfigurationError)
+    assert isinstance(cause_of(error), ConflictError)
     adopted = provider.create({**new_inputs, "adopt": True})
     assert adopted.id == created.id
     evidence.text("adopt", adopted.outs)
