@@ -9,15 +9,13 @@ program since the mock runtime is process-global. With the CLI on PATH, test_cli
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pulumi_baseten_gateway import GatewayClient
 from tests.conftest import REPO_ROOT, MakeEmulator
+from tests.harness.emulator import run_program
 
 EXAMPLES = sorted(p.parent for p in (REPO_ROOT / "examples").glob("*/__main__.py"))
 DEMO_KEY = "demo-key"
@@ -49,20 +47,7 @@ def test_every_example_is_covered() -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_example_deploys_exactly_what_it_declares(example: Path, make_emulator: MakeEmulator) -> None:
     emulator = make_emulator(config=False)  # the documented default demo workspace
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pulumi_baseten_gateway.localrun",
-            str(example),
-            "--config",
-            f"baseten:apiUrl={emulator.base_url}",
-        ],
-        env={**os.environ, "BASETEN_API_KEY": DEMO_KEY},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_program(example, emulator.base_url)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
@@ -87,20 +72,7 @@ def test_a_failing_check_stops_the_program_with_the_property_named(
         "from pulumi_baseten_gateway import Endpoint\n"
         "Endpoint('bad', slug='demo/x', targets=[{'provider': 'OPENAI', 'target_model': 'gpt-4o'}])\n"
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pulumi_baseten_gateway.localrun",
-            str(program),
-            "--config",
-            f"baseten:apiUrl={emulator.base_url}",
-        ],
-        env={**os.environ, "BASETEN_API_KEY": DEMO_KEY},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_program(program, emulator.base_url)
     assert result.returncode == 1
     assert "targets[0].secret_id: is required for OPENAI targets" in result.stderr
     assert emulator.stats()["by_route"].get("POST /v1/gateway/endpoints", 0) == 0

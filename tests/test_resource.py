@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pulumi_baseten_gateway import ENDPOINT_TYPE_TOKEN, Endpoint, EndpointArgs, TargetArgs
 from tests.conftest import MakeEmulator
+from tests.harness.emulator import run_program
 
 PROGRAM = """
 import pulumi
@@ -48,20 +46,7 @@ def test_target_args_are_plain_dicts() -> None:
 def test_a_program_with_args_keywords_and_get(tmp_path: Path, make_emulator: MakeEmulator) -> None:
     emulator = make_emulator(config=False)
     (tmp_path / "__main__.py").write_text(PROGRAM)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pulumi_baseten_gateway.localrun",
-            str(tmp_path),
-            "--config",
-            f"baseten:apiUrl={emulator.base_url}",
-        ],
-        env={**os.environ, "BASETEN_API_KEY": "demo-key"},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_program(tmp_path, emulator.base_url)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     outputs = report["outputs"]
