@@ -922,3 +922,45 @@ def test_odd_unicode_never_breaks_a_response(acme: httpx.Client) -> None:
     assert_error(refused, 400, "targets[0].target_model")
     assert_error(acme.post(ENDPOINTS_PATH, content=b'{"\\ud800": 1}'), 400, "\ud800: is not a known field")
     assert_error(acme.post(ENDPOINTS_PATH, content=b'{"slug": "acme/\\ud800"}'), 400, "slug:")
+
+
+def test_unknown_environment_is_a_400_when_the_workspace_lists_its_environments(
+    make_emulator: MakeEmulator,
+) -> None:
+    """The docs: an unknown environment gets 400. Workspaces with an `environments` list enforce it."""
+    workspaces = [
+        {
+            "name": "acme",
+            "prefixes": ["acme"],
+            "api_keys": [{"key": ACME_KEY, "scopes": ["manage"]}],
+            "environments": ["staging"],
+        },
+        {"name": "globex", "prefixes": ["globex"], "api_keys": [{"key": GLOBEX_KEY, "scopes": ["manage"]}]},
+    ]
+    emulator = make_emulator(workspaces=workspaces)
+
+    def create(key: str, slug: str, environment: str) -> httpx.Response:
+        target = {"provider": "BASETEN", "model_id": "m", "environment_name": environment}
+        return httpx.post(
+            emulator.url(ENDPOINTS_PATH), json={"slug": slug, "targets": [target]}, headers=auth_headers(key)
+        )
+
+    assert create(ACME_KEY, "acme/staging", "staging").status_code == 200
+    assert create(ACME_KEY, "acme/prod", "production").status_code == 200
+    unknown = create(ACME_KEY, "acme/canary", "canary")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"] == (
+        "targets[0].environment_name: unknown environment 'canary' (this workspace has: production, staging)"
+    )
+    endpoint = create(ACME_KEY, "acme/moved", "staging").json()
+    patched = httpx.patch(
+        emulator.url(f"{ENDPOINTS_PATH}/{endpoint['id']}"),
+        json={"targets": [{"provider": "BASETEN", "model_id": "m", "environment_name": "canary"}]},
+        headers=auth_headers(ACME_KEY),
+    )
+    assert patched.status_code == 400
+    assert "unknown environment 'canary'" in patched.json()["error"]
+    held = httpx.get(emulator.url(f"{ENDPOINTS_PATH}/{endpoint['id']}"), headers=auth_headers(ACME_KEY))
+    assert held.json()["targets"][0]["environment_name"] == "staging"
+    # A workspace that lists no environments accepts any name.
+    assert create(GLOBEX_KEY, "globex/canary", "canary").status_code == 200

@@ -136,6 +136,7 @@ class _Principal:
     prefixes: frozenset[str]
     manage: bool
     onboarded: bool
+    environments: frozenset[str] | None
 
 
 def _error_response(
@@ -224,6 +225,21 @@ def _path_id(request: Request) -> str:
     """
     path: str = request.scope["path"]
     return path[len(ENDPOINTS_PATH) + 1 :]
+
+
+def _unknown_environments(targets: object, environments: frozenset[str] | None) -> list[str]:
+    """``unknown environment`` (documented 400) for targets naming an environment the workspace lacks.
+
+    Runs on targets that passed the rules, so each is a mapping with a string provider.
+    """
+    if environments is None or not isinstance(targets, list):
+        return []
+    return [
+        f"targets[{index}].environment_name: unknown environment {target['environment_name']!r} "
+        f"(this workspace has: {', '.join(sorted(environments))})"
+        for index, target in enumerate(targets)
+        if target.get("environment_name") is not None and target["environment_name"] not in environments
+    ]
 
 
 def _raise_if(problems: list[str]) -> None:
@@ -379,6 +395,9 @@ def create_app(
                 prefixes=frozenset(workspace.prefixes),
                 manage=MANAGE_SCOPE in api_key.scopes,
                 onboarded=workspace.onboarded,
+                environments=None
+                if workspace.environments is None
+                else frozenset({rules.PRODUCTION_ENVIRONMENT, *workspace.environments}),
             )
     store = EndpointStore(db_path)
     stats = Stats()
@@ -473,7 +492,7 @@ def create_app(
         problems += map(
             str, rules.validate_endpoint(slug, targets, region, owned_prefixes=principal.prefixes)
         )
-        _raise_if(problems)
+        _raise_if(problems or _unknown_environments(targets, principal.environments))
         assert isinstance(slug, str)
         assert isinstance(targets, list)
         try:
@@ -547,7 +566,7 @@ def create_app(
         targets = body.get("targets")
         if targets is not None:
             problems += map(str, rules.validate_targets(targets))
-        _raise_if(problems)
+        _raise_if(problems or _unknown_environments(targets, principal.environments))
         if targets is None:
             return _ok(store.get(endpoint_id, principal.workspace))
         assert isinstance(targets, list)

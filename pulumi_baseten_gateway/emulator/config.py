@@ -77,13 +77,16 @@ class WorkspaceConfig(_Strict):
     """A Frontier Gateway workspace: the slug prefixes Baseten registered for it, and its keys.
 
     ``onboarded: false`` models a workspace without the Frontier Gateway feature: its keys authenticate
-    but every endpoint operation answers 403.
+    but every endpoint operation answers 403. ``environments``, when given, are the Baseten model
+    environments that exist in the workspace: a BASETEN target naming another one gets the documented
+    400 "unknown environment" (``production`` always exists). Without it any name is accepted.
     """
 
     name: str = Field(min_length=1)
     prefixes: list[str] = Field(default_factory=list)
     api_keys: list[ApiKeyConfig] = Field(min_length=1)
     onboarded: bool = True
+    environments: list[str] | None = None
 
 
 class EmulatorConfig(_Strict):
