@@ -386,7 +386,7 @@ class GatewayClient:
             with attempt:
                 if ambiguous:  # the last PATCH may have applied: if so, it is done
                     current = self.get_endpoint(endpoint_id)
-                    if rules.canonical_targets(t.to_api() for t in current.targets) == body["targets"]:
+                    if rules.endpoint_targets(current) == body["targets"]:
                         return current
                 try:
                     return _parse(self._send(context, json=body), Endpoint, context)
@@ -413,7 +413,7 @@ class GatewayClient:
         existing = self.find_endpoint_by_slug(slug)
         if existing is None:
             return None
-        found = rules.canonical_targets(t.to_api() for t in existing.targets)
+        found = rules.endpoint_targets(existing)
         same = found == body["targets"] and existing.region.value == body["region"]
         if same and existing.created_at >= started - CLOCK_SKEW_ALLOWANCE:
             _logger.info("create endpoint %r: an earlier attempt had applied; using it", slug)

@@ -85,7 +85,7 @@ def _outputs(endpoint: Endpoint) -> dict[str, Any]:
     return {
         "endpoint_id": endpoint.id,
         "slug": endpoint.slug,
-        "targets": rules.canonical_targets(t.to_api() for t in endpoint.targets),
+        "targets": rules.endpoint_targets(endpoint),
         "region": endpoint.region.value,
         "created_at": endpoint.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": endpoint.updated_at.isoformat().replace("+00:00", "Z"),
@@ -225,7 +225,7 @@ class EndpointProvider(ResourceProvider):
                 f"cannot adopt {existing.slug!r}: it serves region {existing.region.value}, "
                 f"the resource asks for {region} (a region cannot change in place)"
             )
-        current = rules.canonical_targets(t.to_api() for t in existing.targets)
+        current = rules.endpoint_targets(existing)
         if current == _normalized_targets(props["targets"]):
             return existing
         return client.update_endpoint(existing.id, props["targets"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from .models import Provider, Region
+from .models import Endpoint, Provider, Region
 
 __all__ = [
     "MAX_FIELD_LENGTH",
@@ -25,6 +25,7 @@ __all__ = [
     "Violation",
     "canonical_target",
     "canonical_targets",
+    "endpoint_targets",
     "slug_prefix",
     "validate_endpoint",
     "validate_prefix_ownership",
@@ -377,3 +378,8 @@ def canonical_target(target: Mapping[str, Any]) -> dict[str, Any]:
 def canonical_targets(targets: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """``canonical_target`` over a list, order kept (targets are priority-ordered)."""
     return [canonical_target(t) for t in targets]
+
+
+def endpoint_targets(endpoint: Endpoint) -> list[dict[str, Any]]:
+    """An API endpoint's targets in canonical form, comparable with canonical requested targets."""
+    return canonical_targets(t.to_api() for t in endpoint.targets)

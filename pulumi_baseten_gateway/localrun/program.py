@@ -53,7 +53,7 @@ def run_program(
     it in a fresh interpreter).
     """
     import pulumi
-    from pulumi.runtime import mocks, settings
+    from pulumi.runtime import settings
     from pulumi.runtime import stack as pulumi_stack
     from pulumi.runtime.sync_await import _sync_await
 
@@ -91,7 +91,6 @@ def run_program(
     main = Path(program_dir) / "__main__.py"
     sys.path.insert(0, str(Path(program_dir).resolve()))
     settings.SETTINGS.outputs.clear()
-    root_outputs: dict[str, Any] = {}
 
     def body() -> None:
         runpy.run_path(str(main), run_name="__main__")
@@ -99,11 +98,9 @@ def run_program(
     _sync_await(pulumi_stack.run_pulumi_func(body))
     if failures:
         raise RuntimeError("; ".join(failures))
-    root = settings.get_root_resource()
-    exported = getattr(root, "outputs", None)
-    if isinstance(exported, dict):
-        for key, value in exported.items():
-            resolved = _sync_await(pulumi.Output.from_input(value).future())
-            root_outputs[key] = resolved
-    del mocks  # imported for its side effects on the runtime only
+    exported = getattr(settings.get_root_resource(), "outputs", None)
+    root_outputs = {
+        key: _sync_await(pulumi.Output.from_input(value).future())
+        for key, value in (exported.items() if isinstance(exported, dict) else ())
+    }
     return registrations, root_outputs
