@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from pulumi_baseten_gateway.localrun import EmulatorProcess
+from pulumi_baseten_gateway.emulator.process import EmulatorProcess
 
 __all__ = [
     "BENCH_DIR",

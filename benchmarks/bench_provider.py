@@ -43,8 +43,8 @@ from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
-from pulumi_baseten_gateway.localrun import ProviderPlugin
 from pulumi_baseten_gateway.provider import EndpointProvider
+from tests.harness.plugin import ProviderPlugin
 
 REFERENCE_BLOB = serialize_provider(reference_provider.ReferenceEndpointProvider())
 
@@ -73,7 +73,7 @@ def plugin_env() -> dict[str, str]:
 
 @dataclass
 class Arm:
-    """One provider under test: its name and the ``__provider`` blob (None = ours, localrun's default)."""
+    """One provider under test: its name and the ``__provider`` blob (None = ours, the harness's default)."""
 
     name: str
     blob: str | None

@@ -66,7 +66,11 @@ from typing import Any, TypeVar
 
 import httpx
 
-from pulumi_baseten_gateway.localrun import PluginError, ProviderPlugin
+_REPO_ROOT = str(Path(__file__).resolve().parents[1])
+if _REPO_ROOT not in sys.path:  # run as `python benchmarks/soak.py`
+    sys.path.insert(0, _REPO_ROOT)
+
+from tests.harness.plugin import PluginError, ProviderPlugin  # noqa: E402
 
 __all__ = [
     "DEFAULT_FAULTS",
@@ -911,9 +915,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--drop-rate", type=float, default=DEFAULT_FAULTS.drop_rate)
     args = parser.parse_args(argv)
 
-    repo_root = str(Path(__file__).resolve().parents[1])
-    if repo_root not in sys.path:
-        sys.path.insert(0, repo_root)
     from benchmarks._common import Emulator
 
     faults = FaultPlan(args.latency_ms, args.error_rate, args.rate_limit_rate, args.drop_rate, args.seed)

@@ -1,13 +1,11 @@
-"""Entry point of the policy pack: builds the ``PolicyPack``, which serves gRPC and never returns.
+"""Entry point of the policy pack: serves the analyzer and never returns.
 
-The policies live in ``pulumi_baseten_gateway.policy`` so they can be imported and tested; nothing else
-belongs here.
+The policies live in ``pulumi_baseten_gateway.policy`` so they can be imported and tested; the same
+pack runs as the console script ``baseten-gateway-policy-pack``.
 """
 
 from __future__ import annotations
 
-from pulumi_policy import PolicyPack
+from pulumi_baseten_gateway.policy import serve
 
-from pulumi_baseten_gateway.policy import POLICY_PACK_NAME, build_policies
-
-PolicyPack(name=POLICY_PACK_NAME, policies=build_policies())
+serve()

@@ -443,3 +443,21 @@ def build_policies() -> list[Policy]:
         )
     )
     return policies
+
+
+def serve() -> None:
+    """Serve the pack's analyzer until killed (``baseten-gateway-policy-pack``, ``policy-pack/__main__.py``).
+
+    The console script is a policy pack the CLI can run as an executable (``pulumi preview --policy-pack
+    "$(command -v baseten-gateway-policy-pack)"``), with the interpreter it was installed into, no
+    language host and no virtualenv of its own. The SDK writes the port line to the raw stdout buffer
+    without flushing; the engine waits for that line, so stdout is made unbuffered first.
+    """
+    import io
+    import sys
+
+    from pulumi_policy import PolicyPack
+
+    raw = open(sys.stdout.fileno(), "wb", buffering=0, closefd=False)  # noqa: SIM115 (lives until exit)
+    sys.stdout = io.TextIOWrapper(raw, write_through=True)
+    PolicyPack(name=POLICY_PACK_NAME, policies=build_policies())

@@ -30,9 +30,9 @@ from pulumi.dynamic import CheckFailure, Config, ConfigureRequest
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from pulumi_baseten_gateway.localrun import PluginError, ProviderPlugin, without_provider
 from pulumi_baseten_gateway.provider import EndpointProvider
 from tests.harness.emulator import ACME_KEY, ACME_PREFIXES, ENDPOINTS_PATH, EmulatorProcess, auth_headers
+from tests.harness.plugin import PluginError, ProviderPlugin, without_provider
 
 # -- the documented contract (README), written down independently of rules.py ---------------------------
 

@@ -1,15 +1,11 @@
 """The policy pack as the Pulumi engine sees it: the real plugin process, driven over analyzer gRPC.
 
 One pack process serves the whole module; every test configures it first (``Configure`` replaces the
-whole config). A last test runs ``pulumi preview --policy-pack`` when a Pulumi CLI is installed.
+whole config). ``pulumi preview --policy-pack`` through the real CLI is in test_engine.py.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +31,6 @@ from pulumi_baseten_gateway.policy import (  # noqa: E402
     UNIQUE_SLUGS_POLICY,
 )
 from tests.harness.analyzer import (  # noqa: E402
-    PACK_DIR,
     UNKNOWN,
     Diagnostic,
     PolicyPackProcess,
@@ -363,75 +358,3 @@ def test_a_pack_that_fails_to_start_is_reported_with_its_stderr(tmp_path: Path) 
     with pytest.raises(RuntimeError, match="boom: no policies here"):
         process.start()
     assert not process.running
-
-
-# -- the real CLI ---------------------------------------------------------------------------------------
-
-PROGRAM = """\
-from pulumi_baseten_gateway.resource import Endpoint
-
-Endpoint(
-    "outside-prefix",
-    slug="other-org/glm-5",
-    targets=[{"provider": "BASETEN", "model_id": "3kZ9xqd"}],
-)
-"""
-
-
-@pytest.mark.skipif(shutil.which("pulumi") is None, reason="the Pulumi CLI is not installed (not on PATH)")
-def test_pulumi_preview_fails_on_a_mandatory_violation(tmp_path: Path) -> None:
-    venv = Path(sys.prefix)
-    if venv == Path(sys.base_prefix):
-        pytest.skip("tests must run in a virtualenv: the CLI is pointed at it")
-    # The program: a project using this virtualenv, declaring an Endpoint whose slug is well formed (so the
-    # provider's check passes) but outside the configured prefixes. Preview never calls Create.
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text(
-        f"name: policy-preview-test\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n"
-    )
-    (project / "__main__.py").write_text(PROGRAM)
-    # The pack: a copy pointed at this virtualenv instead of building ./venv from requirements.txt.
-    pack_dir = tmp_path / "policy-pack"
-    shutil.copytree(PACK_DIR, pack_dir, ignore=shutil.ignore_patterns("venv", "__pycache__"))
-    (pack_dir / "PulumiPolicy.yaml").write_text(
-        "description: test copy\nversion: 0.1.0\n"
-        f"runtime:\n  name: python\n  options:\n    virtualenv: {venv}\n"
-    )
-    config = tmp_path / "policy-config.json"
-    config.write_text(json.dumps({ORG_PREFIX_POLICY: {"allowedPrefixes": ["acme"]}}))
-    (tmp_path / "state").mkdir()
-    env = dict(os.environ)
-    env.update(
-        {
-            "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": "policy-test",
-            "PULUMI_HOME": str(tmp_path / "pulumi-home"),
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
-            "PATH": os.pathsep.join([str(venv / "bin"), env.get("PATH", "")]),
-            "BASETEN_API_KEY": "preview-only-not-a-key",
-        }
-    )
-
-    def pulumi(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["pulumi", *args, "--non-interactive"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-
-    created = pulumi("stack", "init", "dev")
-    assert created.returncode == 0, created.stdout + created.stderr
-    pulumi("config", "set", "--secret", "baseten:apiKey", "preview-only-not-a-key")
-    preview = pulumi("preview", "--policy-pack", str(pack_dir), "--policy-pack-config", str(config))
-    output = preview.stdout + preview.stderr
-    assert preview.returncode != 0, output
-    assert ORG_PREFIX_POLICY in output, output
-    assert "mandatory" in output.lower(), output
-    assert "other-org/glm-5" in output, output

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_baseten_gateway.localrun import UNKNOWN, PluginError, ProviderPlugin, without_provider
 from pulumi_baseten_gateway.provider import EndpointProvider
 from tests.conftest import MakeEmulator
 from tests.harness.emulator import (
@@ -21,6 +20,7 @@ from tests.harness.emulator import (
     auth_headers,
     unique_slug,
 )
+from tests.harness.plugin import UNKNOWN, PluginError, ProviderPlugin, without_provider
 
 BASETEN = {"provider": "BASETEN", "model_id": "3kZ9xqd"}
 OPENAI = {"provider": "OPENAI", "secret_id": "sec-1", "target_model": "gpt-4o"}

@@ -1,32 +1,35 @@
-"""The `Endpoint` resource class as a program uses it: args object or keywords, outputs, type token."""
+"""The `Endpoint` resource class as a program uses it: args object or keywords, outputs, type token.
+
+The program runs through the real Pulumi CLI (:mod:`tests.harness.engine`)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import pulumi
 import pytest
 
 from pulumi_baseten_gateway import ENDPOINT_TYPE_TOKEN, Endpoint, EndpointArgs, TargetArgs
 from tests.conftest import MakeEmulator
-from tests.harness.emulator import run_program
+from tests.harness.engine import EngineStack
 
-PROGRAM = """
-import pulumi
-from pulumi_baseten_gateway import Endpoint, EndpointArgs, TargetArgs
 
-by_args = Endpoint(
-    "by-args",
-    EndpointArgs(slug="demo/by-args", targets=[TargetArgs(provider="BASETEN", model_id="m1")], region="EU"),
-)
-by_keywords = Endpoint(
-    "by-keywords", slug="demo/by-keywords", targets=[{"provider": "BASETEN", "model_id": "m2"}]
-)
-read_back = Endpoint.get("read-back", by_args.endpoint_id)
-pulumi.export("ids", [by_args.endpoint_id, by_keywords.endpoint_id])
-pulumi.export("read_back", {"slug": read_back.slug, "region": read_back.region, "targets": read_back.targets})
-pulumi.export("created_at", by_args.created_at)
-"""
+def program() -> None:
+    by_args = Endpoint(
+        "by-args",
+        EndpointArgs(
+            slug="demo/by-args", targets=[TargetArgs(provider="BASETEN", model_id="m1")], region="EU"
+        ),
+    )
+    by_keywords = Endpoint(
+        "by-keywords", slug="demo/by-keywords", targets=[{"provider": "BASETEN", "model_id": "m2"}]
+    )
+    read_back = Endpoint.get("read-back", by_args.endpoint_id)
+    pulumi.export("ids", [by_args.endpoint_id, by_keywords.endpoint_id])
+    pulumi.export(
+        "read_back", {"slug": read_back.slug, "region": read_back.region, "targets": read_back.targets}
+    )
+    pulumi.export("created_at", by_args.created_at)
 
 
 def test_the_type_token_is_the_published_constant() -> None:
@@ -45,11 +48,8 @@ def test_target_args_are_plain_dicts() -> None:
 
 def test_a_program_with_args_keywords_and_get(tmp_path: Path, make_emulator: MakeEmulator) -> None:
     emulator = make_emulator(config=False)
-    (tmp_path / "__main__.py").write_text(PROGRAM)
-    result = run_program(tmp_path, emulator.base_url)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    outputs = report["outputs"]
+    stack = EngineStack(tmp_path, program, api_url=emulator.base_url, api_key="demo-key")
+    outputs = stack.up().outputs
     assert len(set(outputs["ids"])) == 2
     assert outputs["read_back"] == {
         "slug": "demo/by-args",
@@ -57,5 +57,6 @@ def test_a_program_with_args_keywords_and_get(tmp_path: Path, make_emulator: Mak
         "targets": [{"provider": "BASETEN", "model_id": "m1"}],
     }
     assert outputs["created_at"].endswith("Z")
-    assert [r["name"] for r in report["resources"]].count("read-back") == 1
+    read_back = stack.resources()["read-back"]
+    assert read_back["external"] is True  # read, not managed
     assert emulator.stats()["endpoints"]["live"] == 2

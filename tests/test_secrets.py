@@ -44,10 +44,10 @@ from pulumi_baseten_gateway import (
     ServerError,
     TransportError,
 )
-from pulumi_baseten_gateway.localrun import PluginError, ProviderPlugin
 from pulumi_baseten_gateway.provider import EndpointOperationError, EndpointProvider
 from tests.conftest import MakeEmulator
 from tests.harness.emulator import ACME_KEY, EmulatorProcess, unique_slug
+from tests.harness.plugin import PluginError, ProviderPlugin
 
 KEY = "sk-vault-Q7m2Xr9Lp4Wz8Nc3"  # management scope
 VIEW_KEY = "sk-vault-view-H5t1Jd6Ky0Bf2Sg7"  # view scope: 403 everywhere

@@ -1,7 +1,7 @@
 """The test workspaces of the gateway emulator, and helpers around them.
 
 The emulator runs as a real subprocess (uvicorn, TCP, SQLite file) through
-:class:`pulumi_baseten_gateway.localrun.EmulatorProcess`, re-exported here. The constants describe the
+:class:`pulumi_baseten_gateway.emulator.process.EmulatorProcess`, re-exported here. The constants describe the
 default test workspaces, so every test file uses the same keys and prefixes.
 
 Never change faults or the rate limit on the session-wide emulator (the ``emulator`` fixture): start a
@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from subprocess import CompletedProcess
 from typing import Any
 
-from pulumi_baseten_gateway.localrun import EmulatorProcess
+from pulumi_baseten_gateway.emulator.process import EmulatorProcess
 
 __all__ = [
     "ACME_KEY",
@@ -35,7 +32,6 @@ __all__ = [
     "TEST_RATE_LIMIT",
     "EmulatorProcess",
     "auth_headers",
-    "run_program",
     "unique_slug",
     "write_config",
 ]
@@ -87,25 +83,3 @@ def auth_headers(key: str = ACME_KEY, scheme: str = "Api-Key") -> dict[str, str]
 def unique_slug(prefix: str = ACME_PREFIXES[0], name: str = "t") -> str:
     """A slug no other test uses (slugs are global on the shared emulator)."""
     return f"{prefix}/{name}-{uuid.uuid4().hex[:12]}"
-
-
-def run_program(
-    program_dir: str | os.PathLike[str], api_url: str, api_key: str = "demo-key"
-) -> CompletedProcess[str]:
-    """``python -m pulumi_baseten_gateway.localrun PROGRAM``: a ``pulumi up`` of a new stack, in a fresh
-    interpreter (the mock runtime is process-global), with the key in the environment as users set it."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pulumi_baseten_gateway.localrun",
-            str(program_dir),
-            "--config",
-            f"baseten:apiUrl={api_url}",
-        ],
-        env={**os.environ, "BASETEN_API_KEY": api_key},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )

@@ -1,6 +1,7 @@
-"""Drive the real dynamic-provider plugin process exactly as the Pulumi engine does.
+"""Drive the real dynamic-provider plugin process over its gRPC protocol, as the Pulumi engine does.
 
-Used by our tests, ``make demo`` when the Pulumi CLI is absent, and users' own CI.
+For fast, fault-injected protocol tests and the provider benchmarks; the end-to-end evidence is the real
+CLI (:mod:`tests.harness.engine`).
 
 ``pulumi up`` launches ``python -u -m pulumi.dynamic <engine>``, reads the port it prints, and talks
 ``pulumirpc.ResourceProvider`` over gRPC: Configure once, then Check/Diff/Create/Read/Update/Delete with
@@ -25,8 +26,8 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from ..models import ENDPOINT_TYPE_TOKEN
-from ..provider import EndpointProvider
+from pulumi_baseten_gateway.models import ENDPOINT_TYPE_TOKEN
+from pulumi_baseten_gateway.provider import EndpointProvider
 
 UNKNOWN = rpc.UNKNOWN
 PROVIDER_BLOB = serialize_provider(EndpointProvider())

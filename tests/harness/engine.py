@@ -1,0 +1,244 @@
+"""The real Pulumi engine in the tests: the pinned CLI that ``make pulumi`` builds, driving Python programs.
+
+:func:`engine_bin_dir` runs ``tools/pulumi-engine/build.sh`` (seconds once cached; a first build takes a
+few minutes) and returns the directory holding ``pulumi`` and our plugin launchers. There is no fallback
+and no skip: a machine that cannot build the engine fails the tests that need it.
+
+:class:`EngineStack` runs programs through that CLI with Pulumi's Automation API: ``pulumi up``,
+``preview``, ``refresh``, ``destroy`` and ``stack export`` are real CLI runs (local file backend in a
+temporary directory, passphrase secrets, update checks off). The program runs as an Automation API
+*inline program*: the CLI is started with ``--client``, and the Python SDK's own language runtime server
+runs the program; the Go Python language host (``pulumi-language-python``) is not served by the module
+proxy these machines reach, so it is the one piece of a normal installation that is not used here. The
+engine starts our dynamic provider through ``pulumi-resource-pulumi-python`` (our launcher, found on
+PATH) exactly as it does for any user, and runs the policy pack as an executable plugin
+(``baseten-gateway-policy-pack``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import runpy
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.automation as auto
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUILD_SCRIPT = REPO_ROOT / "tools" / "pulumi-engine" / "build.sh"
+PASSPHRASE = "engine-test-passphrase"
+
+__all__ = [
+    "PASSPHRASE",
+    "EngineRun",
+    "EngineStack",
+    "declared_endpoints",
+    "engine_bin_dir",
+    "example_program",
+]
+
+
+@functools.cache
+def engine_bin_dir() -> Path:
+    """The directory of the pinned ``pulumi`` and our launchers (built on first use, then cached)."""
+    result = subprocess.run(
+        ["bash", str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=3600, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"building the Pulumi engine failed ({BUILD_SCRIPT}, exit {result.returncode}):\n"
+            f"{result.stderr[-4000:]}"
+        )
+    directory = Path(result.stdout.strip().splitlines()[-1])
+    if not (directory / "pulumi").is_file():
+        raise RuntimeError(f"{BUILD_SCRIPT} printed {directory}, which has no pulumi executable")
+    return directory
+
+
+def example_program(name: str) -> Callable[[], None]:
+    """The program of ``examples/<name>`` (its ``__main__.py``), run as it is."""
+    path = REPO_ROOT / "examples" / name / "__main__.py"
+
+    def program() -> None:
+        runpy.run_path(str(path), run_name="__main__")
+
+    return program
+
+
+def declared_endpoints() -> None:
+    """A program whose resources come from stack config, so a test edits config between runs.
+
+    Config ``endpoints``: ``{resource name: {slug, targets, region?, adopt?, protect?}}``; config ``gets``:
+    ``{resource name: endpoint id}`` read with ``Endpoint.get``. Exports each endpoint's id and outputs.
+    """
+    from pulumi_baseten_gateway import Endpoint
+
+    config = pulumi.Config()
+    for name, spec in json.loads(config.get("endpoints") or "{}").items():
+        endpoint = Endpoint(
+            name,
+            slug=spec["slug"],
+            targets=spec["targets"],
+            region=spec.get("region"),
+            adopt=spec.get("adopt"),
+        )
+        pulumi.export(name, {"id": endpoint.id, "slug": endpoint.slug, "targets": endpoint.targets})
+    for name, endpoint_id in json.loads(config.get("gets") or "{}").items():
+        found = Endpoint.get(name, endpoint_id)
+        pulumi.export(name, {"id": found.id, "slug": found.slug, "targets": found.targets})
+
+
+@dataclass
+class EngineRun:
+    """What one CLI run printed, and the engine's events (for the order of steps)."""
+
+    stdout: str
+    stderr: str
+    events: list[auto.EngineEvent] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+
+    def steps(self) -> list[tuple[str, str]]:
+        """``(op, resource name)`` of each finished resource step, in the order the engine finished them."""
+        done: list[tuple[str, str]] = []
+        for event in self.events:
+            outputs = event.res_outputs_event
+            if outputs is not None and outputs.metadata.op.value != "same":
+                done.append((outputs.metadata.op.value, outputs.metadata.urn.rsplit("::", 1)[-1]))
+        return done
+
+
+class EngineStack:
+    """One stack of a Python program on a local file backend under ``work``, driven by the real CLI.
+
+    ``api_url`` and ``api_key`` become ``baseten:apiUrl`` and the secret ``baseten:apiKey``; ``config``
+    sets more keys (values that are not strings are stored as JSON).
+    """
+
+    def __init__(
+        self,
+        work: Path,
+        program: Callable[[], None],
+        *,
+        api_url: str,
+        api_key: str,
+        project: str = "gateway-test",
+        stack: str = "dev",
+        config: Mapping[str, Any] | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.work = work
+        self.state_dir = work / "state"
+        self.project_dir = work / "project"
+        for directory in (self.state_dir, self.project_dir, work / "pulumi-home"):
+            directory.mkdir(parents=True, exist_ok=True)
+        engine = engine_bin_dir()
+        self.env = {
+            "PULUMI_BACKEND_URL": f"file://{self.state_dir}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_HOME": str(work / "pulumi-home"),
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            # The interpreter our launchers start: this one, which has the package installed.
+            "PULUMI_PYTHON_CMD": sys.executable,
+            "PATH": os.pathsep.join([str(engine), str(Path(sys.executable).parent), os.environ["PATH"]]),
+            # The provider must take its settings from the stack, never from this process's environment.
+            "BASETEN_API_KEY": "",
+            "BASETEN_API_URL": "",
+            **(extra_env or {}),
+        }
+        self.stack = auto.create_or_select_stack(
+            stack,
+            project_name=project,
+            program=program,
+            opts=auto.LocalWorkspaceOptions(
+                work_dir=str(self.project_dir),
+                env_vars=self.env,
+                pulumi_command=auto.PulumiCommand(root=str(engine.parent)),
+                project_settings=auto.ProjectSettings(name=project, runtime="python"),
+            ),
+        )
+        self.stack.set_config("baseten:apiUrl", auto.ConfigValue(api_url))
+        self.stack.set_config("baseten:apiKey", auto.ConfigValue(api_key, secret=True))
+        self.set_config(config or {})
+
+    def set_config(self, config: Mapping[str, Any]) -> None:
+        for key, value in config.items():
+            text = value if isinstance(value, str) else json.dumps(value)
+            self.stack.set_config(key, auto.ConfigValue(text))
+
+    # -- the CLI's commands ---------------------------------------------------------------------------
+
+    def up(self, **options: Any) -> EngineRun:
+        events: list[auto.EngineEvent] = []
+        result = self.stack.up(on_event=events.append, color="never", **options)
+        return EngineRun(
+            result.stdout,
+            result.stderr,
+            events,
+            {key: value.value for key, value in result.outputs.items()},
+            dict(result.summary.resource_changes or {}),
+        )
+
+    def preview(self, **options: Any) -> EngineRun:
+        events: list[auto.EngineEvent] = []
+        result = self.stack.preview(on_event=events.append, color="never", **options)
+        return EngineRun(result.stdout, result.stderr, events, changes=dict(result.change_summary))
+
+    def refresh(self, **options: Any) -> EngineRun:
+        events: list[auto.EngineEvent] = []
+        result = self.stack.refresh(on_event=events.append, color="never", **options)
+        return EngineRun(
+            result.stdout, result.stderr, events, changes=dict(result.summary.resource_changes or {})
+        )
+
+    def destroy(self, **options: Any) -> EngineRun:
+        result = self.stack.destroy(color="never", **options)
+        return EngineRun(result.stdout, result.stderr, changes=dict(result.summary.resource_changes or {}))
+
+    def failing(self, command: str, **options: Any) -> auto.errors.CommandError:
+        """Run ``up`` / ``preview`` / ``refresh`` expecting the CLI to fail; returns its error."""
+        try:
+            getattr(self, command)(**options)
+        except auto.errors.CommandError as error:
+            return error
+        raise AssertionError(f"pulumi {command} succeeded, but it was expected to fail")
+
+    def pulumi(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Any other ``pulumi`` command, run in the project directory with this stack's environment."""
+        return subprocess.run(
+            [str(engine_bin_dir() / "pulumi"), *args, "--stack", self.stack.name, "--non-interactive"],
+            cwd=self.project_dir,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+
+    # -- state ----------------------------------------------------------------------------------------
+
+    def export(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """``pulumi stack export`` (with ``--show-secrets`` when asked) as JSON."""
+        args = ["stack", "export", *(["--show-secrets"] if show_secrets else [])]
+        document: dict[str, Any] = json.loads(self.pulumi(*args).stdout)
+        return document
+
+    def resources(self, type_suffix: str = "Endpoint") -> dict[str, dict[str, Any]]:
+        """The stack's resources whose type ends with ``type_suffix``, by resource name."""
+        found = {}
+        for resource in self.export()["deployment"].get("resources", []):
+            if resource["type"].endswith(type_suffix):
+                found[resource["urn"].rsplit("::", 1)[-1]] = resource
+        return found
+
+    def state_files(self) -> Sequence[Path]:
+        """Every file the backend wrote (state, history, backups, stack config)."""
+        return [p for p in [*self.state_dir.rglob("*"), *self.project_dir.rglob("*")] if p.is_file()]

@@ -1,0 +1,417 @@
+"""Every user path through the real Pulumi CLI (the pinned build of ``make pulumi``) against the emulator.
+
+``pulumi up``, ``preview``, ``refresh``, ``destroy`` and ``stack export`` run as CLI processes on a local
+file backend in a temporary directory (see :mod:`tests.harness.engine`); the engine launches our dynamic
+provider plugin itself. What the emulator holds afterwards is read with our client, and what the engine
+recorded with ``pulumi stack export``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pulumi.automation as auto
+import pytest
+
+from pulumi_baseten_gateway import GatewayClient
+from tests.conftest import MakeEmulator
+from tests.harness.emulator import ENDPOINTS_PATH, EmulatorProcess
+from tests.harness.engine import EngineStack, declared_endpoints, example_program
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value in state
+DEMO_KEY = "demo-key"  # the emulator's default workspace (prefix `demo`) when it runs without a config
+
+BASETEN = [{"provider": "BASETEN", "model_id": "3kZ9xqd"}]
+STAGING = [{"provider": "BASETEN", "model_id": "3kZ9xqd", "environment_name": "staging"}]
+
+
+def held(emulator: EmulatorProcess, key: str = DEMO_KEY) -> dict[str, dict[str, Any]]:
+    """The emulator's live endpoints by slug: id, targets (as the API returns them) and region."""
+    with GatewayClient(key, base_url=emulator.base_url) as gateway:
+        endpoints = list(gateway.list_endpoints())
+    slugs = Counter(e.slug for e in endpoints)
+    assert all(count == 1 for count in slugs.values()), f"duplicate slugs: {slugs}"
+    return {
+        e.slug: {"id": e.id, "targets": [t.to_api() for t in e.targets], "region": e.region.value}
+        for e in endpoints
+    }
+
+
+def requests_to(emulator: EmulatorProcess, route: str) -> int:
+    count: int = emulator.stats()["by_route"].get(route, 0)
+    return count
+
+
+@pytest.fixture
+def demo(make_emulator: MakeEmulator) -> EmulatorProcess:
+    """A private emulator with the documented default workspace (key `demo-key`, prefix `demo`)."""
+    return make_emulator(config=False)
+
+
+def stack_of(tmp_path: Path, emulator: EmulatorProcess, endpoints: dict[str, Any], **kw: Any) -> EngineStack:
+    return EngineStack(
+        tmp_path,
+        declared_endpoints,
+        api_url=emulator.base_url,
+        api_key=DEMO_KEY,
+        config={"endpoints": endpoints},
+        **kw,
+    )
+
+
+# -- the examples -------------------------------------------------------------------------------------
+
+
+EXAMPLES = {
+    "basic": {
+        "slugs": {"demo/glm-5.2": BASETEN, "demo/glm-5.2-staging": STAGING},
+        "outputs": {"endpoint_id": "demo/glm-5.2", "staging_endpoint_id": "demo/glm-5.2-staging"},
+    },
+    "external-provider": {
+        "slugs": {
+            "demo/claude": [
+                {
+                    "provider": "ANTHROPIC",
+                    "secret_id": "anthropic-secret",
+                    "target_model": "claude-sonnet-4-5",
+                }
+            ],
+            "demo/gpt": [{"provider": "OPENAI", "secret_id": "openai-secret", "target_model": "gpt-4o"}],
+        },
+        "outputs": {"claude_endpoint_id": "demo/claude", "gpt_endpoint_id": "demo/gpt"},
+    },
+}
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_example_up_no_change_preview_and_destroy(
+    tmp_path: Path, demo: EmulatorProcess, example: str
+) -> None:
+    expected = EXAMPLES[example]
+    stack = EngineStack(tmp_path, example_program(example), api_url=demo.base_url, api_key=DEMO_KEY)
+
+    run = stack.up()
+    endpoints = held(demo)
+    assert {slug: e["targets"] for slug, e in endpoints.items()} == expected["slugs"]
+    for output, slug in expected["outputs"].items():
+        assert run.outputs[output] == endpoints[slug]["id"]
+    assert run.changes == {"create": len(expected["slugs"]) + 1}  # the endpoints and the stack itself
+
+    demo.reset_stats()
+    preview = stack.preview(expect_no_changes=True)
+    assert preview.changes == {"same": len(expected["slugs"]) + 1}
+    assert requests_to(demo, f"POST {ENDPOINTS_PATH}") == 0
+
+    state = stack.resources()
+    assert {r["outputs"]["slug"]: r["id"] for r in state.values()} == {
+        slug: e["id"] for slug, e in endpoints.items()
+    }
+
+    stack.destroy()
+    assert held(demo) == {}
+    assert stack.resources() == {}
+
+
+def test_a_second_up_changes_nothing_and_creates_nothing(tmp_path: Path, demo: EmulatorProcess) -> None:
+    stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/a", "targets": BASETEN}})
+    stack.up()
+    before = held(demo)
+    demo.reset_stats()
+    run = stack.up()
+    assert run.changes == {"same": 2}
+    assert held(demo) == before
+    writes = {r: n for r, n in demo.stats()["by_route"].items() if not r.startswith("GET")}
+    assert writes == {}
+
+
+# -- updates and replacements -------------------------------------------------------------------------
+
+
+def test_target_change_updates_in_place_keeping_the_id(tmp_path: Path, demo: EmulatorProcess) -> None:
+    stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/a", "targets": BASETEN}})
+    stack.up()
+    first = held(demo)["demo/a"]
+
+    stack.set_config({"endpoints": {"a": {"slug": "demo/a", "targets": STAGING}}})
+    preview = stack.preview()
+    assert preview.changes == {"same": 1, "update": 1}
+    run = stack.up()
+    assert run.changes == {"same": 1, "update": 1}
+    after = held(demo)["demo/a"]
+    assert after["id"] == first["id"]
+    assert after["targets"] == STAGING
+    assert stack.resources()["a"]["outputs"]["targets"] == STAGING
+    stack.preview(expect_no_changes=True)
+
+
+def test_slug_change_replaces_creating_the_new_endpoint_first(tmp_path: Path, demo: EmulatorProcess) -> None:
+    stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/old", "targets": BASETEN}})
+    stack.up()
+    old_id = held(demo)["demo/old"]["id"]
+
+    stack.set_config({"endpoints": {"a": {"slug": "demo/new", "targets": BASETEN}}})
+    run = stack.up()
+    assert run.changes == {"same": 1, "replace": 1}
+    steps = [op for op, name in run.steps() if name == "a"]
+    assert steps.index("create-replacement") < steps.index("delete-replaced")
+    endpoints = held(demo)
+    assert set(endpoints) == {"demo/new"}
+    assert endpoints["demo/new"]["id"] != old_id
+    assert stack.resources()["a"]["id"] == endpoints["demo/new"]["id"]
+    stack.preview(expect_no_changes=True)
+
+
+def test_region_change_replaces_deleting_the_old_endpoint_first(
+    tmp_path: Path, demo: EmulatorProcess
+) -> None:
+    stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/a", "targets": BASETEN}})
+    stack.up()
+    old_id = held(demo)["demo/a"]["id"]
+
+    stack.set_config({"endpoints": {"a": {"slug": "demo/a", "targets": BASETEN, "region": "EU"}}})
+    run = stack.up()
+    steps = [op for op, name in run.steps() if name == "a"]
+    assert steps.index("delete-replaced") < steps.index("create-replacement")
+    endpoints = held(demo)
+    assert endpoints["demo/a"]["region"] == "EU"
+    assert endpoints["demo/a"]["id"] != old_id
+    stack.preview(expect_no_changes=True)
+
+
+def test_a_removed_resource_is_deleted(tmp_path: Path, demo: EmulatorProcess) -> None:
+    both = {"a": {"slug": "demo/a", "targets": BASETEN}, "b": {"slug": "demo/b", "targets": STAGING}}
+    stack = stack_of(tmp_path, demo, both)
+    stack.up()
+    stack.set_config({"endpoints": {"a": both["a"]}})
+    run = stack.up()
+    assert run.changes == {"same": 2, "delete": 1}
+    assert set(held(demo)) == {"demo/a"}
+
+
+# -- refresh and drift --------------------------------------------------------------------------------
+
+
+def test_refresh_shows_out_of_band_changes_and_the_next_up_converges(
+    tmp_path: Path, demo: EmulatorProcess
+) -> None:
+    declared = {"a": {"slug": "demo/a", "targets": BASETEN}, "b": {"slug": "demo/b", "targets": BASETEN}}
+    stack = stack_of(tmp_path, demo, declared)
+    stack.up()
+    endpoints = held(demo)
+    with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
+        gateway.update_endpoint(endpoints["demo/a"]["id"], [{"provider": "BASETEN", "model_id": "drifted"}])
+        gateway.delete_endpoint(endpoints["demo/b"]["id"])
+
+    refresh = stack.refresh()
+    assert refresh.changes == {"same": 1, "update": 1, "delete": 1}
+    assert "Endpoint a updated" in refresh.stdout
+    assert "[diff: ~targets]" in refresh.stdout
+    assert "Endpoint b deleted" in refresh.stdout
+    state = stack.resources()
+    assert set(state) == {"a"}
+    assert state["a"]["outputs"]["targets"] == [{"provider": "BASETEN", "model_id": "drifted"}]
+
+    drift = stack.preview()
+    assert drift.changes == {"same": 1, "update": 1, "create": 1}
+    stack.up()
+    endpoints = held(demo)
+    assert {slug: e["targets"] for slug, e in endpoints.items()} == {"demo/a": BASETEN, "demo/b": BASETEN}
+    stack.preview(expect_no_changes=True)
+
+
+# -- secrets ------------------------------------------------------------------------------------------
+
+
+def test_the_api_key_is_in_no_state_export_and_no_file_on_disk(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    key = "sk-engine-test-0123456789abcdef"
+    emulator = make_emulator(
+        workspaces=[{"name": "w", "prefixes": ["demo"], "api_keys": [{"key": key, "scopes": ["manage"]}]}]
+    )
+    stack = EngineStack(tmp_path, example_program("basic"), api_url=emulator.base_url, api_key=key)
+    run = stack.up()
+    assert len(held(emulator, key)) == 2
+    stack.refresh()
+    assert key not in json.dumps(stack.export())
+    # Decrypted, the key shows only where Pulumi keeps the stack config it hands to the provider, as a
+    # secret: never in an endpoint's inputs or outputs.
+    revealed = list(_strings_with(key, stack.export(show_secrets=True)))
+    assert revealed, "the engine stores the stack's provider config as a secret"
+    assert all(secret for _, secret in revealed), revealed
+    for path in stack.state_files():
+        assert key.encode() not in path.read_bytes(), path
+    assert key not in run.stdout + run.stderr
+    stack.destroy()
+
+
+def _strings_with(needle: str, value: Any, secret: bool = False) -> Any:
+    """Every string in a ``stack export`` document containing ``needle``, and whether it sat in a secret."""
+    if isinstance(value, dict):
+        is_secret = secret or SECRET_SIGNATURE in value
+        for item in value.values():
+            yield from _strings_with(needle, item, is_secret)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_with(needle, item, secret)
+    elif isinstance(value, str) and needle in value:
+        yield value, secret
+
+
+# -- adopt and get ------------------------------------------------------------------------------------
+
+
+def test_a_duplicate_slug_fails_suggesting_adopt_and_adopt_takes_it_over(
+    tmp_path: Path, demo: EmulatorProcess
+) -> None:
+    with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
+        existing = gateway.create_endpoint("demo/taken", [{"provider": "BASETEN", "model_id": "old"}])
+
+    stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/taken", "targets": BASETEN}})
+    error = stack.failing("up")
+    assert "adopt" in str(error)
+    assert existing.id in str(error)
+    assert held(demo)["demo/taken"]["targets"] == [{"provider": "BASETEN", "model_id": "old"}]
+    assert stack.resources() == {}
+
+    stack.set_config({"endpoints": {"a": {"slug": "demo/taken", "targets": BASETEN, "adopt": True}}})
+    stack.up()
+    assert held(demo)["demo/taken"] == {"id": existing.id, "targets": BASETEN, "region": "UNRESTRICTED"}
+    assert stack.resources()["a"]["id"] == existing.id
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+    assert held(demo) == {}
+
+
+def test_get_reads_an_existing_endpoint_without_managing_it(tmp_path: Path, demo: EmulatorProcess) -> None:
+    with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
+        existing = gateway.create_endpoint("demo/external", STAGING)
+    stack = EngineStack(
+        tmp_path,
+        declared_endpoints,
+        api_url=demo.base_url,
+        api_key=DEMO_KEY,
+        config={"gets": {"found": existing.id}},
+    )
+    run = stack.up()
+    assert run.outputs["found"] == {"id": existing.id, "slug": "demo/external", "targets": STAGING}
+    stack.destroy()
+    assert "demo/external" in held(demo)  # read, not managed: destroy leaves it
+
+
+# -- invalid input ------------------------------------------------------------------------------------
+
+
+def test_invalid_input_fails_preview_naming_the_property_and_sends_nothing(
+    tmp_path: Path, demo: EmulatorProcess
+) -> None:
+    bad = {"slug": "demo/bad", "targets": [{"provider": "OPENAI", "target_model": "gpt-4o"}]}
+    stack = stack_of(tmp_path, demo, {"bad": bad})
+    demo.reset_stats()
+    # The engine reports a failed Check as "property P value V has a problem: RULE".
+    message = "property targets[0].secret_id value {<nil>} has a problem: is required for OPENAI targets"
+    assert message in str(stack.failing("preview"))
+    assert message in str(stack.failing("up"))
+    assert demo.stats()["total_requests"] == 0
+    assert held(demo) == {}
+
+
+# -- the policy pack ----------------------------------------------------------------------------------
+
+POLICY_PACK = str(Path(sys.executable).parent / "baseten-gateway-policy-pack")
+OK = {"provider": "BASETEN", "model_id": "x"}
+VIOLATIONS = {
+    "baseten-endpoint-org-prefix": {"a": {"slug": "other-org/a", "targets": [OK]}},
+    "baseten-endpoint-single-target": {"a": {"slug": "demo/a", "targets": [OK, OK]}},
+    "baseten-endpoint-target-fields": {
+        "a": {"slug": "demo/a", "targets": [{"provider": "OPENAI", "target_model": "gpt-4o"}]}
+    },
+    "baseten-endpoint-slug-format": {"a": {"slug": "demo/not a slug", "targets": [OK]}},
+    "baseten-endpoint-unique-slugs": {
+        "a": {"slug": "demo/same", "targets": [OK]},
+        "b": {"slug": "demo/same", "targets": [OK]},
+    },
+}
+
+
+@pytest.fixture
+def policy_config(tmp_path: Path) -> str:
+    path = tmp_path / "policy-config.json"
+    path.write_text(
+        json.dumps(
+            {
+                "baseten-endpoint-org-prefix": {"allowedPrefixes": ["demo"]},
+                "baseten-endpoint-allowed-providers": {"allowedProviders": ["BASETEN"]},
+            }
+        )
+    )
+    return str(path)
+
+
+@pytest.mark.parametrize("policy", sorted(VIOLATIONS))
+def test_each_mandatory_policy_blocks_its_violation(
+    tmp_path: Path, demo: EmulatorProcess, policy_config: str, policy: str
+) -> None:
+    stack = stack_of(tmp_path / "stack", demo, VIOLATIONS[policy])
+    error = str(stack.failing("preview", policy_packs=[POLICY_PACK], policy_pack_configs=[policy_config]))
+    assert f"[mandatory]  {policy}" in error
+    other_policies = set(VIOLATIONS) - {policy}
+    assert not any(f"]  {other}" in error for other in other_policies), error
+    assert demo.stats()["total_requests"] == 0
+
+
+def test_the_advisory_policy_only_warns_and_a_compliant_stack_passes(
+    tmp_path: Path, demo: EmulatorProcess, policy_config: str
+) -> None:
+    external = {"provider": "OPENAI", "secret_id": "s", "target_model": "gpt-4o"}
+    stack = stack_of(tmp_path / "stack", demo, {"a": {"slug": "demo/a", "targets": [external]}})
+    run = stack.up(policy_packs=[POLICY_PACK], policy_pack_configs=[policy_config])
+    assert "[advisory]  baseten-endpoint-allowed-providers" in run.stdout
+    assert set(held(demo)) == {"demo/a"}
+
+    stack.set_config({"endpoints": {"a": {"slug": "demo/a", "targets": [OK]}}})
+    run = stack.up(policy_packs=[POLICY_PACK], policy_pack_configs=[policy_config])
+    assert "baseten-endpoint-" not in run.stdout  # no policy reported anything
+    assert held(demo)["demo/a"]["targets"] == [OK]
+
+
+# -- faults -------------------------------------------------------------------------------------------
+
+
+def test_up_of_20_endpoints_under_faults_converges_without_duplicates_or_orphans(
+    tmp_path: Path, demo: EmulatorProcess
+) -> None:
+    declared = {
+        f"e{i:02d}": {
+            "slug": f"demo/faulty-{i:02d}",
+            "targets": [{"provider": "BASETEN", "model_id": f"m{i}"}],
+        }
+        for i in range(20)
+    }
+    stack = stack_of(tmp_path, demo, declared)
+    demo.set_faults(error_rate=0.2, rate_limit_rate=0.1, drop_rate=0.1, seed=7)
+    for _ in range(2):  # the first run, and at most one re-run
+        try:
+            stack.up()
+            break
+        except auto.errors.CommandError:
+            continue
+    else:
+        raise AssertionError("pulumi up did not converge within one re-run")
+    faults = demo.stats()["faults"]
+    assert min(faults["5xx"], faults["429"], faults["drop"]) > 0, faults
+    demo.set_faults()
+
+    endpoints = held(demo)  # asserts no slug twice
+    assert set(endpoints) == {spec["slug"] for spec in declared.values()}
+    state = stack.resources()
+    assert {name: r["id"] for name, r in state.items()} == {
+        name: endpoints[spec["slug"]]["id"] for name, spec in declared.items()
+    }
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+    assert held(demo) == {}
