@@ -19,8 +19,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from pulumi_baseten_gateway.models import ENDPOINT_TYPE_TOKEN  # noqa: E402
 from pulumi_baseten_gateway.policy import ORG_PREFIX_POLICY  # noqa: E402
+from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN  # noqa: E402
 from tests.harness.analyzer import PolicyPackProcess, StackResource  # noqa: E402
 
 _TARGETS: list[dict[str, Any]] = [

@@ -1,7 +1,7 @@
 """Manage Baseten Frontier Gateway endpoints as code with Pulumi, and review them with policy as code.
 
 ``from pulumi_baseten_gateway import Endpoint, TargetArgs`` is the whole of everyday use. The resource
-names are loaded on first use, so ``pulumi_baseten_gateway.client`` stays importable without Pulumi's
+names are loaded on first use, so ``pulumi_baseten_gateway.api.client`` stays importable without Pulumi's
 start-up cost (scripts, the emulator's tests, other tools).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .client import GatewayClient, RetryPolicy
+from .api.client import GatewayClient, RetryPolicy
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -25,10 +25,10 @@ from .errors import (
     ServerError,
     TransportError,
 )
-from .models import ENDPOINT_TYPE_TOKEN, Provider, Region
+from .resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider, Region
 
 if TYPE_CHECKING:
-    from .resource import Endpoint, EndpointArgs, TargetArgs, VertexConfigArgs
+    from .dynamic.endpoint import Endpoint, EndpointArgs, TargetArgs, VertexConfigArgs
 
 __all__ = [
     "ENDPOINT_TYPE_TOKEN",
@@ -60,7 +60,7 @@ _RESOURCE_NAMES = {"Endpoint", "EndpointArgs", "TargetArgs", "VertexConfigArgs"}
 
 def __getattr__(name: str) -> Any:
     if name in _RESOURCE_NAMES:
-        from . import resource
+        from .dynamic import endpoint
 
-        return getattr(resource, name)
+        return getattr(endpoint, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

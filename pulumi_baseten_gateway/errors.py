@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .rules import Violation
+    from .resources.common import Violation
 
 __all__ = [
     "APIStatusError",

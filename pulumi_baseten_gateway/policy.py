@@ -48,8 +48,8 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
-from . import rules
-from .models import ENDPOINT_TYPE_TOKEN, Provider
+from .resources.endpoint import rules
+from .resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider
 
 __all__ = [
     "ALLOWED_PROVIDERS_POLICY",

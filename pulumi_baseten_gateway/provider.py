@@ -30,10 +30,10 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from . import rules
-from .client import DEFAULT_BASE_URL, GatewayClient
+from .api.client import DEFAULT_BASE_URL, GatewayClient
 from .errors import BadRequestError, ConfigurationError, ConflictError, GatewayError, NotFoundError
-from .models import Endpoint, Region
+from .resources.endpoint import rules
+from .resources.endpoint.model import Endpoint, Region
 
 __all__ = ["DEFAULT_MAX_REQUESTS_PER_SECOND", "EndpointOperationError", "EndpointProvider"]
 

@@ -50,7 +50,7 @@ from pulumi_baseten_gateway import (
     ServerError,
 )
 from pulumi_baseten_gateway.emulator import create_app
-from pulumi_baseten_gateway.models import Endpoint, EndpointPage, EndpointTombstone
+from pulumi_baseten_gateway.resources.endpoint.model import Endpoint, EndpointPage, EndpointTombstone
 from tests.harness.emulator import (
     ACME_KEY,
     ENDPOINTS_PATH,

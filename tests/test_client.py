@@ -21,7 +21,7 @@ from pulumi_baseten_gateway import (
     ServerError,
     TransportError,
 )
-from pulumi_baseten_gateway.models import Endpoint, Provider, Region, Target
+from pulumi_baseten_gateway.resources.endpoint.model import Endpoint, Provider, Region, Target
 from tests.conftest import MakeEmulator
 from tests.harness.emulator import (
     ACME_KEY,

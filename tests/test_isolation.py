@@ -23,7 +23,7 @@ from pulumi_baseten_gateway import (
     PermissionDeniedError,
     RetryPolicy,
 )
-from pulumi_baseten_gateway.models import Endpoint
+from pulumi_baseten_gateway.resources.endpoint.model import Endpoint
 from tests.conftest import MakeEmulator
 from tests.harness.emulator import (
     ACME_KEY,

@@ -30,8 +30,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from pulumi_baseten_gateway import policy, rules  # noqa: E402
-from pulumi_baseten_gateway.models import ENDPOINT_TYPE_TOKEN, Provider  # noqa: E402
+from pulumi_baseten_gateway import policy  # noqa: E402
+from pulumi_baseten_gateway.resources.endpoint import rules  # noqa: E402
+from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider  # noqa: E402
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
 OPTS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)

@@ -19,7 +19,6 @@ if str(REPO_ROOT) not in sys.path:
 
 from pulumi.runtime.proto import analyzer_pb2  # noqa: E402
 
-from pulumi_baseten_gateway.models import ENDPOINT_TYPE_TOKEN, Provider  # noqa: E402
 from pulumi_baseten_gateway.policy import (  # noqa: E402
     ALLOWED_PROVIDERS_POLICY,
     ORG_PREFIX_POLICY,
@@ -30,6 +29,7 @@ from pulumi_baseten_gateway.policy import (  # noqa: E402
     TARGET_FIELDS_POLICY,
     UNIQUE_SLUGS_POLICY,
 )
+from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider  # noqa: E402
 from tests.harness.analyzer import (  # noqa: E402
     UNKNOWN,
     Diagnostic,

@@ -1,4 +1,4 @@
-"""Unit and property tests of the shared endpoint rules (:mod:`pulumi_baseten_gateway.rules`).
+"""Unit and property tests of the shared endpoint rules (``resources/endpoint/rules.py``).
 
 The per-provider table below is written from the API reference (gateway-api.md §3.2), not imported from
 ``rules``: the tests state what the API demands and check the rules against it.
@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import domains
 
-from pulumi_baseten_gateway import models, rules
-from pulumi_baseten_gateway.models import Provider, Region
-from pulumi_baseten_gateway.rules import TARGET_FIELDS, Violation
+from pulumi_baseten_gateway.resources.endpoint import model as models
+from pulumi_baseten_gateway.resources.endpoint import rules
+from pulumi_baseten_gateway.resources.endpoint.model import Provider, Region
+from pulumi_baseten_gateway.resources.endpoint.rules import TARGET_FIELDS, Violation
 
 # -- the API's per-provider field table ----------------------------------------------------------------------
 

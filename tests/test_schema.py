@@ -24,7 +24,11 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]  # dev dependency, no stubs
 import pytest
 
-from pulumi_baseten_gateway import client, models, provider, resource, rules
+from pulumi_baseten_gateway import provider
+from pulumi_baseten_gateway.api import client
+from pulumi_baseten_gateway.dynamic import endpoint as resource
+from pulumi_baseten_gateway.resources.endpoint import model as models
+from pulumi_baseten_gateway.resources.endpoint import rules
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema.json"
 PACKAGE = "baseten-gateway"

@@ -265,8 +265,10 @@ def test_in_process_lifecycle_with_errors_leaks_no_key(
 
     # Every log record, at every level, of every logger; and the emulator's own log.
     records = caplog.records
-    assert any(r.name == "pulumi_baseten_gateway.client" and r.levelno == logging.DEBUG for r in records)
-    assert any(r.name == "pulumi_baseten_gateway.client" and r.levelno == logging.WARNING for r in records)
+    assert any(r.name == "pulumi_baseten_gateway.api.client" and r.levelno == logging.DEBUG for r in records)
+    assert any(
+        r.name == "pulumi_baseten_gateway.api.client" and r.levelno == logging.WARNING for r in records
+    )
     assert any(r.name.startswith("httpcore") and r.levelno == logging.DEBUG for r in records)
     assert any(r.name == "httpx" for r in records)
     for record in records:

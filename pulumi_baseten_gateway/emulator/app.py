@@ -1,11 +1,10 @@
 """The emulated Frontier Gateway management API (``/v1/gateway/endpoints``) and its admin routes.
 
-Bodies are read as raw JSON and checked with :mod:`pulumi_baseten_gateway.rules` first, because the
-rules name the field and the broken rule (``targets[0].secret_id: is required for OPENAI targets``)
-where pydantic would not. The OpenAPI document still describes every body and response (from
-:mod:`pulumi_baseten_gateway.models`) so the emulator can be fuzzed from its own schema. Success
-responses skip FastAPI's response validation (they are built from validated rows) to keep the hot
-path cheap.
+Bodies are read as raw JSON and checked with the endpoint rules first, because the rules name the field and
+the broken rule (``targets[0].secret_id: is required for OPENAI targets``) where pydantic would not. The
+OpenAPI document still describes every body and response (from the API models) so the emulator can be fuzzed
+from its own schema. Success responses skip FastAPI's response validation (they are built from validated
+rows) to keep the hot path cheap.
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import models, rules
+from ..resources.endpoint import model as models
+from ..resources.endpoint import rules
 from .config import MANAGE_SCOPE, EmulatorConfig, FaultSettings
 from .faults import RATE_LIMIT_MESSAGE, FaultInjector, Stats, retry_after_header
 from .store import (

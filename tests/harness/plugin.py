@@ -26,8 +26,8 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from pulumi_baseten_gateway.models import ENDPOINT_TYPE_TOKEN
 from pulumi_baseten_gateway.provider import EndpointProvider
+from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN
 
 UNKNOWN = rpc.UNKNOWN
 PROVIDER_BLOB = serialize_provider(EndpointProvider())

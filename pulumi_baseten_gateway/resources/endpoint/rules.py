@@ -10,12 +10,12 @@ preview) are skipped: they are checked again once known.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from .models import Endpoint, Provider, Region
+from ..common import MAX_FIELD_LENGTH, IsUnknown, Violation, is_sequence, never_unknown, validate_string
+from .model import Endpoint, Provider, Region
 
 __all__ = [
     "MAX_FIELD_LENGTH",
@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 MAX_SLUG_LENGTH = 255
-MAX_FIELD_LENGTH = 1024
 PRODUCTION_ENVIRONMENT = "production"
 
 TARGET_FIELDS = (
@@ -51,24 +50,6 @@ TARGET_FIELDS = (
 )
 
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
-
-IsUnknown = Callable[[object], bool]
-
-
-def _never_unknown(_: object) -> bool:
-    return False
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: where (``path``), which rule (``rule``), and a sentence for humans."""
-
-    path: str
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
 
 
 # -- per-provider field table -------------------------------------------------------------------------
@@ -99,7 +80,7 @@ def slug_prefix(slug: object) -> str | None:
 
 
 def validate_slug(
-    slug: object, *, path: str = "slug", is_unknown: IsUnknown = _never_unknown
+    slug: object, *, path: str = "slug", is_unknown: IsUnknown = never_unknown
 ) -> list[Violation]:
     """``{org_prefix}/{name}``: one ``/``, two non-empty URL-safe segments, bounded length."""
     if is_unknown(slug):
@@ -138,7 +119,7 @@ def validate_slug(
 
 
 def validate_region(
-    region: object, *, path: str = "region", is_unknown: IsUnknown = _never_unknown
+    region: object, *, path: str = "region", is_unknown: IsUnknown = never_unknown
 ) -> list[Violation]:
     """Optional; when set, one of the ``Region`` values."""
     if region is None or is_unknown(region):
@@ -149,26 +130,12 @@ def validate_region(
     return [Violation(path, "region", f"must be one of {allowed}, got {region!r}")]
 
 
-def _validate_string(value: object, path: str) -> list[Violation]:
-    if not isinstance(value, str):
-        return [Violation(path, "field-type", f"must be a string, got {type(value).__name__}")]
-    if not value.strip():
-        return [Violation(path, "field-type", "must not be empty")]
-    if len(value) > MAX_FIELD_LENGTH:
-        return [Violation(path, "field-type", f"must be at most {MAX_FIELD_LENGTH} characters")]
-    if not value.isprintable():
-        # Ids and model names are text: control characters or lone surrogates (not even valid UTF-8)
-        # would be stored, echoed back, and break strict JSON readers downstream.
-        return [Violation(path, "field-type", f"must be printable text, got {value!r}")]
-    return []
-
-
 def _validate_base_url(value: object, path: str) -> list[Violation]:
     rule = "target-fields"
     # urlsplit silently strips or drops whitespace and control characters, so it cannot judge them.
     if isinstance(value, str) and value.strip() and any(c.isspace() or not c.isprintable() for c in value):
         return [Violation(path, rule, f"must be a valid https URL, got {value!r}")]
-    problems = _validate_string(value, path)
+    problems = validate_string(value, path)
     if problems or not isinstance(value, str):
         return problems
     try:
@@ -197,7 +164,7 @@ def _validate_vertex_config(value: object, path: str, is_unknown: IsUnknown) -> 
         if field is None:
             violations.append(Violation(f"{path}.{key}", "target-fields", "is required for VERTEX targets"))
         else:
-            violations.extend(_validate_string(field, f"{path}.{key}"))
+            violations.extend(validate_string(field, f"{path}.{key}"))
     for key in value:
         if key not in ("project_id", "location"):
             violations.append(Violation(f"{path}.{key}", "unknown-field", "is not a vertex_config field"))
@@ -205,7 +172,7 @@ def _validate_vertex_config(value: object, path: str, is_unknown: IsUnknown) -> 
 
 
 def validate_target(
-    target: object, *, path: str = "targets[0]", is_unknown: IsUnknown = _never_unknown
+    target: object, *, path: str = "targets[0]", is_unknown: IsUnknown = never_unknown
 ) -> list[Violation]:
     """Provider-specific required and forbidden fields of one target."""
     if is_unknown(target):
@@ -258,23 +225,19 @@ def validate_target(
         elif field == "vertex_config":
             violations.extend(_validate_vertex_config(value, field_path, is_unknown))
         else:
-            violations.extend(_validate_string(value, field_path))
+            violations.extend(validate_string(value, field_path))
     return violations
 
 
-def _is_sequence(value: object) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
-
-
 def validate_targets(
-    targets: object, *, path: str = "targets", is_unknown: IsUnknown = _never_unknown
+    targets: object, *, path: str = "targets", is_unknown: IsUnknown = never_unknown
 ) -> list[Violation]:
     """Exactly one target today, and each target's provider fields."""
     if is_unknown(targets):
         return []
     if targets is None:
         return [Violation(path, "required", "is required")]
-    if not _is_sequence(targets):
+    if not is_sequence(targets):
         return [Violation(path, "field-type", f"must be a list, got {type(targets).__name__}")]
     assert isinstance(targets, Sequence)
     violations = []
@@ -292,7 +255,7 @@ def validate_prefix_ownership(
     owned_prefixes: Collection[str],
     *,
     path: str = "slug",
-    is_unknown: IsUnknown = _never_unknown,
+    is_unknown: IsUnknown = never_unknown,
 ) -> list[Violation]:
     """The slug's ``org_prefix`` is in ``owned_prefixes``; a malformed slug is left to ``validate_slug``."""
     if is_unknown(slug):
@@ -315,10 +278,10 @@ def validate_provider_allowed(
     allowed_providers: Collection[str],
     *,
     path: str = "targets",
-    is_unknown: IsUnknown = _never_unknown,
+    is_unknown: IsUnknown = never_unknown,
 ) -> list[Violation]:
     """Every target's provider is in ``allowed_providers`` (an org may forbid external providers)."""
-    if is_unknown(targets) or not _is_sequence(targets):
+    if is_unknown(targets) or not is_sequence(targets):
         return []
     assert isinstance(targets, Sequence)
     violations = []
@@ -345,7 +308,7 @@ def validate_endpoint(
     region: object = None,
     *,
     owned_prefixes: Collection[str] | None = None,
-    is_unknown: IsUnknown = _never_unknown,
+    is_unknown: IsUnknown = never_unknown,
 ) -> list[Violation]:
     """Every rule for a whole endpoint; prefix ownership only when ``owned_prefixes`` is given."""
     violations = validate_slug(slug, is_unknown=is_unknown)

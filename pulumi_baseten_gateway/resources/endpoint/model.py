@@ -74,7 +74,7 @@ class Target(_Model):
     """One upstream target, as sent (``EndpointTargetRequestV1``) and as returned (``EndpointTargetV1``).
 
     The two spec schemas have the same fields; only ``provider`` is required. Which other fields a
-    provider needs or forbids is a rule, checked by :mod:`pulumi_baseten_gateway.rules`.
+    provider needs or forbids is a rule, checked by :mod:`pulumi_baseten_gateway.resources.endpoint.rules`.
     """
 
     provider: Provider

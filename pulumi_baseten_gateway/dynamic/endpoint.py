@@ -17,8 +17,8 @@ from typing import Any, TypedDict
 import pulumi
 from pulumi.dynamic import Resource
 
-from .models import ENDPOINT_TYPE_TOKEN
-from .provider import EndpointProvider
+from ..provider import EndpointProvider
+from ..resources.endpoint.model import ENDPOINT_TYPE_TOKEN
 
 __all__ = ["ENDPOINT_TYPE_TOKEN", "Endpoint", "EndpointArgs", "TargetArgs", "VertexConfigArgs"]
 

@@ -28,8 +28,7 @@ import httpx
 import pydantic
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
 
-from . import rules
-from .errors import (
+from ..errors import (
     APIStatusError,
     BadRequestError,
     ConfigurationError,
@@ -42,7 +41,8 @@ from .errors import (
     TransportError,
     error_class_for_status,
 )
-from .models import (
+from ..resources.endpoint import rules
+from ..resources.endpoint.model import (
     Endpoint,
     EndpointPage,
     EndpointTombstone,

@@ -1,0 +1,59 @@
+"""What every resource's declaration and rules share: violations, unknowns, and the text-field rule.
+
+Imports nothing else of ours: the rules, the cores, the policies and the emulator all build on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "MAX_FIELD_LENGTH",
+    "IsUnknown",
+    "Violation",
+    "is_sequence",
+    "never_unknown",
+    "validate_string",
+]
+
+MAX_FIELD_LENGTH = 1024
+
+#: Answers whether a value is a placeholder not known until apply (Pulumi's unknowns during preview).
+IsUnknown = Callable[[object], bool]
+
+
+def never_unknown(_: object) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: where (``path``), which rule (``rule``), and a sentence for humans."""
+
+    path: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def is_sequence(value: object) -> bool:
+    """A list-like value (a JSON array or a Pulumi property proxy), but not text."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
+
+
+def validate_string(value: object, path: str) -> list[Violation]:
+    """A non-empty, printable string of bounded length (ids, names, model names)."""
+    if not isinstance(value, str):
+        return [Violation(path, "field-type", f"must be a string, got {type(value).__name__}")]
+    if not value.strip():
+        return [Violation(path, "field-type", "must not be empty")]
+    if len(value) > MAX_FIELD_LENGTH:
+        return [Violation(path, "field-type", f"must be at most {MAX_FIELD_LENGTH} characters")]
+    if not value.isprintable():
+        # Ids and model names are text: control characters or lone surrogates (not even valid UTF-8)
+        # would be stored, echoed back, and break strict JSON readers downstream.
+        return [Violation(path, "field-type", f"must be printable text, got {value!r}")]
+    return []
