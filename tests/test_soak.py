@@ -1,7 +1,8 @@
 """Reliability soak, short: endpoint lifecycles through the real plugin against a faulty emulator.
 
-The driver is ``benchmarks/soak.py`` (the long run is ``python benchmarks/soak.py --lifecycles 1000``);
-see its docstring for the engine semantics it models and what it checks.
+The driver is ``benchmarks/soak_driver.py``, run from the command line by ``benchmarks/soak.py`` (the
+long run is ``python benchmarks/soak.py --lifecycles 1000``); see that file's docstring for the engine
+semantics it models and what it checks.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ import secrets
 
 import httpx
 
-from benchmarks.soak import (
+from benchmarks.soak_driver import run_soak
+from benchmarks.soak_plan import (
     DEFAULT_FAULTS,
+    TYPED_ERROR,
     SoakConfig,
     classify_failure,
     emulator_args,
     lifecycle_slugs,
     lifecycle_targets,
-    run_soak,
     soak_workspace,
 )
 from tests.conftest import MakeEmulator
@@ -125,7 +127,7 @@ def test_the_audit_sees_an_endpoint_nobody_owns(make_emulator: MakeEmulator) -> 
 
 def test_failure_classification() -> None:
     slug = "soak/lc-7"
-    typed = "pulumi_baseten_gateway.provider.EndpointOperationError: Endpoint 'soak/lc-7': {} failed: {}"
+    typed = TYPED_ERROR + "Endpoint 'soak/lc-7': {} failed: {}"
     traceback_head = 'Traceback (most recent call last):\n  File "x.py", line 1, in f\n'
     cases = {
         "update endpoint 'a' failed: PATCH /v1/gateway/endpoints/a returned HTTP 503: injected": "HTTP 5xx",

@@ -21,20 +21,19 @@ Facts this relies on (pulumi 3.272 / pulumi-policy 1.21):
 from __future__ import annotations
 
 import os
-import queue
-import subprocess
 import sys
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN as _RPC_UNKNOWN
+
+from pulumi_baseten_gateway._process import ChildProcess, ChildStartupError
 
 __all__ = [
     "PACK_DIR",
@@ -129,18 +128,6 @@ def _diagnostics(response: analyzer_pb2.AnalyzeResponse) -> list[Diagnostic]:
     ]
 
 
-def _drain(stream: IO[bytes], sink: list[str], first_line: queue.Queue[str | None] | None) -> None:
-    """Read a child's pipe to the end (a full pipe would block the child); hand over the first line."""
-    for index, raw in enumerate(iter(stream.readline, b"")):
-        line = raw.decode(errors="replace")
-        if index == 0 and first_line is not None:
-            first_line.put(line)
-        else:
-            sink.append(line)
-    if first_line is not None:
-        first_line.put(None)  # EOF: the process ended (no-op for the reader if the port came first)
-
-
 class PolicyPackProcess:
     """A running policy pack plugin and an ``AnalyzerStub`` connected to it. Use as a context manager.
 
@@ -167,12 +154,9 @@ class PolicyPackProcess:
         self.start_timeout = start_timeout
         self.rpc_timeout = rpc_timeout
         self.port: int | None = None
-        self.stdout_lines: list[str] = []
-        self.stderr_lines: list[str] = []
-        self._process: subprocess.Popen[bytes] | None = None
+        self._child = ChildProcess()
         self._channel: grpc.Channel | None = None
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
-        self._threads: list[threading.Thread] = []
         self._info: analyzer_pb2.AnalyzerInfo | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -198,46 +182,30 @@ class PolicyPackProcess:
 
     def start(self) -> None:
         """Start the plugin, wait for its port line (bounded), connect, and wait for the channel."""
-        if self._process is not None:
+        if self._child.started:
             raise RuntimeError("already started")
-        self._process = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.policy", self.engine_address, str(self.pack_dir)],
-            cwd=self.pack_dir,
-            env=self._child_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        command = [self.python, "-u", "-m", "pulumi.policy", self.engine_address, str(self.pack_dir)]
         try:
-            self._connect()
+            line = self._child.start(
+                command, env=self._child_env(), cwd=self.pack_dir, startup_timeout=self.start_timeout
+            )
+        except ChildStartupError as exc:
+            if exc.timed_out:
+                error = f"policy pack printed no port within {self.start_timeout}s"
+            else:
+                error = f"policy pack did not start (exit code {exc.returncode}, first line None)"
+            raise RuntimeError(f"{error}; stderr:\n{exc.stderr}") from None
+        try:
+            self._connect(line)
         except BaseException:
             self.stop()
             raise
 
-    def _connect(self) -> None:
-        process = self._process
-        if process is None or process.stdout is None or process.stderr is None:
-            raise RuntimeError("the policy pack process has no pipes")
-        first_line: queue.Queue[str | None] = queue.Queue()
-        for stream, sink, handoff in (
-            (process.stdout, self.stdout_lines, first_line),
-            (process.stderr, self.stderr_lines, None),
-        ):
-            thread = threading.Thread(target=_drain, args=(stream, sink, handoff), daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        try:
-            line = first_line.get(timeout=self.start_timeout)
-        except queue.Empty:
+    def _connect(self, line: str) -> None:
+        if not line.strip().isdigit():
+            self._child.stop()
             raise RuntimeError(
-                f"policy pack printed no port within {self.start_timeout}s; stderr:\n{self.stderr()}"
-            ) from None
-        if line is None or not line.strip().isdigit():
-            process.wait(timeout=self.start_timeout)
-            for thread in self._threads:
-                thread.join(timeout=self.start_timeout)
-            raise RuntimeError(
-                f"policy pack did not start (exit code {process.poll()}, first line {line!r}); "
+                f"policy pack did not start (exit code {self._child.returncode}, first line {line!r}); "
                 f"stderr:\n{self.stderr()}"
             )
         self.port = int(line)
@@ -251,28 +219,24 @@ class PolicyPackProcess:
             self._channel.close()
             self._channel = None
         self._stub = None
-        process, self._process = self._process, None
-        if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
-            for thread in self._threads:
-                thread.join(timeout=10)
-            for stream in (process.stdout, process.stderr):
-                if stream is not None:
-                    stream.close()
-        self._threads = []
+        self._child.stop()
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._child.running
 
     def stderr(self) -> str:
-        return "".join(self.stderr_lines)
+        """What the pack has written to stderr (all of it, once stopped)."""
+        return self._child.stderr
+
+    @property
+    def stderr_lines(self) -> list[str]:
+        return self.stderr().splitlines(keepends=True)
+
+    @property
+    def stdout_lines(self) -> list[str]:
+        """What the pack printed on stdout after its port line."""
+        return self._child.stdout_lines
 
     @property
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:

@@ -11,10 +11,7 @@ properties as ``google.protobuf.Struct``, each carrying the pickled provider in 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +23,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from pulumi_baseten_gateway._process import ChildProcess, ChildStartupError
 from pulumi_baseten_gateway.provider import EndpointProvider
 from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN
 
@@ -76,43 +74,43 @@ class PluginError(Exception):
         self.details = details
 
 
-def _wait_for_port(proc: subprocess.Popen[bytes], timeout: float) -> int:
-    """Read the port line the plugin prints; fail if it dies or stays silent."""
-    assert proc.stdout is not None
-    result: list[bytes] = []
-    stdout = proc.stdout
-    reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    line = result[0] if result else b""
-    if not line.strip().isdigit():
-        raise RuntimeError(f"plugin did not print its port within {timeout} s (got {line!r})")
-    return int(line)
-
-
 class ProviderPlugin:
-    """A running ``python -m pulumi.dynamic`` with our provider, and its gRPC stub."""
+    """A running ``python -m pulumi.dynamic`` with our provider, and its gRPC stub.
+
+    ``process`` is the :class:`~pulumi_baseten_gateway._process.ChildProcess` (``poll()``,
+    ``returncode``, ``pid``, ``stderr``).
+    """
 
     def __init__(self, env: Mapping[str, str] | None = None, *, start_timeout: float = 60.0) -> None:
         full_env = {**os.environ, "PULUMI_PROJECT": "baseten", **(env or {})}
-        # stderr goes to a file: a pipe nobody reads fills up and blocks a chatty plugin.
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self._stderr_text: str | None = None
         self._channel: grpc.Channel | None = None
-        self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            stdin=subprocess.DEVNULL,
-            env=full_env,
-        )
+        self.process = ChildProcess()
+        self.port = self._start(full_env, start_timeout)
         try:
-            self.port = _wait_for_port(self.process, start_timeout)
-        except RuntimeError as exc:
-            raise RuntimeError(f"{exc}; stderr:\n{self.stop()}") from None
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        grpc.channel_ready_future(self._channel).result(timeout=start_timeout)
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+            grpc.channel_ready_future(self._channel).result(timeout=start_timeout)
+        except BaseException:
+            self.stop()
+            raise
         self.stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
+
+    def _start(self, env: Mapping[str, str], timeout: float) -> int:
+        """Start the plugin and read the port it prints; fail (with its stderr) if it dies or stays silent."""
+        command = [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"]
+        try:
+            line = self.process.start(command, env=env, startup_timeout=timeout)
+        except ChildStartupError as exc:
+            if exc.returncode is not None:
+                error = f"plugin exited with status {exc.returncode} before printing its port"
+            else:
+                error = f"plugin did not print its port within {timeout} s"
+            raise RuntimeError(f"{error}; stderr:\n{exc.stderr}") from None
+        if not line.strip().isdigit():
+            raise RuntimeError(
+                f"plugin did not print its port within {timeout} s (got {line!r}); stderr:\n{self.stop()}"
+            )
+        return int(line)
 
     def __enter__(self) -> ProviderPlugin:
         return self
@@ -126,18 +124,8 @@ class ProviderPlugin:
             return self._stderr_text
         if self._channel is not None:
             self._channel.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self._stderr.seek(0)
-        self._stderr_text = self._stderr.read().decode(errors="replace")
-        self._stderr.close()
+        self.process.stop()
+        self._stderr_text = self.process.stderr
         return self._stderr_text
 
     def _call(self, method: str, request: Any) -> Any:  # the generated stubs are untyped
