@@ -4,7 +4,8 @@ Server side: schemathesis generates requests from the emulator's own OpenAPI doc
 invalid ones) and sends them over real HTTP to a private emulator process; every answer must be
 documented: no 5xx, a documented status code and content type, a body that matches the documented
 schema. Targeted properties follow where random generation cannot reach (creates under an owned
-prefix, updates of a live endpoint, list cursors that decode).
+prefix, updates of a live endpoint or group, group creates with fresh external ids, keys of a live group
+and signed registrations, secret upserts, list cursors that decode).
 
 Client side: ``GatewayClient`` against a server that answers garbage (``httpx.MockTransport`` with
 generated statuses, headers and bodies): each operation returns a valid model or raises a typed
@@ -22,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -56,6 +58,7 @@ from tests.harness.emulator import (
     ENDPOINTS_PATH,
     EmulatorProcess,
     auth_headers,
+    sign,
     unique_slug,
     write_config,
 )
@@ -84,6 +87,11 @@ CHECKS = [
 ]
 ALL_HEALTH_CHECKS = list(HealthCheck)
 ENDPOINT_PATH = f"{ENDPOINTS_PATH}/{{endpoint_id}}"
+GROUPS_PATH = "/v1/gateway/groups"
+GROUP_PATH = f"{GROUPS_PATH}/{{group_id}}"
+KEYS_PATH = f"{GROUP_PATH}/api_keys"
+KEY_PATH = f"{KEYS_PATH}/{{api_key_prefix}}"
+SECRETS_PATH = "/v1/secrets"
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +141,20 @@ def test_the_fuzzed_document_is_the_served_one(api: EmulatorProcess) -> None:
         ("GET", ENDPOINT_PATH),
         ("PATCH", ENDPOINT_PATH),
         ("DELETE", ENDPOINT_PATH),
+        ("POST", GROUPS_PATH),
+        ("GET", GROUPS_PATH),
+        ("GET", GROUP_PATH),
+        ("PATCH", GROUP_PATH),
+        ("DELETE", GROUP_PATH),
+        ("GET", f"{GROUP_PATH}/usage"),
+        ("POST", KEYS_PATH),
+        ("GET", KEYS_PATH),
+        ("POST", f"{KEYS_PATH}/register"),
+        ("GET", KEY_PATH),
+        ("DELETE", KEY_PATH),
+        ("POST", SECRETS_PATH),
+        ("GET", SECRETS_PATH),
+        ("DELETE", f"{SECRETS_PATH}/{{secret_name}}"),
     }
 
 
@@ -333,6 +355,233 @@ def test_list_cursors_and_limits_never_fail_the_server(api: EmulatorProcess) -> 
         case.validate_response(response, checks=CHECKS)
 
     list_page()
+
+
+# -- server: groups, keys and secrets ---------------------------------------------------------------------
+
+_limit_types = st.sampled_from(["TOKEN", "REQUEST"])
+_thresholds = st.integers(0, 2**63 - 1)
+RATE_LIMITS = st.lists(
+    st.fixed_dictionaries(
+        {"type": _limit_types, "unit": st.sampled_from(["SECOND", "MINUTE"]), "threshold": _thresholds}
+    ),
+    max_size=2,
+    unique_by=lambda limit: limit["type"],
+)
+USAGE_LIMITS = st.lists(
+    st.fixed_dictionaries({"type": _limit_types, "unit": st.just("DAY"), "threshold": _thresholds}),
+    max_size=2,
+    unique_by=lambda limit: limit["type"],
+)
+VALID_MODELS = st.lists(
+    st.fixed_dictionaries(
+        {"slug": st.from_regex(r"acme/[A-Za-z0-9._~-]{1,20}", fullmatch=True)},
+        optional={"rate_limits": RATE_LIMITS, "usage_limits": USAGE_LIMITS},
+    ),
+    max_size=3,
+    unique_by=lambda model: model["slug"],
+)
+NAMES = st.none() | _visible.filter(lambda name: len(name) <= 255)
+
+
+def canonical_models(models: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The documented echo: omitted limit arrays come back as ``[]``."""
+    return [
+        {
+            "slug": m["slug"],
+            "rate_limits": m.get("rate_limits", []),
+            "usage_limits": m.get("usage_limits", []),
+        }
+        for m in models
+    ]
+
+
+def _unique_entity(case: Case[Any]) -> Case[Any]:
+    if isinstance(case.body, dict) and isinstance(case.body.get("metadata"), dict):
+        case.body = {**case.body, "metadata": {**case.body["metadata"], "external_entity_id": unique_slug()}}
+    return case
+
+
+def test_group_creates_are_documented(api: EmulatorProcess) -> None:
+    """POST bodies from the document (with a fresh external id) and valid ones: 200 and held, or no group."""
+    operation = schema[GROUPS_PATH]["POST"]
+    statuses: Counter[int] = Counter()
+    valid_bodies = st.builds(
+        lambda models, name, mode: operation.Case(
+            body={
+                "metadata": {"external_entity_id": unique_slug(), "name": name},
+                "models": models,
+                "hierarchy": {"limit_enforcement": mode},
+            },
+            media_type="application/json",
+        ),
+        VALID_MODELS.filter(bool),
+        NAMES,
+        st.sampled_from([None, "INDEPENDENT", "CASCADING"]),
+    )
+    generated = operation.as_strategy(generation_mode=GenerationMode.POSITIVE).map(_unique_entity)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=ALL_HEALTH_CHECKS)
+    @given(case=st.one_of(generated, valid_bodies))
+    def create(case: Case[Any]) -> None:
+        response = send(case, api)
+        case.validate_response(response, checks=CHECKS)
+        statuses[response.status_code] += 1
+        sent = cast(dict[str, Any], case.body)
+        external_id = sent["metadata"]["external_entity_id"]
+        found = httpx.get(
+            api.url(GROUPS_PATH),
+            params={"external_entity_id": external_id},
+            headers=auth_headers(),
+            timeout=10,
+        ).json()["items"]
+        if response.status_code == 200:
+            body = response.json()
+            assert body["models"] == canonical_models(sent["models"])
+            assert body["metadata"] == {
+                "external_entity_id": external_id,
+                "name": sent["metadata"].get("name"),
+            }
+            assert found == [body]
+        else:
+            assert response.status_code in (400, 404), response.text  # 404: a generated parent id
+            assert found == []
+
+    create()
+    assert statuses[200] >= 5, statuses
+    assert statuses[400] + statuses[404] >= 5, statuses
+
+
+def _live_group(api: EmulatorProcess) -> str:
+    created = httpx.post(
+        api.url(GROUPS_PATH),
+        json={
+            "metadata": {"external_entity_id": unique_slug()},
+            "models": [{"slug": "acme/m"}],
+            "hierarchy": {},
+        },
+        headers=auth_headers(),
+        timeout=10,
+    )
+    assert created.status_code == 200, created.text
+    group_id: str = created.json()["id"]
+    return group_id
+
+
+def test_updates_of_a_live_group_are_documented(api: EmulatorProcess) -> None:
+    """PATCH bodies from the document and valid ones: 200 and exactly the change, or 400 and no change."""
+    group_id = _live_group(api)
+    url = api.url(f"{GROUPS_PATH}/{group_id}")
+    operation = schema[GROUP_PATH]["PATCH"]
+    statuses: Counter[int] = Counter()
+    valid_bodies = st.builds(
+        lambda models, name: operation.Case(
+            path_parameters={"group_id": group_id},
+            body={"models": models} if name is ... else {"models": models, "metadata": {"name": name}},
+            media_type="application/json",
+        ),
+        VALID_MODELS,
+        st.just(...) | NAMES,
+    )
+    generated = operation.as_strategy(
+        generation_mode=GenerationMode.POSITIVE, path_parameters={"group_id": group_id}
+    )
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=ALL_HEALTH_CHECKS)
+    @given(case=st.one_of(generated, valid_bodies))
+    def update(case: Case[Any]) -> None:
+        before = httpx.get(url, headers=auth_headers(), timeout=10).json()
+        response = send(case, api)
+        case.validate_response(response, checks=CHECKS)
+        statuses[response.status_code] += 1
+        after = httpx.get(url, headers=auth_headers(), timeout=10).json()
+        if response.status_code != 200:
+            assert response.status_code == 400, response.text
+            assert after == before
+            return
+        sent = cast(dict[str, Any], case.body)
+        assert after == response.json()
+        models = sent.get("models")
+        assert after["models"] == (before["models"] if models is None else canonical_models(models))
+        metadata = sent.get("metadata") or {}
+        expected_name = metadata["name"] if "name" in metadata else before["metadata"]["name"]
+        assert after["metadata"] == {**before["metadata"], "name": expected_name}
+        assert (after["id"], after["hierarchy"], after["created_at"]) == (
+            before["id"],
+            before["hierarchy"],
+            before["created_at"],
+        )
+
+    update()
+    assert statuses[200] >= 5, statuses
+    assert statuses[400] >= 3, statuses
+
+
+def test_key_and_secret_operations_on_live_data_are_documented(api: EmulatorProcess) -> None:
+    """Key creates, signed registrations and secret upserts from the document and valid values."""
+    group_id = _live_group(api)
+    keys_url = api.url(f"{GROUPS_PATH}/{group_id}/api_keys")
+    create_key = schema[KEYS_PATH]["POST"]
+    upsert = schema[SECRETS_PATH]["POST"]
+    key_chars = string.ascii_letters + string.digits + "-_.~!*"
+    registrations = st.builds(
+        lambda key, name: schema[f"{KEYS_PATH}/register"]["POST"].Case(
+            path_parameters={"group_id": group_id},
+            body={"key": key, "name": name},
+            media_type="application/json",
+        ),
+        st.text(key_chars, min_size=28, max_size=132),
+        NAMES,
+    )
+    cases = st.one_of(
+        create_key.as_strategy(
+            generation_mode=GenerationMode.POSITIVE, path_parameters={"group_id": group_id}
+        ),
+        registrations,
+        upsert.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        st.builds(
+            lambda name, value: upsert.Case(
+                body={"name": name, "value": value}, media_type="application/json"
+            ),
+            st.from_regex(r"[A-Za-z0-9_.-]{1,40}", fullmatch=True),
+            _visible,
+        ),
+    )
+    outcomes: Counter[tuple[str, int]] = Counter()
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=ALL_HEALTH_CHECKS)
+    @given(case=cases)
+    def run(case: Case[Any]) -> None:
+        headers = auth_headers(ACME_KEY)
+        if case.path.endswith("/register") and isinstance(case.body, dict):
+            raw = json.dumps(case.body).encode()
+            headers |= {"X-Baseten-Signature": sign(raw), "Content-Type": "application/json"}
+            response = schemathesis.Response.from_any(
+                httpx.post(api.url(case.formatted_path), content=raw, headers=headers, timeout=10)
+            )
+        else:
+            response = case.call(base_url=api.base_url, headers=headers, allow_redirects=False)
+        case.validate_response(response, checks=CHECKS)
+        outcomes[(case.path.rsplit("/", 1)[-1], response.status_code)] += 1
+        assert response.status_code in (200, 400), response.text
+        if response.status_code != 200:
+            return
+        body = response.json()
+        if case.path == SECRETS_PATH:
+            secrets = httpx.get(api.url(SECRETS_PATH), headers=auth_headers(), timeout=10).json()["secrets"]
+            assert body in secrets
+            assert all(set(secret) == {"id", "created_at", "name", "team_name"} for secret in secrets)
+        else:
+            prefix = body.get("prefix") or cast(dict[str, Any], case.body)["key"][:16]
+            held = httpx.get(f"{keys_url}/{quote(prefix, safe='')}", headers=auth_headers(), timeout=10)
+            assert held.status_code == 200, held.text
+            assert held.json()["prefix"] == prefix
+
+    run()
+    assert outcomes[("api_keys", 200)] >= 3, outcomes
+    assert outcomes[("register", 200)] >= 3, outcomes
+    assert outcomes[("register", 400)] >= 3, outcomes
+    assert outcomes[("secrets", 200)] >= 3, outcomes
 
 
 # -- client: GatewayClient against a server that answers garbage -----------------------------------------

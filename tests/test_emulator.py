@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import os
 import re
 import signal
@@ -58,6 +57,17 @@ SPEC = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
 SPEC_URI = "urn:baseten-management-openapi"
 REGISTRY: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(SPEC))
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+#: The RFC 3339 UTC timestamps of each spec schema, and the item schema of each list answer.
+TIMESTAMP_FIELDS = {
+    "EndpointV1": ("created_at", "updated_at"),
+    "GroupV1": ("created_at",),
+    "SecretV1": ("created_at",),
+}
+PAGE_ITEMS = {
+    "EndpointsResponseV1": ("EndpointV1", "items"),
+    "GroupsResponseV1": ("GroupV1", "items"),
+    "SecretsV1": ("SecretV1", "secrets"),
+}
 
 BASETEN_TARGET = {"provider": "BASETEN", "model_id": "3kZ9xqd"}
 OPENAI_TARGET = {"provider": "OPENAI", "secret_id": "3kZ9xqd", "target_model": "gpt-4o"}
@@ -71,12 +81,12 @@ def assert_spec(body: Any, schema: str) -> None:
         format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
     )
     validator.validate(body)
-    if schema == "EndpointV1":
-        assert TIMESTAMP.match(body["created_at"]), body["created_at"]
-        assert TIMESTAMP.match(body["updated_at"]), body["updated_at"]
-    elif schema == "EndpointsResponseV1":
-        for item in body["items"]:
-            assert_spec(item, "EndpointV1")
+    for field in TIMESTAMP_FIELDS.get(schema, ()):
+        assert TIMESTAMP.match(body[field]), (field, body[field])
+    item_schema, items_field = PAGE_ITEMS.get(schema, (None, "items"))
+    if item_schema is not None:
+        for item in body[items_field]:
+            assert_spec(item, item_schema)
 
 
 def assert_error(response: httpx.Response, status: int, *fragments: str) -> str:
@@ -529,35 +539,62 @@ def test_restart_loses_nothing(make_emulator: MakeEmulator) -> None:
     assert emulator.stats()["endpoints"] == {"live": 2, "deleted": 1}
 
 
+@pytest.mark.parametrize("path", [ENDPOINTS_PATH, "/v1/gateway/groups", "/v1/secrets"])
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_bodies_over_one_mebibyte_are_413_and_never_parsed(
+    emulator: EmulatorProcess, path: str, chunked: bool
+) -> None:
+    """Not JSON at all, so a parse would say 400: the 413 comes first, whether the size is declared or not."""
+    big = b"{" * (2 << 20)
+    content = (big[i : i + 65536] for i in range(0, len(big), 65536)) if chunked else big
+    with client_for(emulator) as client:
+        response = client.post(path, content=content)
+        assert_error(response, 413, "1048576-byte limit")
+        # Exactly at the limit the body is read and parsed: an empty object, so a 400 about its fields.
+        at_limit = b" " * ((1 << 20) - 2) + b"{}"
+        assert len(at_limit) == 1 << 20
+        assert client.post(path, content=at_limit).status_code == 400
+
+
+def test_declared_oversize_is_refused_before_authentication(emulator: EmulatorProcess) -> None:
+    response = httpx.post(emulator.url("/v1/gateway/groups"), content=b"x" * ((1 << 20) + 1))
+    assert_error(response, 413, "limit")
+
+
 # -- rate limit ------------------------------------------------------------------------------------------
+
+
+def limiter_clock(emulator: EmulatorProcess, method: str = "PUT", **change: Any) -> httpx.Response:
+    """``/_emulator/clock``: the rate limiter's clock, frozen and moved by the test, not the scheduler."""
+    return httpx.request(method, emulator.url("/_emulator/clock"), json=change or None, timeout=10)
 
 
 def test_rate_limit_429_with_retry_after(make_emulator: MakeEmulator) -> None:
     emulator = make_emulator("--rate-limit", "5")
     assert emulator.faults()["rate_limit"] == 5
+    assert limiter_clock(emulator, frozen=True).json()["frozen"] is True  # one window for the burst
     with client_for(emulator) as client, client_for(emulator, GLOBEX_KEY) as other:
-        started = time.monotonic()
         responses = [client.get(ENDPOINTS_PATH) for _ in range(20)]
-        windows = math.ceil(time.monotonic() - started) + 1  # one-second windows the burst touched
-        limited = [r for r in responses if r.status_code == 429]
-        assert {r.status_code for r in responses} == {200, 429}
-        assert len(responses) - len(limited) <= 5 * windows
+        assert [r.status_code for r in responses] == [200] * 5 + [429] * 15
+        limited = responses[5:]
         for response in limited:
             body = response.json()
             assert body["error"] == "Rate limit exceeded. Please try again later."
-            assert 0 < body["retry_after"] <= 1
-            assert round(body["retry_after"], 3) == body["retry_after"]
+            # Whole seconds, as documented ("retry_after": 37); a one-second window rounds up to 1.
+            assert body["retry_after"] == 1
+            assert type(body["retry_after"]) is int
             assert response.headers["Retry-After"] == "1"
         assert other.get(ENDPOINTS_PATH).status_code == 200  # limits are per key
 
-        time.sleep(limited[-1].json()["retry_after"])  # the window resets: allowed again
-        assert client.get(ENDPOINTS_PATH).status_code == 200
+        # Waiting out retry_after (on the limiter's clock) opens a new window: five more, then 429.
+        limiter_clock(emulator, advance=limited[-1].json()["retry_after"])
+        assert [client.get(ENDPOINTS_PATH).status_code for _ in range(6)] == [200] * 5 + [429]
 
     with httpx.Client(base_url=emulator.base_url) as anonymous:
         assert {anonymous.get(ENDPOINTS_PATH).status_code for _ in range(10)} == {401}
     stats = emulator.stats()
-    assert stats["rate_limited"] == len(limited)
-    assert stats["by_status"]["429"] == len(limited)
+    assert stats["rate_limited"] == len(limited) + 1
+    assert stats["by_status"]["429"] == len(limited) + 1
     assert stats["faults"]["429"] == 0
 
 
@@ -566,14 +603,100 @@ def test_rate_limiter_uses_fixed_one_second_windows() -> None:
     limiter = RateLimiter(2, clock=lambda: now[0])
     assert limiter.check(1) is None
     assert limiter.check(1) is None
-    assert limiter.check(1) == 0.75  # until the window [100, 101) ends
+    assert limiter.check(1) == 1  # 0.75 s until the window [100, 101) ends: whole seconds, rounded up
     assert limiter.check(2) is None  # another key
     now[0] = 100.9996
-    assert limiter.check(1) == 0.001
+    assert limiter.check(1) == 1
     now[0] = 101.0
     assert limiter.check(1) is None  # a new window, not a sliding one
     limiter.limit = 0
     assert all(limiter.check(1) is None for _ in range(10))
+
+
+def test_the_rate_limiters_clock_can_be_frozen_advanced_and_thawed() -> None:
+    now = [100.25]
+    limiter = RateLimiter(1, clock=lambda: now[0])
+    assert limiter.freeze() == 100.25
+    assert limiter.frozen
+    now[0] = 250.0  # time passes; the frozen clock does not
+    assert limiter.now() == 100.25
+    assert limiter.check(1) is None
+    assert limiter.check(1) == 1
+    assert limiter.advance(0.75) == 101.0  # exactly to the next window
+    assert limiter.check(1) is None
+    assert limiter.check(1) == 1
+    assert limiter.thaw() == 101.0  # runs on from where it stood, never back
+    assert not limiter.frozen
+    now[0] = 251.5
+    assert limiter.now() == 102.5
+    assert limiter.advance(2) == 104.5  # a running clock moves on too
+    now[0] = 252.0
+    assert limiter.now() == 105.0
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="forward"):
+            limiter.advance(bad)
+    assert limiter.now() == 105.0
+
+
+def test_the_clock_admin_route(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator()
+    running = limiter_clock(emulator, "GET").json()
+    assert running["frozen"] is False
+    frozen = limiter_clock(emulator, frozen=True).json()
+    assert frozen["frozen"] is True
+    assert frozen["now"] >= running["now"]
+    assert limiter_clock(emulator, "GET").json() == frozen
+    moved = limiter_clock(emulator, advance=2.5).json()
+    assert moved == {"now": frozen["now"] + 2.5, "frozen": True}
+    for bad in ({"advance": -1}, {"advance": 86_401}, {"rewind": 1}, {"frozen": "yes"}):
+        assert limiter_clock(emulator, **bad).status_code == 400, bad
+    assert limiter_clock(emulator, "GET").json() == moved
+    thawed = limiter_clock(emulator, frozen=False).json()
+    assert thawed["frozen"] is False
+    assert thawed["now"] >= moved["now"]
+    assert emulator.stats()["total_requests"] == 0  # admin routes are not the API
+
+
+def test_rate_limit_counts_each_api_endpoint_separately() -> None:
+    """The docs: "Baseten tracks each endpoint separately": per key *and* route, not per key alone."""
+    config = EmulatorConfig.from_dict(
+        {"workspaces": [{"name": "demo", "prefixes": ["demo"], "api_keys": [{"key": "k1"}, {"key": "k2"}]}]}
+    )
+
+    async def scenario() -> dict[str, list[int]]:
+        app = create_app(config)
+        app.limiter.freeze()  # one window: no reset can hide a wrong count
+        app.configure(FaultSettings(rate_limit=2))
+        transport = httpx.ASGITransport(app=app)
+        statuses: dict[str, list[int]] = {}
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+
+            async def hit(label: str, method: str, path: str, key: str = "k1") -> None:
+                response = await client.request(method, path, headers=auth_headers(key))
+                statuses.setdefault(label, []).append(response.status_code)
+                if response.status_code == 429:
+                    assert response.json()["retry_after"] == 1
+
+            for _ in range(3):
+                await hit("list endpoints", "GET", ENDPOINTS_PATH)
+            for _ in range(3):
+                await hit("list groups", "GET", "/v1/gateway/groups")
+            for endpoint_id in ("a", "b", "c"):  # one route, whatever the id
+                await hit("get endpoint", "GET", f"{ENDPOINTS_PATH}/{endpoint_id}")
+            await hit("create endpoint", "POST", ENDPOINTS_PATH)  # same path, another method
+            await hit("other key", "GET", ENDPOINTS_PATH, key="k2")
+            await hit("list endpoints again", "GET", ENDPOINTS_PATH)
+        app.close()
+        return statuses
+
+    assert asyncio.run(scenario()) == {
+        "list endpoints": [200, 200, 429],
+        "list groups": [200, 200, 429],
+        "get endpoint": [404, 404, 429],
+        "create endpoint": [400],
+        "other key": [200],
+        "list endpoints again": [429],
+    }
 
 
 # -- fault injection -------------------------------------------------------------------------------------
@@ -625,7 +748,8 @@ def test_injected_429(fresh_faulty: EmulatorProcess) -> None:
     assert response.status_code == 429
     body = response.json()
     assert body["error"] == "Rate limit exceeded. Please try again later."
-    assert 0.05 <= body["retry_after"] <= 0.2
+    assert body["retry_after"] == 1
+    assert type(body["retry_after"]) is int
     assert response.headers["Retry-After"] == "1"
     stats = emulator.stats()
     assert stats["faults"]["429"] == 1
@@ -861,14 +985,30 @@ def test_embedded_drop_without_a_transport_raises() -> None:
     assert [item["slug"] for item in asyncio.run(scenario())] == ["demo/a"]
 
 
-def test_openapi_documents_the_five_operations(emulator: EmulatorProcess) -> None:
+def test_openapi_documents_every_operation(emulator: EmulatorProcess) -> None:
     document = httpx.get(emulator.url("/openapi.json")).json()
+    groups, group = "/v1/gateway/groups", "/v1/gateway/groups/{group_id}"
+    keys = f"{group}/api_keys"
     expected = {
-        ("/v1/gateway/endpoints", "post"): ("CreateEndpointRequest", "Endpoint"),
-        ("/v1/gateway/endpoints", "get"): (None, "EndpointPage"),
-        ("/v1/gateway/endpoints/{endpoint_id}", "get"): (None, "Endpoint"),
-        ("/v1/gateway/endpoints/{endpoint_id}", "patch"): ("UpdateEndpointRequest", "Endpoint"),
-        ("/v1/gateway/endpoints/{endpoint_id}", "delete"): (None, "EndpointTombstone"),
+        ("/v1/gateway/endpoints", "post"): ("CreateEndpointRequestV1", "EndpointV1"),
+        ("/v1/gateway/endpoints", "get"): (None, "EndpointsResponseV1"),
+        ("/v1/gateway/endpoints/{endpoint_id}", "get"): (None, "EndpointV1"),
+        ("/v1/gateway/endpoints/{endpoint_id}", "patch"): ("UpdateEndpointRequestV1", "EndpointV1"),
+        ("/v1/gateway/endpoints/{endpoint_id}", "delete"): (None, "EndpointTombstoneV1"),
+        (groups, "post"): ("CreateGroupRequestV1", "GroupV1"),
+        (groups, "get"): (None, "GroupsResponseV1"),
+        (group, "get"): (None, "GroupV1"),
+        (group, "patch"): ("UpdateGroupRequestV1", "GroupV1"),
+        (group, "delete"): (None, "GroupTombstoneV1"),
+        (f"{group}/usage", "get"): (None, "GroupUsageV1"),
+        (keys, "post"): ("CreateApiKeyForGroupRequestV1", "CreateApiKeyForGroupResponseV1"),
+        (f"{keys}/register", "post"): ("RegisterAPIKeyRequestV1", "RegisterAPIKeyResponseV1"),
+        (keys, "get"): (None, "KeysForGroupResponseV1"),
+        (f"{keys}/{{api_key_prefix}}", "get"): (None, "GatewayKeyInfoV1"),
+        (f"{keys}/{{api_key_prefix}}", "delete"): (None, "ApiKeyTombstoneV1"),
+        ("/v1/secrets", "post"): ("UpsertSecretRequestV1", "SecretV1"),
+        ("/v1/secrets", "get"): (None, "SecretsV1"),
+        ("/v1/secrets/{secret_name}", "delete"): (None, "SecretTombstoneV1"),
     }
     operations = {(path, method): op for path, ops in document["paths"].items() for method, op in ops.items()}
     assert set(operations) == set(expected)
@@ -882,12 +1022,89 @@ def test_openapi_documents_the_five_operations(emulator: EmulatorProcess) -> Non
             assert status in operation["responses"]
         if request:
             ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-            assert ref.rsplit("/", 1)[1] in schemas
+            assert ref == f"#/components/schemas/{request}"
+            assert request in schemas
+            assert "413" in operation["responses"]
     assert {p["name"] for p in operations[("/v1/gateway/endpoints", "get")]["parameters"]} == {
         "limit",
         "cursor",
     }
+    assert {p["name"] for p in operations[(groups, "get")]["parameters"]} == {
+        "limit",
+        "cursor",
+        "external_entity_id",
+    }
     assert "HTTPValidationError" not in schemas
+    assert "region" in schemas["EndpointV1"]["required"]
+
+
+def _schema_closure(document: dict[str, Any], roots: set[str]) -> set[str]:
+    """The component schema names reachable from ``roots`` through ``$ref``."""
+    schemas = document["components"]["schemas"]
+    seen: set[str] = set()
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        pending += re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(schemas[name]))
+    return seen
+
+
+def _operation_schemas(document: dict[str, Any], path: str, method: str) -> set[str]:
+    """The schemas a generated client needs for one operation: its request body and its 200 body."""
+    operation = document["paths"][path][method]
+    refs = json.dumps(
+        [operation.get("requestBody", {}), operation["responses"]["200"]],
+    )
+    return _schema_closure(document, set(re.findall(r'"#/components/schemas/([^"]+)"', refs)))
+
+
+def test_openapi_schema_names_are_the_public_specs() -> None:
+    """Same component names (and shapes' required fields) as the public spec, for every shared route."""
+    app = create_app()
+    try:
+        document = app.api.openapi()
+    finally:
+        app.close()
+    shared = [
+        (path, method)
+        for path, methods in SPEC["paths"].items()
+        for method in methods
+        if method != "parameters"
+    ]
+    assert len(shared) == 16
+    for path, method in shared:
+        assert method in document["paths"].get(path, {}), (path, method)
+        ours = _operation_schemas(document, path, method)
+        theirs = _operation_schemas(SPEC, path, method)
+        assert ours == theirs, (path, method, ours ^ theirs)
+        for name in theirs:
+            spec_schema = SPEC["components"]["schemas"][name]
+            our_schema = document["components"]["schemas"][name]
+            assert set(spec_schema.get("required", [])) <= set(our_schema.get("required", [])), name
+            assert set(spec_schema.get("properties", {})) == set(our_schema.get("properties", {})), name
+            assert spec_schema.get("enum") == our_schema.get("enum") or set(spec_schema["enum"]) == set(
+                our_schema["enum"]
+            ), name
+    assert set(SPEC["components"]["schemas"]) <= set(document["components"]["schemas"])
+
+
+def test_docs_page_works_offline(emulator: EmulatorProcess) -> None:
+    """``/docs`` is one self-contained page: every operation listed, no script, no outside asset."""
+    response = httpx.get(emulator.url("/docs"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "the page loads something from outside"
+    assert '<a href="/openapi.json">' in page
+    document = httpx.get(emulator.url("/openapi.json")).json()
+    for path, methods in document["paths"].items():
+        for method in methods:
+            assert f"{method.upper()}</span> <code>{path}</code>" in page, (method, path)
+    assert httpx.get(emulator.url("/redoc")).status_code == 404  # FastAPI's CDN-backed page is off
 
 
 def test_never_422_and_errors_are_always_json() -> None:

@@ -60,13 +60,39 @@ def _non_negative(kind: type[int] | type[float]) -> Callable[[str], float]:
     return parse
 
 
+_EPILOG = f"""\
+Without --config there is one workspace {DEFAULT_WORKSPACE!r} owning prefix {DEFAULT_PREFIX!r}, with API
+key {DEFAULT_API_KEY!r} (management scope) and no public key.
+
+--config is a JSON file:
+  {{"workspaces": [{{"name": "acme", "prefixes": ["acme"],
+                   "api_keys": [{{"key": "acme-key", "scopes": ["manage"]}},
+                                {{"key": "acme-viewer", "scopes": ["view"]}}],
+                   "public_key": "<Ed25519 public key>",
+                   "team_name": "Acme",
+                   "onboarded": true,
+                   "environments": ["staging"]}}],
+   "rate_limit_per_second": 100}}
+Only "name" and "api_keys" are required.
+
+public_key: the workspace's Ed25519 public key, against which "Register an API key" checks the
+X-Baseten-Signature header (base64 Ed25519 signature of the raw body). Either the 32-byte raw key in
+base64, as the docs register it:
+  openssl pkey -in priv.pem -pubout -outform DER | tail -c 32 | base64
+or the PEM block "openssl pkey -in priv.pem -pubout" prints (newlines as \\n in JSON). Without it,
+registering answers 400 "Must configure a public key before registering API keys".
+team_name: the primary team echoed by /v1/secrets (default: the workspace name)."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Local emulator of the Baseten Frontier Gateway management API (/v1/gateway/endpoints). "
-        "Prints the base URL as the first line of stdout, then serves until SIGTERM or SIGINT.",
-        epilog=f"Without --config there is one workspace {DEFAULT_WORKSPACE!r} owning prefix "
-        f"{DEFAULT_PREFIX!r}, with API key {DEFAULT_API_KEY!r} (management scope).",
+        description="Local emulator of the Baseten Frontier Gateway management API (/v1/gateway/endpoints, "
+        "/v1/gateway/groups and their API keys) and of /v1/secrets. Prints the base URL as the first line "
+        "of stdout, then serves until SIGTERM or SIGINT. /docs describes the API (offline), /openapi.json "
+        "is its OpenAPI document.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     parser.add_argument(
@@ -75,7 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", default=DEFAULT_DB, help="SQLite database file, or :memory: (default: %(default)s)"
     )
-    parser.add_argument("--config", help="JSON file of workspaces, prefixes and API keys")
+    parser.add_argument(
+        "--config", help="JSON file of workspaces: prefixes, API keys, public key, team (see below)"
+    )
     parser.add_argument("--seed", type=int, help="seed of the fault generator (default: 0)")
     parser.add_argument(
         "--rate-limit",

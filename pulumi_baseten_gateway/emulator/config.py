@@ -1,4 +1,4 @@
-"""Emulator settings: workspaces with their prefixes and API keys, the rate limit, and fault injection.
+"""Emulator settings: workspaces with their prefixes, API keys and signing key, the rate limit, and faults.
 
 The workspace file is JSON, validated with pydantic so a typo fails at start-up with the field's path
 rather than as a puzzling 401 later::
@@ -7,21 +7,48 @@ rather than as a puzzling 401 later::
       "workspaces": [
         {"name": "acme", "prefixes": ["acme", "acme-labs"],
          "api_keys": [{"key": "acme-key", "scopes": ["manage"]},
-                      {"key": "acme-viewer", "scopes": ["view"]}]}
+                      {"key": "acme-viewer", "scopes": ["view"]}],
+         "public_key": "MCowBQYDK2VwAyEA...or the raw 32 bytes in base64...",
+         "team_name": "Acme"}
       ],
       "rate_limit_per_second": 100
     }
+
+Per workspace, all optional but ``name`` and ``api_keys``:
+
+- ``prefixes``: the slug prefixes Baseten registered for it (``acme/...``).
+- ``api_keys``: each with ``scopes``, ``manage`` (the default: every operation) or ``view`` (list groups
+  only; every other operation answers 403).
+- ``public_key``: the workspace's Ed25519 public key, which "Register an API key" checks the
+  ``X-Baseten-Signature`` of each body against. Either the 32-byte raw key in base64, the form the docs
+  register (``openssl pkey -in priv.pem -pubout -outform DER | tail -c 32 | base64``), or the PEM block
+  ``openssl pkey -in priv.pem -pubout`` prints (newlines as ``\n`` in JSON). Without it, registering a
+  key answers the documented 400 "Must configure a public key before registering API keys".
+- ``team_name``: the name of the workspace's primary team, echoed as ``team_name`` by ``/v1/secrets``
+  (default: the workspace name).
+- ``onboarded`` (default true) and ``environments``: see :class:`WorkspaceConfig`.
 
 API keys are held as ``SecretStr`` so they never show up in a repr, a log line or an error message.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .signatures import parse_public_key
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -41,7 +68,7 @@ __all__ = [
 
 #: The scope every endpoint operation needs (the docs' "management scope").
 MANAGE_SCOPE: Final = "manage"
-#: A key that authenticates but may not manage endpoints: every endpoint operation answers 403.
+#: A key that authenticates but may not manage: only "List groups" (documented with "view scope") answers.
 VIEW_SCOPE: Final = "view"
 
 #: The demo workspace used when no config file is given.
@@ -77,9 +104,10 @@ class WorkspaceConfig(_Strict):
     """A Frontier Gateway workspace: the slug prefixes Baseten registered for it, and its keys.
 
     ``onboarded: false`` models a workspace without the Frontier Gateway feature: its keys authenticate
-    but every endpoint operation answers 403. ``environments``, when given, are the Baseten model
-    environments that exist in the workspace: a BASETEN target naming another one gets the documented
-    400 "unknown environment" (``production`` always exists). Without it any name is accepted.
+    but every ``/v1/gateway`` operation answers 403 (``/v1/secrets`` is not gated). ``environments``,
+    when given, are the Baseten model environments that exist in the workspace: a BASETEN target naming
+    another one gets the documented 400 "unknown environment" (``production`` always exists). Without it
+    any name is accepted. ``public_key`` and ``team_name``: see the module docstring.
     """
 
     name: str = Field(min_length=1)
@@ -87,6 +115,26 @@ class WorkspaceConfig(_Strict):
     api_keys: list[ApiKeyConfig] = Field(min_length=1)
     onboarded: bool = True
     environments: list[str] | None = None
+    public_key: str | None = None
+    team_name: str | None = Field(default=None, min_length=1)
+
+    @field_validator("public_key")
+    @classmethod
+    def _ed25519(cls, value: str | None) -> str | None:
+        """Any accepted form, normalised to the raw 32 bytes in base64."""
+        if value is None:
+            return None
+        return base64.b64encode(parse_public_key(value)).decode("ascii")
+
+    @property
+    def public_key_bytes(self) -> bytes | None:
+        """The raw 32-byte Ed25519 public key, if one is configured."""
+        return None if self.public_key is None else base64.b64decode(self.public_key)
+
+    @property
+    def team(self) -> str:
+        """The primary team's name (``team_name``, else the workspace name)."""
+        return self.team_name or self.name
 
 
 class EmulatorConfig(_Strict):

@@ -1,10 +1,10 @@
 """The outermost ASGI layer: request counters, and seeded fault injection on ``/v1`` routes.
 
-It sits outside FastAPI (it is the app handed to uvicorn) for two reasons: injected 5xx and 429 answers
-must happen *before* the API sees the request, and the "commit then drop" fault needs uvicorn's own
-``send`` to reach the TCP transport and abort it after the API has committed. Faults draw from one
-``random.Random(seed)``, a fixed number of draws per request, so the same seed and the same request
-sequence give the same faults.
+It sits outside FastAPI (``EmulatorApp``, the app handed to uvicorn, passes every request straight to
+it) for two reasons: injected 5xx and 429 answers must happen *before* the API sees the request, and
+the "commit then drop" fault needs uvicorn's own ``send`` to reach the TCP transport and abort it after
+the API has committed. Faults draw from one ``random.Random(seed)``, a fixed number of draws per
+request, so the same seed and the same request sequence give the same faults.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ FAULT_KINDS = ("latency", "5xx", "429", "drop")
 RATE_LIMIT_MESSAGE = "Rate limit exceeded. Please try again later."
 
 _SERVER_ERRORS = (500, 502, 503, 504)
+#: An injected 429's ``retry_after``: whole seconds, as documented, and the shortest such wait.
+_INJECTED_RETRY_AFTER = 1
 _WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE", "PUT"})
 _ADMIN_PREFIX = "/_emulator/"
 _FAULT_PREFIX = "/v1/"
@@ -156,7 +158,7 @@ class FaultInjector:
         # Always the same five draws, whatever the outcome, so the sequence depends on the seed only.
         error_draw, limit_draw, drop_draw = rng.random(), rng.random(), rng.random()
         error_status = rng.choice(_SERVER_ERRORS)
-        retry_after = round(rng.uniform(0.05, 0.2), 3)
+        rng.random()  # the fifth draw: it once picked a fractional retry_after; kept so seeds replay alike
         if settings.latency_ms:
             stats.faults["latency"] += 1
             await asyncio.sleep(settings.latency_ms / 1000)
@@ -172,8 +174,8 @@ class FaultInjector:
             await self._reply(
                 send,
                 429,
-                {"error": RATE_LIMIT_MESSAGE, "retry_after": retry_after},
-                [(b"retry-after", retry_after_header(retry_after).encode())],
+                {"error": RATE_LIMIT_MESSAGE, "retry_after": _INJECTED_RETRY_AFTER},
+                [(b"retry-after", retry_after_header(_INJECTED_RETRY_AFTER).encode())],
             )
         elif drop_draw < settings.drop_rate and scope["method"] in _WRITE_METHODS:
             await self._drop(scope, receive, send)

@@ -2,35 +2,28 @@
 
 ``EmulatorProcess`` starts ``python -m pulumi_baseten_gateway.emulator --port 0``, reads the base URL
 from the first stdout line (printed once its socket listens, so nothing has to sleep), and stops it with
-SIGTERM. Our tests, benchmarks and ``make demo`` use it; so can users' own CI (the emulator needs the
-``emulator`` extra: ``pip install 'pulumi-baseten-gateway[emulator]'``).
+SIGTERM, all through :class:`pulumi_baseten_gateway._process.ChildProcess`. Our tests, benchmarks and
+``make demo`` use it; so can users' own CI (the emulator needs the ``emulator`` extra:
+``pip install 'pulumi-baseten-gateway[emulator]'``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import queue
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import httpx
+
+from .._process import ChildProcess, ChildStartupError
 
 __all__ = ["EmulatorProcess"]
 
 _STARTUP_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
-
-
-def _read_first_line(stream: IO[str], lines: queue.Queue[str]) -> None:
-    lines.put(stream.readline())
 
 
 class EmulatorProcess:
@@ -52,11 +45,9 @@ class EmulatorProcess:
         self.config_path = Path(config_path) if config_path is not None else None
         self.extra_args = list(extra_args)
         self.startup_timeout = startup_timeout
-        self._process: subprocess.Popen[str] | None = None
-        self._stderr: IO[bytes] | None = None
+        self._child = ChildProcess()
         self._base_url: str | None = None
         self._port = 0
-        self._last_stderr = ""
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -81,31 +72,22 @@ class EmulatorProcess:
         """Start the process and wait for its base URL; raises with its stderr if it does not come up."""
         if self.running:
             raise RuntimeError("emulator already running")
-        # stderr goes to a file: a pipe nobody reads could fill up and block the server.
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
-        self._process = subprocess.Popen(
-            self.command(),
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self._process.stdout is not None
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=_read_first_line, args=(self._process.stdout, lines), daemon=True).start()
+        self._child.stop()  # reap a process that exited by itself
         try:
-            line: str | None = lines.get(timeout=self.startup_timeout)
-        except queue.Empty:
-            line = None
-        if line is None or not line.startswith("http://"):
-            error = f"emulator did not print its URL within {self.startup_timeout} s"
-            if line == "":  # EOF on stdout: the process is exiting; collect its status
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self._process.wait(_STOP_TIMEOUT)
-            if self._process.poll() is not None:
-                error = f"emulator exited with status {self._process.returncode} before printing its URL"
-            elif line:
+            line = self._child.start(
+                self.command(), startup_timeout=self.startup_timeout, stop_timeout=_STOP_TIMEOUT
+            )
+        except ChildStartupError as exc:
+            if exc.returncode is not None:
+                error = f"emulator exited with status {exc.returncode} before printing its URL"
+            else:
+                error = f"emulator did not print its URL within {self.startup_timeout} s"
+            raise RuntimeError(f"{error}; command: {self.command()}; stderr:\n{exc.stderr}") from None
+        if not line.startswith("http://"):
+            if self._child.running:
                 error = f"emulator printed {line.strip()!r} instead of its URL"
+            else:
+                error = f"emulator exited with status {self._child.returncode} before printing its URL"
             self.stop()
             raise RuntimeError(f"{error}; command: {self.command()}; stderr:\n{self.stderr}")
         self._base_url = line.strip()
@@ -114,30 +96,13 @@ class EmulatorProcess:
 
     def stop(self, timeout: float = _STOP_TIMEOUT) -> int | None:
         """SIGTERM, wait, then SIGKILL if needed; returns the exit status (None if never started)."""
-        process = self._process
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout)
-        if process.stdout is not None:
-            process.stdout.close()
-        self._last_stderr = self.stderr
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
-        self._process = None
-        return process.returncode
+        return self._child.stop(timeout)
 
     def wait(self, timeout: float = _STOP_TIMEOUT) -> int:
         """Wait for the process to exit by itself (after a signal sent by the test); returns its status."""
-        if self._process is None:
+        if not self._child.started:
             raise RuntimeError("emulator not started")
-        return self._process.wait(timeout)
+        return self._child.wait(timeout)
 
     def restart(self, *, keep_port: bool = True) -> EmulatorProcess:
         """Stop and start again on the same database and config (and port, unless ``keep_port=False``)."""
@@ -162,12 +127,12 @@ class EmulatorProcess:
     @property
     def running(self) -> bool:
         """Whether the process is alive."""
-        return self._process is not None and self._process.poll() is None
+        return self._child.running
 
     @property
     def pid(self) -> int | None:
         """The process id while started."""
-        return self._process.pid if self._process is not None else None
+        return self._child.pid
 
     @property
     def base_url(self) -> str:
@@ -179,11 +144,7 @@ class EmulatorProcess:
     @property
     def stderr(self) -> str:
         """What the process has written to stderr so far (or wrote before its last stop)."""
-        if self._stderr is None:
-            return self._last_stderr
-        self._stderr.flush()
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace")
+        return self._child.stderr
 
     def url(self, path: str = "") -> str:
         """``base_url + path``."""

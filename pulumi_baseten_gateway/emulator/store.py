@@ -1,21 +1,18 @@
-"""SQLite persistence of endpoints, so an emulator restarted on the same file has lost nothing.
+"""SQLite persistence of endpoints, in the shared :class:`~.database.Database`.
 
 Deletes are soft: the row keeps its id with ``deleted_at`` set, so a deleted id answers 404 forever
 and can never be handed out again, while a partial unique index frees the slug for reuse. ``seq``
-(AUTOINCREMENT, never reused) gives list pages a stable keyset order. One connection, one lock: every
-operation is a few microseconds, so serialising them costs nothing and keeps check-then-write atomic.
+(AUTOINCREMENT, never reused) gives list pages a stable keyset order.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
-import string
-import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from .database import Database, ForbiddenError, NotFoundError, new_id
 
 __all__ = [
     "EndpointForbiddenError",
@@ -24,11 +21,6 @@ __all__ = [
     "SlugTakenError",
     "StoredEndpoint",
 ]
-
-_ID_ALPHABET = string.ascii_letters + string.digits
-_ID_LENGTH = 10
-_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-_SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS endpoints (
@@ -60,12 +52,18 @@ _INSERT = (
 )
 
 
-class EndpointNotFoundError(LookupError):
+class EndpointNotFoundError(NotFoundError):
     """No live endpoint has this id (never created, or deleted)."""
 
+    field = "endpoint_id"
+    noun = "endpoint"
 
-class EndpointForbiddenError(PermissionError):
+
+class EndpointForbiddenError(ForbiddenError):
     """The endpoint exists but belongs to another workspace."""
+
+    field = "endpoint_id"
+    noun = "endpoint"
 
 
 class SlugTakenError(ValueError):
@@ -105,51 +103,17 @@ def _row(values: tuple[Any, ...]) -> StoredEndpoint:
     )
 
 
-def _is_memory(path: str) -> bool:
-    return path in ("", ":memory:") or path.startswith("file::memory:")
-
-
 class EndpointStore:
-    """Endpoint rows in one SQLite database (a file, or ``:memory:`` for throwaway runs)."""
+    """Endpoint rows in the shared database."""
 
-    def __init__(self, path: str = ":memory:") -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, uri=path.startswith("file:")
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = db.lock
+        self._conn = db.conn
+        db.install(
+            _SCHEMA,
+            "SELECT MAX(MAX(created_at), MAX(updated_at), COALESCE(MAX(deleted_at), '')) FROM endpoints",
         )
-        self._conn.execute("PRAGMA busy_timeout = 5000")
-        if not _is_memory(path):
-            # WAL + NORMAL: a commit survives the process being killed, and writes skip the fsync.
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.executescript(_SCHEMA)
-        self._conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-        latest = self._conn.execute(
-            "SELECT MAX(MAX(created_at), MAX(updated_at), COALESCE(MAX(deleted_at), '')) FROM endpoints"
-        ).fetchone()[0]
-        self._last_time = (
-            datetime.strptime(latest, _TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
-            if latest
-            else datetime.min.replace(tzinfo=timezone.utc)
-        )
-
-    def close(self) -> None:
-        """Close the connection (checkpointing the WAL into the main file)."""
-        with self._lock:
-            self._conn.close()
-
-    def _timestamp(self) -> str:
-        """RFC 3339 UTC with microseconds, strictly increasing across calls and restarts.
-
-        Successive writes then always get distinct, sortable ``updated_at`` values even within one
-        clock tick (or after the wall clock steps back).
-        """
-        now = datetime.now(timezone.utc)
-        if now <= self._last_time:
-            now = self._last_time + timedelta(microseconds=1)
-        self._last_time = now
-        return now.strftime(_TIMESTAMP_FORMAT)
 
     def _fetch(self, endpoint_id: str, workspace: str) -> StoredEndpoint:
         values = self._conn.execute(_SELECT_BY_ID, (endpoint_id,)).fetchone()
@@ -163,9 +127,9 @@ class EndpointStore:
         """Insert a live endpoint with a fresh random id; ``SlugTakenError`` if the slug is live."""
         encoded = json.dumps(targets, separators=(",", ":"))
         with self._lock:
-            now = self._timestamp()
+            now = self.db.timestamp()
             while True:
-                endpoint_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+                endpoint_id = new_id()
                 try:
                     cursor = self._conn.execute(
                         _INSERT,
@@ -191,7 +155,7 @@ class EndpointStore:
         encoded = json.dumps(targets, separators=(",", ":"))
         with self._lock:
             current = self._fetch(endpoint_id, workspace)
-            now = self._timestamp()
+            now = self.db.timestamp()
             self._conn.execute(
                 "UPDATE endpoints SET targets = ?, updated_at = ? WHERE seq = ?", (encoded, now, current.seq)
             )
@@ -211,7 +175,7 @@ class EndpointStore:
         """Soft-delete: the id stays taken (and 404) forever, the slug becomes free."""
         with self._lock:
             current = self._fetch(endpoint_id, workspace)
-            now = self._timestamp()
+            now = self.db.timestamp()
             self._conn.execute("UPDATE endpoints SET deleted_at = ? WHERE seq = ?", (now, current.seq))
         return current
 

@@ -6,10 +6,15 @@ default test workspaces, so every test file uses the same keys and prefixes.
 
 Never change faults or the rate limit on the session-wide emulator (the ``emulator`` fixture): start a
 private one with the ``make_emulator`` fixture instead.
+
+The ``acme`` workspace has an Ed25519 public key (``ACME_PUBLIC_KEY``), so "Register an API key" works
+there with bodies signed by :func:`sign`; ``globex`` has none (the documented "Must configure a public
+key" 400). The signing key is derived from a fixed seed: it protects nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import uuid
@@ -22,6 +27,8 @@ from pulumi_baseten_gateway.emulator.process import EmulatorProcess
 __all__ = [
     "ACME_KEY",
     "ACME_PREFIXES",
+    "ACME_PUBLIC_KEY",
+    "ACME_SIGNING_SEED",
     "ACME_VIEWER_KEY",
     "ACME_WORKSPACE",
     "DEFAULT_WORKSPACES",
@@ -32,6 +39,8 @@ __all__ = [
     "TEST_RATE_LIMIT",
     "EmulatorProcess",
     "auth_headers",
+    "public_key_of",
+    "sign",
     "unique_slug",
     "write_config",
 ]
@@ -43,6 +52,9 @@ ACME_VIEWER_KEY = "acme-viewer"  # view scope only: every endpoint operation is 
 GLOBEX_WORKSPACE = "globex"
 GLOBEX_PREFIX = "globex"
 GLOBEX_KEY = "globex-key"  # management scope
+#: The seed of acme's Ed25519 signing key, and its public key as the docs register it (raw, base64).
+ACME_SIGNING_SEED = bytes.fromhex("b1f848216fe0385b2cf727c8b64901350ca71d2205fb669881be944ac036512f")
+ACME_PUBLIC_KEY = "xkfpWR66nVSvAArmK3kxltqWIQYRHW6Ll9/lgaAfbpY="
 #: High enough that the per-key limit never disturbs a test that does not ask for it.
 TEST_RATE_LIMIT = 10_000
 
@@ -53,6 +65,7 @@ DEFAULT_WORKSPACES: tuple[dict[str, Any], ...] = (
         "name": ACME_WORKSPACE,
         "prefixes": list(ACME_PREFIXES),
         "api_keys": [{"key": ACME_KEY, "scopes": ["manage"]}, {"key": ACME_VIEWER_KEY, "scopes": ["view"]}],
+        "public_key": ACME_PUBLIC_KEY,
     },
     {
         "name": GLOBEX_WORKSPACE,
@@ -78,6 +91,24 @@ def write_config(
 def auth_headers(key: str = ACME_KEY, scheme: str = "Api-Key") -> dict[str, str]:
     """``Authorization`` header for ``key`` (``Api-Key`` or ``Bearer``)."""
     return {"Authorization": f"{scheme} {key}"}
+
+
+def sign(body: bytes, seed: bytes = ACME_SIGNING_SEED) -> str:
+    """The ``X-Baseten-Signature`` of ``body``: its Ed25519 signature by the key of ``seed``, in base64."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return base64.b64encode(Ed25519PrivateKey.from_private_bytes(seed).sign(body)).decode("ascii")
+
+
+def public_key_of(seed: bytes, *, pem: bool = False) -> str:
+    """The public key of ``seed`` for a workspace's ``public_key``: raw base64, or a PEM block."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+    if pem:
+        return public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    return base64.b64encode(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode("ascii")
 
 
 def unique_slug(prefix: str = ACME_PREFIXES[0], name: str = "t") -> str:
