@@ -6,6 +6,7 @@ policy), so the tests see proxies that are not lists/dicts and that raise on unk
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -420,12 +421,57 @@ _PROPS = st.fixed_dictionaries(
 )
 
 
+#: The documented slug format (README, spec ``CreateEndpointRequestV1.slug``), written out independently.
+_DOCUMENTED_SLUG = re.compile(r"[A-Za-z0-9._~-]+/[A-Za-z0-9._~-]+")
+
+
+def _documented_slug(slug: object) -> bool:
+    return (
+        isinstance(slug, str)
+        and len(slug) <= rules.MAX_SLUG_LENGTH
+        and _DOCUMENTED_SLUG.fullmatch(slug) is not None
+        and not {".", ".."} & set(slug.split("/"))
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(props=_PROPS, prefixes=st.lists(st.sampled_from(["acme", "beta"]), max_size=2))
-def test_policies_never_raise_on_arbitrary_inputs(props: dict[str, Any], prefixes: list[str]) -> None:
+def test_policies_never_raise_and_report_what_they_own(props: dict[str, Any], prefixes: list[str]) -> None:
+    """Whatever the properties: no policy raises; each message names a property path; slug-format,
+    org-prefix and allowed-providers report exactly when the documented rule (written out here, not
+    taken from ``rules``) says so, and each about its own property."""
     args = make_args(props, {"allowedPrefixes": prefixes, "allowedProviders": ["BASETEN"]})
-    for validate in RESOURCE_VALIDATORS:
-        run(validate, args)
+    reports = {validate.__name__: run(validate, args) for validate in RESOURCE_VALIDATORS}
+    for messages in reports.values():
+        for message in messages:
+            assert message.strip()
+            assert re.match(r"(slug|targets)(\[\d+\]\.?)?.*?: ", message, re.DOTALL), message
+
+    slug = policy.plain_value(props.get("slug"))
+    slug_known = not policy.is_unknown(slug)
+    assert bool(reports["validate_slug_format"]) == (slug_known and not _documented_slug(slug)), slug
+    assert all(m.startswith("slug: ") for m in reports["validate_slug_format"])
+
+    org = reports["validate_org_prefix"]
+    if not prefixes:
+        assert len(org) == 1
+        assert "no allowed prefixes are configured" in org[0]
+    elif slug_known and _documented_slug(slug):
+        assert isinstance(slug, str)
+        assert len(org) == (slug.split("/")[0] not in prefixes), (slug, prefixes, org)
+    else:
+        assert org == []  # a malformed slug is slug-format's; an unknown one waits
+
+    targets = policy.plain_value(props.get("targets"))
+    forbidden = []
+    if isinstance(targets, list):
+        forbidden = [
+            f"targets[{index}].provider"
+            for index, target in enumerate(targets)
+            if isinstance(target, dict)
+            and target.get("provider") in {p.value for p in Provider} - {"BASETEN"}
+        ]
+    assert [m.split(": ", 1)[0] for m in reports["validate_allowed_providers"]] == forbidden
 
 
 @settings(max_examples=300, deadline=None)
@@ -506,12 +552,61 @@ def test_build_policies_names_levels_and_types() -> None:
     assert sum(p.enforcement_level is EnforcementLevel.MANDATORY for p in built.values()) == 5
 
 
-def test_config_schemas_carry_the_defaults() -> None:
+def test_the_schema_defaults_the_cli_sends_act_like_no_config() -> None:
+    """The CLI sends a config made of the built policies' schema defaults; a pack run without the CLI
+    gets none. Both must judge alike, and as documented: every provider allowed, no prefix owned (which
+    org-prefix reports rather than passing)."""
     built = {p.name: p for p in policy.build_policies()}
-    for name, defaults in policy.CONFIG_DEFAULTS.items():
+    samples = [
+        endpoint(),
+        endpoint("evil/x"),
+        endpoint("not a slug"),
+        endpoint(targets=[{"provider": p.value} for p in Provider]),
+        endpoint(targets=[{"provider": "OPENAI", "secret_id": "s", "target_model": "m"}]),
+    ]
+    validators = {
+        policy.ORG_PREFIX_POLICY: policy.validate_org_prefix,
+        policy.ALLOWED_PROVIDERS_POLICY: policy.validate_allowed_providers,
+    }
+    assert set(validators) == {name for name, p in built.items() if p.config_schema is not None}
+    for name, validate in validators.items():
         schema = built[name].config_schema
         assert schema is not None
-        assert {k: v["default"] for k, v in schema.properties.items()} == defaults
+        sent_by_the_cli = {key: value["default"] for key, value in schema.properties.items()}
+        for props in samples:
+            assert run(validate, make_args(props, sent_by_the_cli)) == run(validate, make_args(props, None))
+    every_provider = make_args(endpoint(targets=[{"provider": p.value} for p in Provider]), None)
+    assert run(policy.validate_allowed_providers, every_provider) == []
+    (unconfigured,) = run(policy.validate_org_prefix, make_args(endpoint(), None))
+    assert "no allowed prefixes are configured" in unconfigured
+
+
+def test_built_policies_are_fresh_and_share_nothing_mutable_with_the_declarations() -> None:
+    first, second = policy.build_policies(), policy.build_policies()
+    assert [p.name for p in second] == [p.name for p in first]
+    for a, b in zip(first, second, strict=True):
+        assert a is not b
+        assert (a.description, a.display_name, a.enforcement_level) == (
+            b.description,
+            b.display_name,
+            b.enforcement_level,
+        )
+        if a.config_schema is None or b.config_schema is None:
+            assert a.config_schema is b.config_schema is None
+            continue
+        assert a.config_schema is not b.config_schema
+        for key, schema in a.config_schema.properties.items():
+            schema["default"].append("mutated")
+            assert "mutated" not in b.config_schema.properties[key]["default"]
+            assert "mutated" not in policy.CONFIG_DEFAULTS[a.name][key]
+            assert "mutated" not in policy.policy_config(a.name, None)[key]
+
+
+def test_policy_config_of_a_name_outside_the_pack_is_the_given_config_as_plain_data() -> None:
+    assert policy.policy_config("no-such-policy", None) == {}
+    copied = policy.policy_config("no-such-policy", FrozenMap({"k": FrozenSeq(["a"])}))
+    assert copied == {"k": ["a"]}
+    assert type(copied["k"]) is list
 
 
 def test_built_policy_objects_dispatch_to_the_validators() -> None:
