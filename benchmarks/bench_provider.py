@@ -62,7 +62,8 @@ BULK_THREADS = 4
 
 OVERHEAD_TARGET = 1.15
 BULK_TARGET = 1.15
-COLD_TARGET = 1.3
+#: The scale issue's target (it was 1.3 before).
+COLD_TARGET = 1.2
 
 
 def plugin_env() -> dict[str, str]:
@@ -337,6 +338,12 @@ def bench_cold_start(emulator: Emulator, rounds: int) -> bool:
     ref_total = median([r[2] for r in results["reference"]])
     ratio = ours_total / ref_total
     ok = ratio <= COLD_TARGET
+    ours_check = median([r[1] for r in results["ours"]])
+    ref_check = median([r[1] for r in results["reference"]])
+    print(
+        f"   to the first Check: ours {ours_check:.3f} s, reference {ref_check:.3f} s (medians); "
+        f"ratio of medians {ours_check / ref_check:.3f} (what `pulumi preview` waits for: it sends no Create)"
+    )
     print(
         f"   cold start: ours {ours_total:.3f} s, reference {ref_total:.3f} s (medians); "
         f"ratio of medians {ratio:.3f} (median of per-round ratios {median(ratios):.3f}); "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from pulumi_baseten_gateway import (
     AuthenticationError,
     BadRequestError,
+    DuplicateSlugError,
     GatewayClient,
     InvalidInputError,
     NotFoundError,
@@ -112,11 +114,14 @@ def test_bad_request_names_the_rule_and_the_server_message(
     assert "HTTP 400" in str(error)
 
 
-def test_duplicate_slug_is_a_bad_request(client: GatewayClient) -> None:
+def test_duplicate_slug_is_one_typed_error_carrying_the_existing_endpoint(client: GatewayClient) -> None:
     slug = unique_slug()
-    client.create_endpoint(slug, [BASETEN])
-    with pytest.raises(BadRequestError, match="HTTP 400"):
+    first = client.create_endpoint(slug, [BASETEN])
+    with pytest.raises(DuplicateSlugError, match="returned HTTP 400: slug: an endpoint with slug") as info:
         client.create_endpoint(slug, [BASETEN])
+    assert info.value.existing == first
+    assert info.value.endpoint_id == first.id
+    assert f"endpoint id {first.id!r} in this workspace holds the slug" in str(info.value)
     assert live_slugs_count(client, slug) == 1
 
 
@@ -176,26 +181,52 @@ def test_invalid_input_never_reaches_the_server(client: GatewayClient, emulator:
     assert emulator.stats()["total_requests"] == before
 
 
+def limiter_clock(emulator: EmulatorProcess, **change: Any) -> dict[str, Any]:
+    """``PUT /_emulator/clock``: freeze (``frozen=True``) or ``advance`` the emulator's rate-limit clock,
+    so which one-second window a request lands in is the test's decision, not the scheduler's."""
+    response = httpx.put(emulator.url("/_emulator/clock"), json=change, timeout=10)
+    response.raise_for_status()
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
 def test_rate_limit_without_retries_is_a_typed_error(make_emulator: MakeEmulator) -> None:
     emulator = make_emulator(rate_limit_per_second=2)
+    limiter_clock(emulator, frozen=True)  # one window until the test moves the clock
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=RetryPolicy.none()) as gateway:
         for _ in range(2):
             gateway.list_endpoints_page()
         with pytest.raises(RateLimitError) as info:
             gateway.list_endpoints_page()
-    assert info.value.status == 429
-    assert info.value.retry_after is not None
-    assert 0 < info.value.retry_after <= 1
+        assert info.value.status == 429
+        assert info.value.retry_after == 1  # whole seconds, to the window's end
+        assert emulator.stats()["rate_limited"] == 1
+        limiter_clock(emulator, advance=info.value.retry_after)  # waited out: a new window
+        gateway.list_endpoints_page()
+    assert emulator.stats()["rate_limited"] == 1
 
 
 def test_rate_limits_are_waited_out(make_emulator: MakeEmulator) -> None:
+    """The client waits each 429's ``retry_after``; the wait moves the emulator's frozen clock on instead
+    of passing real time, so exactly 20 creates fit in each window whatever the machine's speed."""
     emulator = make_emulator(rate_limit_per_second=20)
+    limiter_clock(emulator, frozen=True)
+    waits: list[float] = []
+
+    def wait_on_the_emulator_clock(seconds: float) -> None:
+        waits.append(seconds)
+        limiter_clock(emulator, advance=seconds)
+
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
+        gateway._sleep = wait_on_the_emulator_clock
         ids = [gateway.create_endpoint(f"acme/rl-{i}", [BASETEN]).id for i in range(45)]
-    stats = emulator.stats()
-    assert stats["rate_limited"] > 0
+    # 20 + 20 + 5: two creates were told to wait, waited retry_after (1 s, plus jitter), and went through.
+    assert emulator.stats()["rate_limited"] == 2
+    assert len(waits) == 2
+    assert all(1 <= wait <= 1.05 for wait in waits), waits
     assert len(set(ids)) == 45
     assert live_slugs(emulator) == [f"acme/rl-{i}" for i in range(45)]
+    assert emulator.stats()["by_route"]["POST /v1/gateway/endpoints"] == 47
 
 
 def test_pacing_stays_under_the_limit(make_emulator: MakeEmulator) -> None:

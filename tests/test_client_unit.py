@@ -6,16 +6,21 @@ broken bodies, exact request shapes, and the ambiguous-create decisions.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import pickle
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from pulumi_baseten_gateway import (
+    BadRequestError,
     ConfigurationError,
     ConflictError,
     GatewayClient,
@@ -26,6 +31,8 @@ from pulumi_baseten_gateway import (
     ServerError,
     TransportError,
 )
+from pulumi_baseten_gateway.api.http import Reply, _bound_connection_pools, _DeadlineBackend, _Scrubber
+from pulumi_baseten_gateway.settings import Settings
 
 KEY = "sk-unit-test-0123456789"
 BASETEN = {"provider": "BASETEN", "model_id": "3kZ9xqd"}
@@ -102,8 +109,10 @@ def test_list_with_a_repeating_cursor_stops_with_an_error() -> None:
 
 def test_error_without_json_body_keeps_the_text() -> None:
     client, _ = make_client(lambda r: httpx.Response(400, text="plain failure"), retry=RetryPolicy.none())
-    with pytest.raises(Exception, match="HTTP 400: plain failure"):
+    with pytest.raises(BadRequestError, match="HTTP 400: plain failure") as info:
         client.get_endpoint("e1")
+    assert type(info.value) is BadRequestError
+    assert info.value.status == 400
 
 
 def test_path_parameters_cannot_leave_their_segment() -> None:
@@ -141,7 +150,20 @@ def test_insecure_or_odd_base_urls_are_refused(url: str) -> None:
     "url", ["http://127.0.0.1:8787", "http://localhost:1", "http://[::1]:9", "https://x.test"]
 )
 def test_loopback_http_and_https_are_allowed(url: str) -> None:
-    GatewayClient(KEY, base_url=url).close()
+    """Accepted, and requests go to that very host, port and scheme."""
+    seen: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json=endpoint_body())
+
+    with GatewayClient(KEY, base_url=url, transport=httpx.MockTransport(handler)) as client:
+        assert client.base_url == url
+        client.get_endpoint("e1")
+    (sent,) = seen
+    expected = httpx.URL(url)
+    assert (sent.scheme, sent.host, sent.port) == (expected.scheme, expected.host, expected.port)
+    assert sent.path == "/v1/gateway/endpoints/e1"
 
 
 def test_auth_header_schemes() -> None:
@@ -205,10 +227,12 @@ def test_bad_request_is_not_retried() -> None:
         calls.append(1)
         return httpx.Response(400, json={"error": "nope"})
 
-    client, _ = make_client(handler)
-    with pytest.raises(Exception, match="nope"):
+    client, sleeps = make_client(handler)
+    with pytest.raises(BadRequestError, match="nope") as info:
         client.get_endpoint("e1")
+    assert type(info.value) is BadRequestError
     assert len(calls) == 1
+    assert sleeps == []
 
 
 def test_ambiguous_create_then_other_targets_is_a_conflict() -> None:
@@ -327,3 +351,157 @@ def test_unusable_keys_are_refused_without_echo(key: str) -> None:
     with pytest.raises(ConfigurationError) as info:
         GatewayClient(key)
     assert key.strip() == "" or key not in str(info.value)
+
+
+# -- bounds and scrubbing (the hostile-server tests in test_hostile.py show them end to end) --------------
+
+
+def test_the_pacer_never_holds_a_call_past_its_budget() -> None:
+    """Held after a 429 for longer than a call's budget: that call fails at once, sending nothing."""
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json=endpoint_body())
+
+    client, sleeps = make_client(
+        handler, max_requests_per_second=10, retry=RetryPolicy(total_timeout=1.0, initial_backoff=0.01)
+    )
+    assert client._pacer is not None
+    client._pacer.hold(30.0)
+    started = time.monotonic()
+    with pytest.raises(RateLimitError, match="not sent: this client holds its requests after") as info:
+        client.get_endpoint("e1")
+    assert time.monotonic() - started < 0.5
+    assert calls == []
+    assert sleeps == []
+    assert info.value.retry_after is not None
+    assert 29 < info.value.retry_after <= 30
+    assert "retry after 20" in str(info.value)
+
+
+def test_a_429_beyond_the_budget_does_not_hold_the_pacer_but_one_within_it_does() -> None:
+    answers = iter(
+        [
+            httpx.Response(429, json={"error": "slow", "retry_after": 600}),
+            httpx.Response(429, json={"error": "slow", "retry_after": 5}),
+        ]
+    )
+    client, _ = make_client(
+        lambda r: next(answers),
+        max_requests_per_second=10,
+        retry=RetryPolicy(max_attempts=1, total_timeout=30),
+    )
+    assert client._pacer is not None
+    for _ in range(2):
+        with pytest.raises(RateLimitError):
+            client.get_endpoint("e1")
+        held = client._pacer._next - time.monotonic()
+        assert held < 6, held  # after the first: only the pacing interval; after the second: about 5 s
+    assert held > 4
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"attempt_timeout": 0},
+        {"attempt_timeout": -1.0},
+        {"total_timeout": float("inf")},
+        {"total_timeout": float("nan")},
+        {"attempt_timeout": True},
+    ],
+)
+def test_retry_policy_time_bounds_must_be_positive_and_finite(overrides: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        RetryPolicy(**overrides)
+
+
+def test_every_connection_pool_is_bounded_by_the_attempt_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    with GatewayClient(KEY, base_url="https://gateway.test") as client:
+        transports = [client._http._transport, *client._http._mounts.values()]
+        pools = [t._pool for t in transports if isinstance(t, httpx.HTTPTransport)]
+        assert len(pools) == 2
+        assert all(isinstance(pool._network_backend, _DeadlineBackend) for pool in pools)
+        assert _bound_connection_pools(client._http) == 2  # idempotent: never wrapped twice
+        assert not isinstance(pools[0]._network_backend._backend, _DeadlineBackend)
+
+
+def test_the_scrubber_removes_every_form_of_the_key_and_shows_none() -> None:
+    key = 'sk-odd/"key+é'
+    scrubber = _Scrubber(key)
+    forms = [
+        key,
+        json.dumps(key)[1:-1],
+        quote(key, safe=""),
+        base64.b64encode(f"Bearer {key}".encode()).decode(),
+    ]
+    for form in forms:
+        assert scrubber.text(f"you sent {form}!") == "you sent <redacted>!"
+        assert scrubber.body(f'{{"x": "{form}"}}'.encode()) == b'{"x": "<redacted>"}'
+    assert key not in repr(scrubber)
+    with pytest.raises(TypeError):
+        pickle.dumps(scrubber)
+    short = _Scrubber("k3y")  # no real key is this short: as a string it would match ordinary data
+    assert short.body(b'{"k3y": "k3y"}') == b'{"k3y": "k3y"}'
+    assert short.text("Authorization: Api-Key k3y") == "Authorization: Api-Key <redacted>"
+
+
+@pytest.mark.parametrize(
+    "header", ["", "yesterday", "Mon, 99 Foo 2026 99:99:99 GMT", "Wed, 21 Oct 2015 07:28:00"]
+)
+def test_an_unusable_date_header_measures_no_clock_offset(header: str) -> None:
+    reply = Reply(200, httpx.Headers({"Date": header}), b"", "OK", time.time())
+    offset = reply.server_time_offset()
+    assert offset is None or abs(offset.total_seconds()) > 3600  # only a parseable, zoned date counts
+
+
+SETTINGS_CASES = [
+    ("baseten:apiUrl", KEY),
+    ("baseten:apiUrl", f"http://{KEY}"),
+    ("baseten:maxRequestsPerSecond", KEY),
+    ("baseten:attemptTimeout", KEY),
+    ("baseten:totalTimeout", KEY),
+    ("baseten:totalTimeout", "-5"),
+]
+
+
+@pytest.mark.parametrize(("setting", "value"), SETTINGS_CASES)
+def test_a_key_pasted_into_another_setting_is_never_echoed(setting: str, value: str) -> None:
+    config = {"baseten:apiKey": "sk-the-real-one", setting: value}
+    with pytest.raises(ConfigurationError) as info:
+        Settings.read(config.get).client().close()
+    assert KEY not in str(info.value)
+    assert KEY not in repr(info.value)
+    assert str(info.value).startswith(setting), str(info.value)  # named as the user wrote it
+    assert info.value.setting == setting
+
+
+def test_time_bound_settings_reach_the_client() -> None:
+    config = {"baseten:apiKey": KEY, "baseten:attemptTimeout": "2.5", "baseten:totalTimeout": "40"}
+    client = Settings.read(config.get).client()
+    assert (client.retry.attempt_timeout, client.retry.total_timeout) == (2.5, 40.0)
+    defaults = Settings.read({"baseten:apiKey": KEY}.get).client()
+    assert (defaults.retry.attempt_timeout, defaults.retry.total_timeout) == (30.0, 120.0)
+
+
+def test_an_unanswered_read_back_after_an_ambiguous_update_patches_again() -> None:
+    """One read-back per attempt, inside the update's budget; the PATCH is idempotent, so a lost
+    read-back does not cost the attempt."""
+    seen: list[str] = []
+    answers = iter(
+        [
+            httpx.Response(502, json={"error": "bad gateway"}),  # PATCH: may have applied
+            httpx.Response(503, json={"error": "unavailable"}),  # GET read-back: no answer
+            httpx.Response(200, json=endpoint_body()),  # PATCH again
+        ]
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        return next(answers)
+
+    client, sleeps = make_client(handler)
+    assert client.update_endpoint("e1", [BASETEN]).id == "e1"
+    assert seen == ["PATCH", "GET", "PATCH"]
+    assert len(sleeps) == 1

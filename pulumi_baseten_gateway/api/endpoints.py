@@ -1,0 +1,362 @@
+"""The operations of ``/v1/gateway/endpoints``: create, get, list, update, delete.
+
+A create (POST) is not idempotent, and the API has no idempotency key. After an ambiguous failure
+(timeout, dropped connection, 5xx) the request may have applied, so before posting again the client
+looks the slug up; a 400 "duplicate slug" is looked up the same way. That look-up is decided here, once:
+the endpoint found is either ours (an ambiguous create that had applied: returned) or someone else's
+(:class:`~pulumi_baseten_gateway.errors.DuplicateSlugError`, carrying it, so no caller lists the
+workspace again). Look-ups run inside the create's own retry loop and time budget, one attempt per
+page, and their errors name the create. A 400 that is not a duplicate is raised at once, without a look-up.
+
+"Ours" cannot be proved: with no idempotency key, an identical endpoint that another writer created
+while this create was retrying looks exactly like one an earlier attempt of ours created. The window is
+kept as small as the API allows (from this create's start, on the server's clock as its ``Date`` header
+tells it), and taking an endpoint over this way is logged as a warning.
+
+Reads by id for a lifecycle (:meth:`EndpointOperations.read_endpoint`: refresh, ``Endpoint.get``) go
+through the client's :class:`~.listing.ListingCache`: many at once share one listing of the workspace.
+The rule "a write of ours updates what the cache holds" is kept here, once, in the client's create,
+update and delete (see :meth:`EndpointOperations.endpoint_listing`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+from ..errors import (
+    BadRequestError,
+    DuplicateSlugError,
+    InvalidInputError,
+    MalformedResponseError,
+    NotFoundError,
+    RateLimitError,
+    RequestContext,
+    ServerError,
+    TransportError,
+)
+from ..resources.common import Violation
+from ..resources.endpoint import rules
+from ..resources.endpoint.model import Endpoint, EndpointPage, EndpointTombstone, Region, Target
+from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+from .listing import ListingCache
+
+__all__ = [
+    "CLOCK_SKEW_ALLOWANCE",
+    "DATE_MARGIN",
+    "ENDPOINTS_PATH",
+    "MAX_PAGE_SIZE",
+    "EndpointOperations",
+    "TargetInput",
+]
+
+ENDPOINTS_PATH = "/v1/gateway/endpoints"
+MAX_PAGE_SIZE = 1000
+#: How far the server's clock may run behind ours when telling our own ambiguous create from an
+#: endpoint that existed before it, when the server's answers carry no ``Date`` header to measure it.
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
+#: With a ``Date`` header, the offset between the clocks is measured instead; this margin covers a
+#: server whose ``created_at`` comes from another clock than its ``Date`` header (a database, a proxy).
+DATE_MARGIN = timedelta(seconds=1)
+#: A 400 that says the slug is taken. The docs call it "duplicate slug" without quoting the message.
+_DUPLICATE_SLUG = re.compile(r"(?i)\bduplicate\b|\balready (?:exists|in use|taken)\b")
+
+_logger = logging.getLogger(LOGGER_NAME)
+#: Makes each client's listing cache once, whichever thread asks first.
+_LISTING_LOCK = threading.Lock()
+TargetInput = Target | Mapping[str, Any]
+
+
+def _endpoint_path(endpoint_id: str) -> str:
+    """The path of one endpoint; the id cannot leave its path segment."""
+    try:
+        if isinstance(endpoint_id, str) and endpoint_id not in ("", ".", ".."):
+            return f"{ENDPOINTS_PATH}/{quote(endpoint_id, safe='')}"
+    except UnicodeEncodeError:  # a lone surrogate: not text any server could have issued
+        pass
+    raise InvalidInputError(
+        "endpoint path",
+        [Violation("endpoint_id", "endpoint-id", f"is not a valid id: {endpoint_id!r}")],
+    )
+
+
+def _target_dicts(context: RequestContext, targets: Sequence[TargetInput]) -> list[Any]:
+    if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
+        raise_if_invalid(context, [Violation("targets", "field-type", "must be a list of targets")])
+    return [t.to_api() if isinstance(t, Target) else t for t in targets]
+
+
+class EndpointOperations(BaseClient):
+    """The endpoint operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
+
+    @property
+    def endpoint_listing(self) -> ListingCache[Endpoint]:
+        """This client's listing cache of endpoints, behind :meth:`read_endpoint` (made on first use).
+
+        Why the client keeps it, and keeps the rule "our writes update the cache" in its own create,
+        update and delete, rather than the lifecycle core: the client is the one object every write of
+        a process goes through for one API key (both adapters share one client per setting set, and the
+        cores are made afresh for every call), so no write can miss the cache, and one key is one
+        workspace, so a cache never serves another workspace's endpoints.
+        """
+        listing: ListingCache[Endpoint] | None = self.__dict__.get("_endpoint_listing")
+        if listing is None:
+            with _LISTING_LOCK:
+                listing = self.__dict__.get("_endpoint_listing")
+                if listing is None:
+                    listing = ListingCache(self._list_for_cache, self._get_or_none)
+                    self.__dict__["_endpoint_listing"] = listing
+        return listing
+
+    def read_endpoint(self, endpoint_id: str) -> Endpoint | None:
+        """The endpoint as it is now, None when it does not exist: for a resource's Read.
+
+        Alone, one GET (as :meth:`get_endpoint`). Among other reads in progress, from one listing of the
+        workspace that they share (:mod:`~.listing`): an answer may then lag an out-of-band change by up
+        to :data:`~.listing.FRESHNESS` seconds, never a write of this client.
+        """
+        _endpoint_path(endpoint_id)  # an id that cannot be one is refused before any request
+        return self.endpoint_listing.read(endpoint_id)
+
+    def _list_for_cache(self) -> Iterator[Endpoint]:
+        return self.list_endpoints(page_size=MAX_PAGE_SIZE)
+
+    def _get_or_none(self, endpoint_id: str) -> Endpoint | None:
+        try:
+            return self.get_endpoint(endpoint_id)
+        except NotFoundError:
+            return None
+
+    def _wrote(self, endpoint_id: str, endpoint: Endpoint | None) -> None:
+        """A write of ours completed: the cache holds its result (None: deleted)."""
+        listing: ListingCache[Endpoint] | None = self.__dict__.get("_endpoint_listing")
+        if listing is not None:  # no cache yet: nothing cached to update
+            listing.record(endpoint_id, endpoint)
+
+    def create_endpoint(
+        self, slug: str, targets: Sequence[TargetInput], *, region: Region | str = Region.UNRESTRICTED
+    ) -> Endpoint:
+        """Create an endpoint; safe to retry: an ambiguous failure never leads to a duplicate.
+
+        Raises :class:`DuplicateSlugError` when the slug is taken (``existing`` is the endpoint holding
+        it, when this workspace can see it), and returns the endpoint when an earlier attempt of this
+        very call had created it.
+        """
+        created = self._create_endpoint(slug, targets, region)
+        self._wrote(created.id, created)
+        return created
+
+    def _create_endpoint(self, slug: str, targets: Sequence[TargetInput], region: Region | str) -> Endpoint:
+        context = RequestContext("create endpoint", "POST", ENDPOINTS_PATH, slug)
+        region_value = region.value if isinstance(region, Region) else region
+        target_dicts = _target_dicts(context, targets)
+        raise_if_invalid(context, rules.validate_endpoint(slug, target_dicts, region_value))
+        body = {"slug": slug, "targets": rules.canonical_targets(target_dicts), "region": region_value}
+        started = datetime.now(timezone.utc)
+        ambiguous = False  # an attempt may have applied
+        look_up = False  # look the slug up before posting (again)
+        duplicate: BadRequestError | None = None  # the server said the slug is taken
+        with self._budget():  # one time budget for every attempt, look-up and wait of this create
+            for attempt in self._write_retrying:
+                with attempt:
+                    while True:  # at most: look up, post, look up (after a duplicate answer)
+                        if look_up:
+                            existing, offset = self._find_in_create(context, slug)
+                            if existing is not None:
+                                since = _ours_since(started, offset) if ambiguous else None
+                                return self._ours_or_duplicate(context, body, existing, since, duplicate)
+                            if duplicate is not None:  # taken, but not by an endpoint this workspace sees
+                                raise DuplicateSlugError(context, slug, None, duplicate.detail)
+                            look_up = False
+                        try:
+                            return parse(self._send(context, json=body), Endpoint, context)
+                        except (TransportError, ServerError):
+                            ambiguous = look_up = True
+                            raise
+                        except BadRequestError as exc:
+                            if duplicate is not None or not _DUPLICATE_SLUG.search(exc.server_message):
+                                raise
+                            duplicate, look_up = exc, True
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def get_endpoint(self, endpoint_id: str) -> Endpoint:
+        """Fetch one endpoint by id (``NotFoundError`` when it does not exist or was deleted)."""
+        context = RequestContext("get endpoint", "GET", _endpoint_path(endpoint_id), endpoint_id)
+        return parse(self._request(context), Endpoint, context)
+
+    def list_endpoints_page(self, *, limit: int | None = None, cursor: str | None = None) -> EndpointPage:
+        """One page of the workspace's endpoints; pass the previous page's ``pagination.cursor``."""
+        context = RequestContext("list endpoints", "GET", ENDPOINTS_PATH)
+        return parse(
+            self._request(context, params=_page_params(context, limit, cursor)), EndpointPage, context
+        )
+
+    def list_endpoints(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[Endpoint]:
+        """Every endpoint of the workspace, following ``cursor`` across pages lazily."""
+        return _pages(lambda cursor: self.list_endpoints_page(limit=page_size, cursor=cursor))
+
+    def find_endpoint_by_slug(self, slug: str) -> Endpoint | None:
+        """The workspace's endpoint with this slug, or None (the API has no slug filter: lists all pages)."""
+        return next((endpoint for endpoint in self.list_endpoints() if endpoint.slug == slug), None)
+
+    def update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> Endpoint:
+        """Replace the endpoint's full target list (PATCH; the slug and region are immutable).
+
+        After an ambiguous failure the endpoint is read back first (one GET per attempt, within the
+        update's budget, its errors naming the update): if it already has the requested targets, the
+        update is done. A read-back that gets no answer does not end the attempt: the PATCH replaces the
+        whole target list, so sending it again is safe.
+        """
+        try:
+            updated = self._update_endpoint(endpoint_id, targets)
+        except NotFoundError:
+            self._wrote(endpoint_id, None)
+            raise
+        self._wrote(updated.id, updated)
+        return updated
+
+    def _update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> Endpoint:
+        path = _endpoint_path(endpoint_id)
+        context = RequestContext("update endpoint", "PATCH", path, endpoint_id)
+        read_back = RequestContext(context.operation, "GET", path, endpoint_id)
+        target_dicts = _target_dicts(context, targets)
+        raise_if_invalid(context, rules.validate_targets(target_dicts))
+        body = {"targets": rules.canonical_targets(target_dicts)}
+        ambiguous = False
+        with self._budget():
+            for attempt in self._write_retrying:
+                with attempt:
+                    if ambiguous:  # the last PATCH may have applied: if so, it is done
+                        try:
+                            current: Endpoint | None = parse(self._send(read_back), Endpoint, read_back)
+                        except (TransportError, ServerError, RateLimitError):
+                            if time.monotonic() >= self._deadline():
+                                raise  # it used up the budget: no PATCH could be sent now
+                            current = None  # PATCH again: it sets the whole list (idempotent)
+                        if current is not None and rules.endpoint_targets(current) == body["targets"]:
+                            return current
+                    try:
+                        return parse(self._send(context, json=body), Endpoint, context)
+                    except (TransportError, ServerError):
+                        ambiguous = True
+                        raise
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def delete_endpoint(self, endpoint_id: str) -> EndpointTombstone:
+        """Delete an endpoint and free its slug (``NotFoundError`` if already gone)."""
+        context = RequestContext("delete endpoint", "DELETE", _endpoint_path(endpoint_id), endpoint_id)
+        try:
+            tombstone = parse(self._request(context), EndpointTombstone, context)
+        except NotFoundError:
+            self._wrote(endpoint_id, None)  # gone already: the cache must not say otherwise
+            raise
+        self._wrote(endpoint_id, None)
+        return tombstone
+
+    # -- the create's look-up -------------------------------------------------------------------------
+
+    def _find_in_create(self, create: RequestContext, slug: str) -> tuple[Endpoint | None, timedelta | None]:
+        """The endpoint holding ``slug`` in this workspace (or None), and the server's clock offset.
+
+        One attempt per page. The offset (server minus ours, from the first page's ``Date`` header) is
+        None when the server sends no usable ``Date``. A failure is the create's: it names the create,
+        and the create's retry loop decides what next.
+        """
+        context = RequestContext(create.operation, "GET", ENDPOINTS_PATH, create.subject)
+        offsets: list[timedelta | None] = []
+
+        def page(cursor: str | None) -> EndpointPage:
+            params = _page_params(context, MAX_PAGE_SIZE, cursor)
+            reply = self._send(context, params=params)
+            offsets.append(reply.server_time_offset())
+            return parse(reply, EndpointPage, context)
+
+        found = next((endpoint for endpoint in _pages(page) if endpoint.slug == slug), None)
+        return found, offsets[0] if offsets else None
+
+    def _ours_or_duplicate(
+        self,
+        context: RequestContext,
+        body: Mapping[str, Any],
+        existing: Endpoint,
+        started: datetime | None,
+        answer: BadRequestError | None,
+    ) -> Endpoint:
+        """``existing`` if an earlier attempt of this create made it, else ``DuplicateSlugError``.
+
+        The API has no idempotency key, so "ours" means: after an ambiguous attempt (``started``, on the
+        server's clock, given), the requested targets and region, created no earlier than this call
+        began. An identical endpoint that existed before is someone else's and is not taken over; one
+        that another writer created since cannot be told apart, so taking one is logged as a warning.
+        ``answer`` is the server's duplicate-slug reply, when it gave one.
+        """
+        found = rules.endpoint_targets(existing)
+        same = found == body["targets"] and existing.region.value == body["region"]
+        if same and started is not None and existing.created_at >= started:
+            _logger.warning(
+                "create endpoint %r: an attempt got no clear answer and the slug now holds an identical "
+                "endpoint (id %r, created at %s, not before this create began at %s on the server's "
+                "clock); taking it as this create's. The API has no idempotency key: had another writer "
+                "created it in that window, it is now managed here too.",
+                existing.slug,
+                existing.id,
+                existing.created_at.isoformat(),
+                started.isoformat(),
+            )
+            return existing
+        if same:
+            detail = f"created at {existing.created_at.isoformat()}, before this create began"
+        else:
+            detail = f"targets {found}, region {existing.region.value}"
+        held = f"endpoint id {existing.id!r} in this workspace holds the slug ({detail})"
+        held = self._scrub.text(held)  # what the server returned, repeated: scrubbed like its messages
+        reason = f"{answer.detail}; {held}" if answer is not None else f"the slug is taken: {held}"
+        raise DuplicateSlugError(context, existing.slug, existing, reason)
+
+
+def _ours_since(started: datetime, offset: timedelta | None) -> datetime:
+    """When this create began, on the server's clock: the earliest ``created_at`` that can be ours.
+
+    Measured from the server's ``Date`` header when it sends one (less ``DATE_MARGIN``), else allowing
+    ``CLOCK_SKEW_ALLOWANCE`` for a server clock behind ours.
+    """
+    if offset is None:
+        return started - CLOCK_SKEW_ALLOWANCE
+    return started + offset - DATE_MARGIN
+
+
+def _page_params(context: RequestContext, limit: int | None, cursor: str | None) -> dict[str, str | int]:
+    params: dict[str, str | int] = {}
+    if limit is not None:
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            message = f"must be between 1 and {MAX_PAGE_SIZE}, got {limit}"
+            raise_if_invalid(context, [Violation("limit", "page-size", message)])
+        params["limit"] = limit
+    if cursor is not None:
+        params["cursor"] = cursor
+    return params
+
+
+def _pages(fetch: Any) -> Iterator[Endpoint]:
+    """Every item of a cursor-paginated listing; ``fetch(cursor)`` returns one page."""
+    cursor: str | None = None
+    seen: set[str] = set()
+    while True:
+        page: EndpointPage = fetch(cursor)
+        yield from page.items
+        if not page.pagination.has_more:
+            return
+        cursor = page.pagination.cursor
+        if cursor is None or cursor in seen:
+            raise MalformedResponseError(
+                RequestContext("list endpoints", "GET", ENDPOINTS_PATH),
+                200,
+                "has_more is true but the cursor is missing or repeats",
+            )
+        seen.add(cursor)

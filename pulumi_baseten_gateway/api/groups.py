@@ -1,0 +1,276 @@
+"""The operations of ``/v1/gateway/groups``: create, get, list (with the ``external_entity_id`` filter),
+update, delete, and the cursor walk that the key listing shares.
+
+A create is not idempotent and a duplicate ``external_entity_id`` is a 400. Both are recovered here,
+once, as for endpoints (``api/endpoints.py``): after a 400 that says "duplicate", or an attempt without a
+clear answer, the client looks the ``external_entity_id`` up (the list filter, inside the create's own
+retry loop and time budget). The group found is either this create's (after an ambiguous attempt: the
+same settings, created since the create began on the server's clock) and returned, or someone else's:
+:class:`~pulumi_baseten_gateway.errors.DuplicateGroupError` carrying it, so the caller can adopt it
+without listing again. An update sends the whole model set (the API replaces it) and is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any, Final, TypeVar
+from urllib.parse import quote
+
+from ..errors import (
+    BadRequestError,
+    DuplicateGroupError,
+    InvalidInputError,
+    MalformedResponseError,
+    RequestContext,
+    ServerError,
+    TransportError,
+)
+from ..resources.common import Violation
+from ..resources.endpoint.model import Pagination
+from ..resources.group import rules
+from ..resources.group.model import Group, GroupModel, GroupPage, GroupTombstone, LimitEnforcement
+from .endpoints import MAX_PAGE_SIZE, _ours_since, _page_params
+from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+
+__all__ = ["GROUPS_PATH", "UNSET", "GroupOperations", "ModelInput", "iterate_pages"]
+
+GROUPS_PATH = "/v1/gateway/groups"
+#: A 400 that says the ``external_entity_id`` is taken (the docs: "duplicate `external_entity_id`").
+_DUPLICATE = re.compile(r"(?i)\bduplicate\b|\balready (?:exists|in use|taken)\b")
+
+_logger = logging.getLogger(LOGGER_NAME)
+_ItemT = TypeVar("_ItemT")
+ModelInput = GroupModel | Mapping[str, Any]
+
+
+class _Unset(Enum):
+    UNSET = "unset"
+
+
+#: "Leave it as it is" for :meth:`GroupOperations.update_group`'s ``name`` (None clears the name).
+UNSET: Final = _Unset.UNSET
+
+
+def group_path(group_id: str) -> str:
+    """The path of one group; the id cannot leave its path segment."""
+    try:
+        if isinstance(group_id, str) and group_id not in ("", ".", ".."):
+            return f"{GROUPS_PATH}/{quote(group_id, safe='')}"
+    except UnicodeEncodeError:
+        pass
+    raise InvalidInputError(
+        "group path", [Violation("group_id", "group-id", f"is not a valid id: {group_id!r}")]
+    )
+
+
+def iterate_pages(
+    fetch: Callable[[str | None], tuple[Sequence[_ItemT], Pagination]], context: RequestContext
+) -> Iterator[_ItemT]:
+    """Every item of a cursor-paginated listing; ``fetch(cursor)`` returns one page's items and pagination."""
+    cursor: str | None = None
+    seen: set[str] = set()
+    while True:
+        items, pagination = fetch(cursor)
+        yield from items
+        if not pagination.has_more:
+            return
+        cursor = pagination.cursor
+        if cursor is None or cursor in seen:
+            raise MalformedResponseError(
+                context, 200, "has_more is true but the cursor is missing or repeats"
+            )
+        seen.add(cursor)
+
+
+def _model_dicts(context: RequestContext, models: Sequence[ModelInput]) -> list[Any]:
+    if isinstance(models, (str, bytes)) or not isinstance(models, Sequence):
+        raise_if_invalid(context, [Violation("models", "field-type", "must be a list of models")])
+    return [m.model_dump(mode="json") if isinstance(m, GroupModel) else m for m in models]
+
+
+def _enforcement(value: LimitEnforcement | str | None) -> str | None:
+    return value.value if isinstance(value, LimitEnforcement) else value
+
+
+class GroupOperations(BaseClient):
+    """The group operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
+
+    def create_group(
+        self,
+        external_entity_id: str,
+        models: Sequence[ModelInput],
+        *,
+        name: str | None = None,
+        limit_enforcement: LimitEnforcement | str | None = None,
+        parent_group_id: str | None = None,
+    ) -> Group:
+        """Create a group; safe to retry: an ambiguous failure never leads to a second group.
+
+        Raises :class:`DuplicateGroupError` when the ``external_entity_id`` is taken (``existing`` is the
+        group holding it), and returns the group when an earlier attempt of this very call created it.
+        """
+        context = RequestContext("create group", "POST", GROUPS_PATH, external_entity_id)
+        mode = _enforcement(limit_enforcement)
+        model_dicts = _model_dicts(context, models)
+        raise_if_invalid(
+            context, rules.validate_group(external_entity_id, name, model_dicts, mode, parent_group_id)
+        )
+        hierarchy: dict[str, Any] = {"parent_group_id": parent_group_id}
+        if mode is not None:
+            hierarchy["limit_enforcement"] = mode
+        metadata: dict[str, Any] = {"external_entity_id": external_entity_id}
+        if name is not None:
+            metadata["name"] = name
+        body = {"metadata": metadata, "models": rules.canonical_models(model_dicts), "hierarchy": hierarchy}
+        started = datetime.now(timezone.utc)
+        ambiguous = look_up = False
+        duplicate: BadRequestError | None = None
+        with self._budget():
+            for attempt in self._write_retrying:
+                with attempt:
+                    while True:  # at most: look up, post, look up (after a duplicate answer)
+                        if look_up:
+                            existing, offset = self._find_group_in_create(context, external_entity_id)
+                            if existing is not None:
+                                since = _ours_since(started, offset) if ambiguous else None
+                                return self._group_ours_or_duplicate(
+                                    context, body, existing, since, duplicate
+                                )
+                            if duplicate is not None:
+                                raise DuplicateGroupError(context, external_entity_id, None, duplicate.detail)
+                            look_up = False
+                        try:
+                            return parse(self._send(context, json=body), Group, context)
+                        except (TransportError, ServerError):
+                            ambiguous = look_up = True
+                            raise
+                        except BadRequestError as exc:
+                            if duplicate is not None or not _DUPLICATE.search(exc.server_message):
+                                raise
+                            duplicate, look_up = exc, True
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def get_group(self, group_id: str) -> Group:
+        """Fetch one group by id (``NotFoundError`` when it does not exist or was deleted)."""
+        context = RequestContext("get group", "GET", group_path(group_id), group_id)
+        return parse(self._request(context), Group, context)
+
+    def list_groups_page(
+        self, *, limit: int | None = None, cursor: str | None = None, external_entity_id: str | None = None
+    ) -> GroupPage:
+        """One page of the workspace's groups, optionally only the one with ``external_entity_id``."""
+        context = RequestContext("list groups", "GET", GROUPS_PATH, external_entity_id)
+        params = _page_params(context, limit, cursor)
+        if external_entity_id is not None:
+            params["external_entity_id"] = external_entity_id
+        return parse(self._request(context, params=params), GroupPage, context)
+
+    def list_groups(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[Group]:
+        """Every group of the workspace, following ``cursor`` across pages lazily."""
+
+        def fetch(cursor: str | None) -> tuple[Sequence[Group], Pagination]:
+            page = self.list_groups_page(limit=page_size, cursor=cursor)
+            return page.items, page.pagination
+
+        return iterate_pages(fetch, RequestContext("list groups", "GET", GROUPS_PATH))
+
+    def find_group(self, external_entity_id: str) -> Group | None:
+        """The group with this ``external_entity_id``, or None (the list filter: one request)."""
+        page = self.list_groups_page(limit=MAX_PAGE_SIZE, external_entity_id=external_entity_id)
+        return next((g for g in page.items if g.metadata.external_entity_id == external_entity_id), None)
+
+    def update_group(
+        self,
+        group_id: str,
+        *,
+        name: str | _Unset | None = UNSET,
+        models: Sequence[ModelInput] | None = None,
+    ) -> Group:
+        """Set the name (None clears it) and/or replace the whole model set (PATCH; idempotent).
+
+        In a ``CASCADING`` hierarchy the server refuses a change that would put the group above an
+        ancestor or below a descendant (400 "Child group exceeds parent group limit.").
+        """
+        path = group_path(group_id)
+        context = RequestContext("update group", "PATCH", path, group_id)
+        body: dict[str, Any] = {}
+        problems: list[Violation] = []
+        if not isinstance(name, _Unset):
+            problems += rules.validate_text(name, "name", required=False)
+            body["metadata"] = {"name": name}
+        if models is not None:
+            model_dicts = _model_dicts(context, models)
+            problems += rules.validate_models(model_dicts)
+            body["models"] = rules.canonical_models(model_dicts)
+        if not body:
+            problems.append(Violation("body", "update", "give a name or models to change"))
+        raise_if_invalid(context, problems)
+        return parse(self._request(context, json=body), Group, context)
+
+    def delete_group(self, group_id: str) -> GroupTombstone:
+        """Delete a group, every descendant group and all their keys (``NotFoundError`` if already gone)."""
+        context = RequestContext("delete group", "DELETE", group_path(group_id), group_id)
+        return parse(self._request(context), GroupTombstone, context)
+
+    # -- the create's look-up -------------------------------------------------------------------------
+
+    def _find_group_in_create(
+        self, create: RequestContext, external_entity_id: str
+    ) -> tuple[Group | None, timedelta | None]:
+        """The group with ``external_entity_id`` (or None) and the server's clock offset; one attempt per
+        page, its failures the create's."""
+        context = RequestContext(create.operation, "GET", GROUPS_PATH, create.subject)
+        offsets: list[timedelta | None] = []
+
+        def page(cursor: str | None) -> tuple[Sequence[Group], Pagination]:
+            params = _page_params(context, MAX_PAGE_SIZE, cursor)
+            params["external_entity_id"] = external_entity_id
+            reply = self._send(context, params=params)
+            offsets.append(reply.server_time_offset())
+            found = parse(reply, GroupPage, context)
+            return found.items, found.pagination
+
+        groups = iterate_pages(page, context)
+        found = next((g for g in groups if g.metadata.external_entity_id == external_entity_id), None)
+        return found, offsets[0] if offsets else None
+
+    def _group_ours_or_duplicate(
+        self,
+        context: RequestContext,
+        body: Mapping[str, Any],
+        existing: Group,
+        since: datetime | None,
+        answer: BadRequestError | None,
+    ) -> Group:
+        """``existing`` if an earlier attempt of this create made it, else :class:`DuplicateGroupError`."""
+        hierarchy = body["hierarchy"]
+        same = (
+            rules.group_models(existing) == body["models"]
+            and existing.metadata.name == body["metadata"].get("name")
+            and existing.hierarchy.parent_group_id == hierarchy["parent_group_id"]
+            and hierarchy.get("limit_enforcement") in (None, existing.hierarchy.limit_enforcement.value)
+        )
+        if same and since is not None and existing.created_at >= since:
+            _logger.warning(
+                "create group %r: an attempt got no clear answer and an identical group now holds the "
+                "external_entity_id (id %r, created at %s, not before this create began at %s on the "
+                "server's clock); taking it as this create's. The API has no idempotency key: had another "
+                "writer created it in that window, it is now managed here too.",
+                existing.metadata.external_entity_id,
+                existing.id,
+                existing.created_at.isoformat(),
+                since.isoformat(),
+            )
+            return existing
+        held = self._scrub.text(
+            f"group id {existing.id!r} in this workspace holds the external_entity_id "
+            f"(created at {existing.created_at.isoformat()})"
+        )
+        reason = (
+            f"{answer.detail}; {held}" if answer is not None else f"the external_entity_id is taken: {held}"
+        )
+        raise DuplicateGroupError(context, existing.metadata.external_entity_id, existing, reason)

@@ -1,0 +1,139 @@
+"""The operations of ``/v1/gateway/groups/{group_id}/api_keys``: create, get, list, revoke.
+
+A create returns the whole key exactly once, and the API has no idempotency key: a key created by an
+attempt whose answer was lost is live, yet nobody holds it. So a create lists the group's keys before its
+first POST, and after an attempt without a clear answer it lists them again, inside the create's own
+retry loop and time budget, and revokes each key that appeared since with this create's name (logged as
+a warning naming its prefix) before posting again. A key another writer creates in the same group, with
+the same name, during that window cannot be told apart: keep one writer per group and key name.
+
+The key itself is a ``SecretStr`` (:class:`~..resources.api_key.model.CreatedApiKey`): no repr, log
+record or error shows it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from urllib.parse import quote
+
+from ..errors import InvalidInputError, NotFoundError, RequestContext, ServerError, TransportError
+from ..resources.api_key import rules
+from ..resources.api_key.model import ApiKey, ApiKeyPage, ApiKeyTombstone, CreatedApiKey
+from ..resources.common import Violation
+from ..resources.endpoint.model import Pagination
+from .endpoints import MAX_PAGE_SIZE, _page_params
+from .groups import group_path, iterate_pages
+from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+
+__all__ = ["ApiKeyOperations"]
+
+_logger = logging.getLogger(LOGGER_NAME)
+
+
+def _keys_path(group_id: str) -> str:
+    return f"{group_path(group_id)}/api_keys"
+
+
+def _key_path(group_id: str, prefix: str) -> str:
+    try:
+        if isinstance(prefix, str) and prefix not in ("", ".", ".."):
+            return f"{_keys_path(group_id)}/{quote(prefix, safe='')}"
+    except UnicodeEncodeError:
+        pass
+    raise InvalidInputError(
+        "API key path", [Violation("prefix", "api-key-prefix", f"is not a valid prefix: {prefix!r}")]
+    )
+
+
+class ApiKeyOperations(BaseClient):
+    """The federated API key operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
+
+    def create_api_key(self, group_id: str, *, name: str | None = None) -> CreatedApiKey:
+        """Create a key for the group; returned whole this once (``api_key``, a ``SecretStr``).
+
+        Safe to retry: a key that an attempt without a clear answer may have created is revoked before
+        the next attempt (see the module's docstring), so no live key is left that nobody holds.
+        """
+        path = _keys_path(group_id)
+        context = RequestContext("create API key", "POST", path, name or group_id)
+        raise_if_invalid(context, rules.validate_api_key(group_id, name))
+        body = {"name": name} if name is not None else {}
+        before: set[str] | None = None  # the group's key prefixes before the first POST
+        ambiguous = False
+        with self._budget():
+            for attempt in self._write_retrying:
+                with attempt:
+                    if before is None:
+                        before = {key.prefix for key in self._keys_in_create(context, group_id)}
+                    if ambiguous:
+                        self._revoke_orphans(context, group_id, name, before)
+                        ambiguous = False
+                    try:
+                        return parse(self._send(context, json=body), CreatedApiKey, context)
+                    except (TransportError, ServerError):
+                        ambiguous = True
+                        raise
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def get_api_key(self, group_id: str, prefix: str) -> ApiKey:
+        """A key's prefix and name (``NotFoundError`` when it, or its group, is gone or revoked)."""
+        path = _key_path(group_id, prefix)
+        context = RequestContext("get API key", "GET", path, prefix)
+        return parse(self._request(context), ApiKey, context)
+
+    def list_api_keys_page(
+        self, group_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> ApiKeyPage:
+        """One page of the group's live keys."""
+        context = RequestContext("list API keys", "GET", _keys_path(group_id), group_id)
+        params = _page_params(context, limit, cursor)
+        return parse(self._request(context, params=params), ApiKeyPage, context)
+
+    def list_api_keys(self, group_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[ApiKey]:
+        """Every live key of the group, following ``cursor`` across pages lazily."""
+
+        def fetch(cursor: str | None) -> tuple[Sequence[ApiKey], Pagination]:
+            page = self.list_api_keys_page(group_id, limit=page_size, cursor=cursor)
+            return page.items, page.pagination
+
+        return iterate_pages(fetch, RequestContext("list API keys", "GET", _keys_path(group_id), group_id))
+
+    def revoke_api_key(self, group_id: str, prefix: str) -> ApiKeyTombstone:
+        """Revoke a key, irreversibly (``NotFoundError`` when it, or its group, is already gone)."""
+        path = _key_path(group_id, prefix)
+        context = RequestContext("revoke API key", "DELETE", path, prefix)
+        return parse(self._request(context), ApiKeyTombstone, context)
+
+    # -- the create's look-ups ------------------------------------------------------------------------
+
+    def _keys_in_create(self, create: RequestContext, group_id: str) -> list[ApiKey]:
+        """The group's live keys, one attempt per page; failures are the create's."""
+        context = RequestContext(create.operation, "GET", create.path, create.subject)
+
+        def page(cursor: str | None) -> tuple[Sequence[ApiKey], Pagination]:
+            found = parse(
+                self._send(context, params=_page_params(context, MAX_PAGE_SIZE, cursor)), ApiKeyPage, context
+            )
+            return found.items, found.pagination
+
+        return list(iterate_pages(page, context))
+
+    def _revoke_orphans(
+        self, create: RequestContext, group_id: str, name: str | None, before: set[str]
+    ) -> None:
+        """Revoke the keys named ``name`` that appeared since ``before``: made by an attempt whose answer
+        was lost, so nobody holds them."""
+        for key in self._keys_in_create(create, group_id):
+            if key.prefix in before or key.name != name:
+                continue
+            _logger.warning(
+                "create API key %r: an attempt got no clear answer and key %r appeared in the group; nobody "
+                "holds it, so it is revoked before trying again",
+                name,
+                key.prefix,
+            )
+            context = RequestContext(create.operation, "DELETE", _key_path(group_id, key.prefix), key.prefix)
+            with contextlib.suppress(NotFoundError):
+                self._send(context)

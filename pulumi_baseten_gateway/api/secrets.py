@@ -1,0 +1,200 @@
+"""The operations of ``/v1/secrets``: list (metadata only), create, rotate, upsert, delete.
+
+The API upserts by name, so a plain POST would silently overwrite someone else's secret: a create looks
+the name up first (``GET /v1/secrets``, inside the create's own retry loop and time budget) and refuses
+a taken name (:class:`~pulumi_baseten_gateway.errors.SecretExistsError`) unless told to overwrite. An
+upsert with the same name and value is idempotent, so a POST that got no clear answer is simply sent
+again. A rotation first checks that the secret it rotates still exists (a POST would otherwise create a
+new one under the old name), and a delete that the secret's name now belongs to another secret, with
+another id, leaves that one alone.
+
+The value is sent in the request body and nowhere else: it is scrubbed from every error and from every
+record of the API logger (retry warnings quote the server) while the request that carries it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
+from urllib.parse import quote
+
+from ..errors import GatewayError, GoneError, InvalidInputError, RequestContext, SecretExistsError
+from ..resources.secret import rules
+from ..resources.secret.model import Secret, SecretList, SecretTombstone
+from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+
+__all__ = ["SECRETS_PATH", "SecretOperations"]
+
+SECRETS_PATH = "/v1/secrets"
+_REDACTED = "<redacted>"
+
+#: The secret values of the requests running on this thread (context): scrubbed from log records.
+_HIDDEN: ContextVar[tuple[str, ...]] = ContextVar("pulumi_baseten_gateway_hidden", default=())
+
+
+def _forms(value: str) -> tuple[str, ...]:
+    """The value as sent, and JSON-escaped (as a server echoing the body would quote it), longest first."""
+    return tuple(sorted({value, json.dumps(value)[1:-1]} - {""}, key=len, reverse=True))
+
+
+def _scrub(text: str, values: tuple[str, ...]) -> str:
+    for value in values:
+        for form in _forms(value):
+            text = text.replace(form, _REDACTED)
+    return text
+
+
+class _HideValues(logging.Filter):
+    """Scrubs the values of the secrets being written on this context from the API logger's records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        values = _HIDDEN.get()
+        if not values:
+            return True
+        try:
+            text = record.getMessage()
+        except Exception:  # a record that cannot be formatted: the handler reports it
+            return True
+        scrubbed = _scrub(text, values)
+        if scrubbed != text:
+            record.msg, record.args = scrubbed, None
+        return True
+
+
+_HIDE_VALUES = _HideValues()
+logging.getLogger(LOGGER_NAME).addFilter(_HIDE_VALUES)
+
+
+@contextlib.contextmanager
+def _hiding(value: str) -> Iterator[None]:
+    """While the block runs, the value appears in no API log record and in no error it raises."""
+    token = _HIDDEN.set((*_HIDDEN.get(), value))
+    try:
+        yield
+    except GatewayError as exc:
+        _redact(exc, value)
+        raise
+    finally:
+        _HIDDEN.reset(token)
+
+
+def _redact(exc: GatewayError, value: str) -> None:
+    """Scrub ``value`` from every text an error carries (its message, detail, the server's message)."""
+    for attribute in ("message", "_detail", "server_message", "reason"):
+        text = getattr(exc, attribute, None)
+        if isinstance(text, str):
+            setattr(exc, attribute, _scrub(text, (value,)))
+    exc.args = tuple(_scrub(a, (value,)) if isinstance(a, str) else a for a in exc.args)
+
+
+def _secret_path(name: str) -> str:
+    problems = rules.validate_secret_name(name, path="secret_name")
+    if problems:
+        raise InvalidInputError("secret path", problems)
+    return f"{SECRETS_PATH}/{quote(name, safe='')}"
+
+
+def _named(listing: SecretList, name: str) -> Secret | None:
+    return next((secret for secret in listing.secrets if secret.name == name), None)
+
+
+class SecretOperations(BaseClient):
+    """The secret operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
+
+    def list_secrets(self) -> list[Secret]:
+        """Every secret of the workspace (metadata: the API never returns values)."""
+        context = RequestContext("list secrets", "GET", SECRETS_PATH)
+        return parse(self._request(context), SecretList, context).secrets
+
+    def find_secret(self, *, name: str | None = None, secret_id: str | None = None) -> Secret | None:
+        """The secret with this name and/or id, or None."""
+        return next(
+            (
+                secret
+                for secret in self.list_secrets()
+                if (name is None or secret.name == name) and (secret_id is None or secret.id == secret_id)
+            ),
+            None,
+        )
+
+    def create_secret(self, name: str, value: str, *, overwrite: bool = False) -> Secret:
+        """Create a secret; a name that exists already is :class:`SecretExistsError` unless ``overwrite``.
+
+        The look-up runs once, before the first POST; a POST without a clear answer is sent again (the
+        upsert of the same name and value is idempotent). Between the look-up and the POST another writer
+        could still create the name: the API offers no create-only call.
+        """
+        context = RequestContext("create secret", "POST", SECRETS_PATH, name)
+        raise_if_invalid(context, rules.validate_secret(name, value))
+        look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
+        checked = False
+        with _hiding(value), self._budget():
+            for attempt in self._write_retrying:
+                with attempt:
+                    if not checked:
+                        existing = _named(parse(self._send(look_up), SecretList, look_up), name)
+                        if existing is not None and not overwrite:
+                            raise SecretExistsError(context, name, existing)
+                        checked = True
+                    return self._upsert(context, name, value)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def upsert_secret(self, name: str, value: str) -> Secret:
+        """``POST /v1/secrets`` as the API defines it: create the secret, or set an existing one's value."""
+        context = RequestContext("upsert secret", "POST", SECRETS_PATH, name)
+        raise_if_invalid(context, rules.validate_secret(name, value))
+        with _hiding(value), self._budget():
+            for attempt in self._write_retrying:
+                with attempt:
+                    return self._upsert(context, name, value)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def rotate_secret(self, secret_id: str, name: str, value: str) -> Secret:
+        """Set a new value on the existing secret ``secret_id`` (named ``name``); its id stays the same.
+
+        :class:`GoneError` when that secret no longer exists: an upsert would create a new one, with a
+        new id, under the old name.
+        """
+        context = RequestContext("rotate secret", "POST", SECRETS_PATH, name)
+        raise_if_invalid(context, rules.validate_secret(name, value))
+        look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
+        checked = False
+        with _hiding(value), self._budget():
+            for attempt in self._write_retrying:
+                with attempt:
+                    if not checked:
+                        current = _named(parse(self._send(look_up), SecretList, look_up), name)
+                        if current is None or current.id != secret_id:
+                            raise GoneError(
+                                context,
+                                f"secret {name!r} (id {secret_id!r}) no longer exists in this workspace "
+                                "(deleted outside Pulumi)",
+                            )
+                        checked = True
+                    return self._upsert(context, name, value)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def delete_secret(self, name: str, *, secret_id: str | None = None) -> SecretTombstone | None:
+        """Delete the secret ``name``; ``NotFoundError`` when there is none.
+
+        With ``secret_id``, the name is looked up first (on every attempt): when it is gone, or now names
+        another secret (ours was deleted and the name reused), nothing is deleted and None is returned.
+        """
+        path = _secret_path(name)
+        context = RequestContext("delete secret", "DELETE", path, name)
+        look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
+        with self._budget():
+            for attempt in self._write_retrying:
+                with attempt:
+                    if secret_id is not None:
+                        current = _named(parse(self._send(look_up), SecretList, look_up), name)
+                        if current is None or current.id != secret_id:
+                            return None
+                    return parse(self._send(context), SecretTombstone, context)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def _upsert(self, context: RequestContext, name: str, value: str) -> Secret:
+        return parse(self._send(context, json={"name": name, "value": value}), Secret, context)

@@ -1,0 +1,734 @@
+"""List-backed Reads (``api/listing.py``): a refresh of many endpoints costs one listing, not a GET each,
+and stays correct: never older than the listing, our own writes always seen, deletes reported as gone,
+one workspace's data never served to another, faults on the listing survived.
+
+Synchronisation is by events and barriers, and time by a controllable clock: nothing here sleeps to wait
+for another thread.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import pytest
+
+from pulumi_baseten_gateway import EndpointOperationError, GatewayClient, RetryPolicy
+from pulumi_baseten_gateway.api.listing import FRESHNESS, ListingCache
+from pulumi_baseten_gateway.resources.endpoint.core import EndpointCore
+from pulumi_baseten_gateway.resources.endpoint.model import Endpoint
+from pulumi_baseten_gateway.settings import Settings
+from tests.conftest import MakeEmulator
+from tests.harness.emulator import (
+    ACME_KEY,
+    ENDPOINTS_PATH,
+    GLOBEX_KEY,
+    GLOBEX_PREFIX,
+    EmulatorProcess,
+    auth_headers,
+    unique_slug,
+)
+
+FAST_RETRY = RetryPolicy(max_attempts=10, initial_backoff=0.005, max_backoff=0.05, total_timeout=60)
+T0 = datetime(2026, 11, 29, tzinfo=timezone.utc)
+LIST_ROUTE = f"GET {ENDPOINTS_PATH}"
+GET_ROUTE = f"GET {ENDPOINTS_PATH}/{{endpoint_id}}"
+
+
+# -- the cache on its own: fake listing, fake GET, fake clock ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    updated_at: datetime
+    value: str
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Backend:
+    """A fake API: ``items`` by id, and what was asked of it."""
+
+    def __init__(self, count: int = 5) -> None:
+        self.items = {f"i{n}": Item(f"i{n}", T0, "v0") for n in range(count)}
+        self.listings = 0
+        self.gets: list[str] = []
+        self.list_gate: threading.Event | None = None  # set: the listing may answer
+        self.listing_started = threading.Event()
+        self.get_gate: threading.Event | None = None  # the next GET waits for it
+        self.get_started = threading.Event()
+        self.fail_listing = False
+
+    def list_all(self) -> Iterable[Item]:
+        self.listings += 1
+        snapshot = list(self.items.values())
+        self.listing_started.set()
+        if self.list_gate is not None:
+            assert self.list_gate.wait(30)
+        if self.fail_listing:
+            raise RuntimeError("listing failed")
+        return snapshot
+
+    def get(self, item_id: str) -> Item | None:
+        self.gets.append(item_id)
+        gate, self.get_gate = self.get_gate, None  # holds the first GET after it is set only
+        self.get_started.set()
+        if gate is not None:
+            assert gate.wait(30)
+        return self.items.get(item_id)
+
+    def cache(self, clock: Callable[[], float] | None = None) -> ListingCache[Item]:
+        return ListingCache(self.list_all, self.get, clock=clock or Clock())
+
+
+def read_in_thread(cache: ListingCache[Item], item_id: str) -> concurrent.futures.Future[Item | None]:
+    future: concurrent.futures.Future[Item | None] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(cache.read(item_id))
+        except BaseException as exc:  # pragma: no cover - reported by the test
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True).start()
+    return future
+
+
+def together(backend: Backend, cache: ListingCache[Item], first: str = "i0", second: str = "i1") -> None:
+    """One Read in progress (its GET held), a second arriving meanwhile: the second starts a listing."""
+    backend.get_started.clear()
+    backend.get_gate = gate = threading.Event()
+    lone = read_in_thread(cache, first)
+    assert backend.get_started.wait(30)
+    assert cache.read(second) == backend.items.get(second)
+    gate.set()
+    assert lone.result(30) == backend.items.get(first)
+
+
+def test_a_lone_read_is_one_get_and_no_listing() -> None:
+    backend = Backend()
+    cache = backend.cache()
+    assert cache.read("i1") == backend.items["i1"]
+    assert cache.read("nope") is None
+    assert (backend.listings, backend.gets) == (0, ["i1", "nope"])
+
+
+def test_reads_arriving_together_share_one_listing() -> None:
+    backend = Backend(count=50)
+    cache = backend.cache()
+    backend.get_gate = gate = threading.Event()
+    lone = read_in_thread(cache, "i0")  # alone when it arrives: a GET (held until the others came)
+    assert backend.get_started.wait(30)
+    answers = [cache.read(f"i{n}") for n in range(1, 50)]  # each arrives while i0 is in progress
+    gate.set()
+    assert lone.result(30) == backend.items["i0"]
+    assert answers == [backend.items[f"i{n}"] for n in range(1, 50)]
+    assert backend.listings == 1
+    assert backend.gets == ["i0"]
+    assert (cache.counts.listings, cache.counts.from_listing, cache.counts.gets) == (1, 49, 1)
+
+
+def test_reads_arriving_while_a_listing_is_in_flight_wait_for_it() -> None:
+    backend = Backend(count=20)
+    cache = backend.cache()
+    backend.get_gate = gate = threading.Event()
+    backend.list_gate = threading.Event()
+    lone = read_in_thread(cache, "i0")
+    assert backend.get_started.wait(30)
+    leader = read_in_thread(cache, "i1")  # starts the listing, which is held
+    assert backend.listing_started.wait(30)
+    waiters = [read_in_thread(cache, f"i{n}") for n in range(2, 20)]
+    backend.list_gate.set()
+    gate.set()
+    assert [f.result(30) for f in (lone, leader, *waiters)] == list(backend.items.values())
+    assert backend.listings == 1
+    assert backend.gets == ["i0"]
+
+
+def test_a_listing_serves_for_the_freshness_bound_then_reads_get_or_list_again() -> None:
+    clock = Clock()
+    backend = Backend()
+    cache = backend.cache(clock)
+    together(backend, cache)
+    assert cache.read("i2") == backend.items["i2"]  # from the listing: no request
+    assert (backend.listings, len(backend.gets)) == (1, 1)
+    clock.now += FRESHNESS  # still fresh at the bound itself
+    assert cache.read("i3") == backend.items["i3"]
+    assert (backend.listings, len(backend.gets)) == (1, 1)
+    clock.now += 0.001  # past it: a lone Read GETs again
+    backend.items["i3"] = Item("i3", T0 + timedelta(seconds=1), "v1")
+    assert cache.read("i3") == Item("i3", T0 + timedelta(seconds=1), "v1")
+    assert (backend.listings, backend.gets[-1]) == (1, "i3")
+    together(backend, cache, "i4")  # and Reads together list again
+    assert backend.listings == 2
+
+
+def test_an_id_missing_from_a_fresh_listing_is_looked_up() -> None:
+    backend = Backend()
+    cache = backend.cache()
+    together(backend, cache)
+    backend.items["new"] = Item("new", T0, "created after the listing")
+    assert cache.read("new") == backend.items["new"]
+    assert cache.read("gone") is None
+    assert backend.gets[-2:] == ["new", "gone"]
+
+
+def test_our_writes_update_a_landed_listing() -> None:
+    backend = Backend()
+    cache = backend.cache()
+    together(backend, cache)
+    updated = Item("i1", T0 + timedelta(seconds=1), "ours")
+    cache.record("i1", updated)
+    cache.record("i2", None)
+    created = Item("c", T0 + timedelta(seconds=2), "created by us")
+    cache.record("c", created)
+    gets = len(backend.gets)
+    assert (cache.read("i1"), cache.read("i2"), cache.read("c")) == (updated, None, created)
+    assert len(backend.gets) == gets  # all three from the cache
+
+
+def test_our_writes_during_a_listing_in_flight_apply_when_it_lands() -> None:
+    """The listing read i1 and i2 before our update and delete: what it lands with must not undo them."""
+    backend = Backend()
+    cache = backend.cache()
+    backend.get_gate = gate = threading.Event()
+    backend.list_gate = threading.Event()
+    lone = read_in_thread(cache, "i0")
+    assert backend.get_started.wait(30)
+    leader = read_in_thread(cache, "i1")
+    assert backend.listing_started.wait(30)  # it holds the old i1 and i2 now
+    updated = Item("i1", T0 + timedelta(seconds=1), "ours")
+    backend.items["i1"] = updated
+    cache.record("i1", updated)
+    del backend.items["i2"]
+    cache.record("i2", None)
+    backend.list_gate.set()
+    gate.set()
+    assert lone.result(30) == backend.items["i0"]
+    assert leader.result(30) == updated
+    assert cache.read("i2") is None
+    assert backend.gets == ["i0"]
+
+
+def test_a_newer_change_by_someone_else_beats_our_older_write() -> None:
+    backend = Backend()
+    cache = backend.cache()
+    backend.get_gate = gate = threading.Event()
+    backend.list_gate = threading.Event()
+    ours = Item("i1", T0 + timedelta(seconds=1), "ours")
+    theirs = Item("i1", T0 + timedelta(seconds=2), "theirs, later")
+    lone = read_in_thread(cache, "i0")
+    assert backend.get_started.wait(30)
+    backend.items["i1"] = theirs  # the listing will see their change, made after our write...
+    leader = read_in_thread(cache, "i3")
+    assert backend.listing_started.wait(30)
+    cache.record("i1", ours)  # ...whose answer we only record now
+    backend.list_gate.set()
+    gate.set()
+    lone.result(30)
+    leader.result(30)
+    assert cache.read("i1") == theirs
+    cache.record("i1", Item("i1", T0 + timedelta(seconds=3), "ours again"))
+    assert cache.read("i1") == Item("i1", T0 + timedelta(seconds=3), "ours again")
+
+
+def test_a_failed_listing_falls_back_to_gets_and_is_not_retried_at_once() -> None:
+    clock = Clock()
+    backend = Backend()
+    backend.fail_listing = True
+    cache = backend.cache(clock)
+    together(backend, cache)
+    assert backend.listings == 1
+    assert cache.counts.failed_listings == 1
+    assert backend.gets == ["i0", "i1"]  # the leader got its answer by a GET
+    together(backend, cache, "i2")
+    assert backend.listings == 1  # held off while the failed one would have been fresh
+    assert backend.gets[-2:] == ["i2", "i1"]
+    clock.now += FRESHNESS + 1
+    backend.fail_listing = False
+    together(backend, cache, "i3")
+    assert backend.listings == 2
+    assert cache.read("i4") == backend.items["i4"]
+
+
+# -- the client and the core against the emulator ------------------------------------------------------------
+
+
+def seed(
+    emulator: EmulatorProcess, count: int, key: str = ACME_KEY, prefix: str = "acme"
+) -> list[dict[str, Any]]:
+    made = []
+    with httpx.Client(base_url=emulator.base_url, headers=auth_headers(key), timeout=30) as raw:
+        for n in range(count):
+            body = {
+                "slug": unique_slug(prefix, f"s{n}"),
+                "targets": [{"provider": "BASETEN", "model_id": "v0"}],
+            }
+            response = raw.post(ENDPOINTS_PATH, json=body)
+            response.raise_for_status()
+            made.append(response.json())
+    return made
+
+
+def version(outputs: dict[str, Any]) -> int:
+    return int(outputs["targets"][0]["model_id"][1:])
+
+
+@pytest.fixture
+def scale_emulator(make_emulator: MakeEmulator) -> EmulatorProcess:
+    """A private emulator: its request counters are this test's alone."""
+    return make_emulator()
+
+
+@pytest.fixture
+def client(scale_emulator: EmulatorProcess) -> Iterator[GatewayClient]:
+    with GatewayClient(ACME_KEY, base_url=scale_emulator.base_url, retry=FAST_RETRY) as gateway:
+        yield gateway
+
+
+@contextmanager
+def arriving_together(client: GatewayClient) -> Iterator[None]:
+    """The first GET of ``client`` waits until a second Read has arrived, as in the engine's refresh.
+
+    Threads of a pool start one by one: without this, the first Read could, in theory, be over before
+    the second arrives, and the second would then be alone too. Arrivals are counted on the cache's clock,
+    which it reads once per Read as it arrives.
+    """
+    listing = client.endpoint_listing
+    clock, get = listing.clock, client.get_endpoint
+    arrivals, second = itertools.count(), threading.Event()
+
+    def counting_clock() -> float:
+        if next(arrivals) >= 1:
+            second.set()
+        return clock()
+
+    def held_get(endpoint_id: str) -> Endpoint:
+        second.wait(30)
+        return get(endpoint_id)
+
+    listing.clock = counting_clock
+    client.get_endpoint = held_get  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        listing.clock = clock
+        del client.get_endpoint
+
+
+def refresh(
+    core: EndpointCore, endpoints: list[dict[str, Any]], client: GatewayClient | None = None
+) -> list[Any]:
+    """A Read of each, 8 at a time, as the engine's refresh sends them (together, given ``client``)."""
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        if client is None:
+            return list(pool.map(lambda e: core.read(e["id"], {"slug": e["slug"]}), endpoints))
+        with arriving_together(client):
+            return list(pool.map(lambda e: core.read(e["id"], {"slug": e["slug"]}), endpoints))
+
+
+def routes(emulator: EmulatorProcess) -> dict[str, int]:
+    by_route: dict[str, int] = emulator.stats()["by_route"]
+    return by_route
+
+
+def test_a_refresh_of_many_endpoints_costs_a_handful_of_requests(
+    scale_emulator: EmulatorProcess, client: GatewayClient
+) -> None:
+    endpoints = seed(scale_emulator, 1200)  # two pages
+    core = EndpointCore(lambda: client)
+    scale_emulator.reset_stats()
+    results = refresh(core, endpoints, client)
+    assert [r.id for r in results] == [e["id"] for e in endpoints]
+    assert [r.outputs["slug"] for r in results] == [e["slug"] for e in endpoints]
+    assert routes(scale_emulator) == {LIST_ROUTE: 2, GET_ROUTE: 1}
+
+
+def test_a_lone_read_costs_one_get(scale_emulator: EmulatorProcess, client: GatewayClient) -> None:
+    (endpoint,) = seed(scale_emulator, 1)
+    scale_emulator.reset_stats()
+    outcome = EndpointCore(lambda: client).read(endpoint["id"], {})
+    assert outcome is not None
+    assert outcome.outputs["slug"] == endpoint["slug"]
+    assert routes(scale_emulator) == {GET_ROUTE: 1}
+
+
+class OutOfBand:
+    """Another writer: bumps endpoints' ``model_id`` (v1, v2, ...) over raw HTTP, riding out faults.
+
+    ``committed[id]`` is the newest version the server confirmed; a version whose answer was lost (a
+    dropped connection) is sent again until confirmed, so the server is never behind ``committed``.
+    """
+
+    def __init__(self, emulator: EmulatorProcess, endpoints: list[dict[str, Any]]) -> None:
+        self.raw = httpx.Client(base_url=emulator.base_url, headers=auth_headers(), timeout=30)
+        self.ids = [e["id"] for e in endpoints]
+        self.committed = dict.fromkeys(self.ids, 0)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def bump(self, endpoint_id: str) -> None:
+        with self.lock:
+            next_version = self.committed[endpoint_id] + 1
+        body = {"targets": [{"provider": "BASETEN", "model_id": f"v{next_version}"}]}
+        while True:
+            try:
+                response = self.raw.patch(f"{ENDPOINTS_PATH}/{endpoint_id}", json=body)
+            except httpx.TransportError:
+                continue
+            if response.status_code == 200:
+                break
+            assert response.status_code in (429, 500, 502, 503, 504), response.text
+        with self.lock:
+            self.committed[endpoint_id] = next_version
+
+    def delete(self, endpoint_id: str) -> None:
+        while True:
+            try:
+                response = self.raw.delete(f"{ENDPOINTS_PATH}/{endpoint_id}")
+            except httpx.TransportError:
+                continue
+            if response.status_code in (200, 404):
+                return
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            self.bump(self.ids[n % len(self.ids)])
+            n += 7
+
+    def snapshot(self) -> dict[str, int]:
+        with self.lock:
+            return dict(self.committed)
+
+    def __enter__(self) -> OutOfBand:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(60)
+        self.raw.close()
+
+
+def checked_refresh(client: GatewayClient, endpoints: list[dict[str, Any]], writer: OutOfBand) -> None:
+    """A refresh while ``writer`` changes endpoints: each Read at least as new as the listing that served
+    it, or (the lone Read that came first) as what was confirmed when it arrived."""
+    listing = client.endpoint_listing
+    at_listing: list[dict[str, int]] = []
+    list_all = listing._list_all
+
+    def recording_list_all() -> Any:
+        at_listing.append(writer.snapshot())  # what the server had confirmed before the first page
+        return list_all()
+
+    listing._list_all = recording_list_all  # type: ignore[method-assign]
+    core = EndpointCore(lambda: client)
+
+    def read(endpoint: dict[str, Any]) -> tuple[dict[str, int], Any]:
+        arrived = writer.snapshot()
+        return arrived, core.read(endpoint["id"], {"slug": endpoint["slug"]})
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool, arriving_together(client):
+        results = list(pool.map(read, endpoints))
+    listing._list_all = list_all  # type: ignore[method-assign]
+    assert len(at_listing) >= 1
+    first_listing = at_listing[0]
+    for endpoint, (arrived, outcome) in zip(endpoints, results, strict=False):
+        assert outcome is not None, endpoint["id"]
+        floor = min(arrived.get(endpoint["id"], 0), first_listing.get(endpoint["id"], 0))
+        assert version(outcome.outputs) >= floor, (endpoint["id"], outcome.outputs, floor)
+
+
+def test_a_refresh_during_out_of_band_changes_is_never_older_than_the_listing(
+    scale_emulator: EmulatorProcess, client: GatewayClient
+) -> None:
+    endpoints = seed(scale_emulator, 300)
+    with OutOfBand(scale_emulator, endpoints) as writer:
+        for _ in range(3):
+            writer.bump(endpoints[0]["id"])  # some history before the refresh
+        checked_refresh(client, endpoints, writer)
+    # A listing begun after the last change sees every one.
+    client.endpoint_listing.clear()
+    final = writer.snapshot()
+    results = refresh(EndpointCore(lambda: client), endpoints, client)
+    assert [version(r.outputs) for r in results] == [final[e["id"]] for e in endpoints]
+
+
+def test_the_same_under_faults_on_the_list_calls(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator()
+    endpoints = seed(emulator, 1500)  # two pages: faults can hit either
+    emulator.set_faults(error_rate=0.25, rate_limit_rate=0.15, drop_rate=0.1, seed=13)
+    for endpoints_read in (endpoints[:200], endpoints):
+        with (
+            GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as client,
+            OutOfBand(emulator, endpoints_read[:200]) as writer,
+        ):
+            checked_refresh(client, endpoints_read, writer)
+            assert client.endpoint_listing.counts.failed_listings == 0
+    stats = emulator.stats()
+    assert stats["faults"]["5xx"] > 0
+    assert stats["faults"]["429"] > 0
+    assert stats["faults"]["drop"] > 0
+    assert stats["by_route"][LIST_ROUTE] >= 4  # two listings of two pages, and the retries
+
+
+def test_a_delete_between_listing_and_read_is_reported_as_gone(
+    scale_emulator: EmulatorProcess, client: GatewayClient
+) -> None:
+    endpoints = seed(scale_emulator, 30)
+    core = EndpointCore(lambda: client)
+    clock = Clock()
+    client.endpoint_listing.clock = clock
+    writer = OutOfBand(scale_emulator, endpoints)
+    # Deleted out of band before the listing: missing from it, so looked up, and gone.
+    writer.delete(endpoints[0]["id"])
+    results = refresh(core, endpoints, client)
+    assert results[0] is None
+    assert all(r is not None for r in results[1:])
+    # Deleted by us after the listing landed: gone at once, with no request.
+    scale_emulator.reset_stats()
+    core.delete(endpoints[1]["id"], {"slug": endpoints[1]["slug"]})
+    assert core.read(endpoints[1]["id"], {}) is None
+    assert routes(scale_emulator) == {f"DELETE {ENDPOINTS_PATH}/{{endpoint_id}}": 1}
+    # Deleted out of band after the listing: the listing's answer while it is fresh (the documented
+    # bound), gone once it is not.
+    writer.delete(endpoints[2]["id"])
+    assert core.read(endpoints[2]["id"], {}) is not None
+    clock.now += FRESHNESS + 0.001
+    assert core.read(endpoints[2]["id"], {}) is None
+    writer.raw.close()
+
+
+def test_our_writes_while_a_listing_is_in_flight_are_never_undone(
+    scale_emulator: EmulatorProcess, client: GatewayClient
+) -> None:
+    """The listing fetched its page before our update and delete; it lands after them."""
+    endpoints = seed(scale_emulator, 20)
+    core = EndpointCore(lambda: client)
+    listing = client.endpoint_listing
+    fetched, release = threading.Event(), threading.Event()
+    list_all = listing._list_all
+
+    def held_list_all() -> list[Endpoint]:
+        page = list(list_all())
+        fetched.set()
+        assert release.wait(30)
+        return page
+
+    listing._list_all = held_list_all  # type: ignore[method-assign]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        held_get = threading.Event()
+        get = client.get_endpoint
+
+        def slow_get(endpoint_id: str) -> Endpoint:
+            found = get(endpoint_id)
+            assert held_get.wait(30)
+            return found
+
+        client.get_endpoint = slow_get  # type: ignore[method-assign]
+        lone = pool.submit(core.read, endpoints[0]["id"], {})
+        # The lone Read is in progress: this one starts the listing, which is then held.
+        leader = pool.submit(core.read, endpoints[1]["id"], {})
+        assert fetched.wait(30)
+        client.get_endpoint = get  # type: ignore[method-assign]
+        new_targets = [{"provider": "BASETEN", "model_id": "ours"}]
+        outputs = core.update(endpoints[2]["id"], {}, {"slug": endpoints[2]["slug"], "targets": new_targets})
+        core.delete(endpoints[3]["id"], {})
+        release.set()
+        held_get.set()
+        assert lone.result(30) is not None
+        assert leader.result(30) is not None
+    scale_emulator.reset_stats()
+    read = core.read(endpoints[2]["id"], {})
+    assert read is not None
+    assert read.outputs["targets"] == new_targets == outputs["targets"]
+    assert core.read(endpoints[3]["id"], {}) is None
+    assert routes(scale_emulator) == {}  # both from the cache
+    assert listing.counts.listings == 1
+
+
+def test_a_read_after_our_update_never_returns_the_old_targets(
+    scale_emulator: EmulatorProcess, client: GatewayClient
+) -> None:
+    endpoints = seed(scale_emulator, 50)
+    core = EndpointCore(lambda: client)
+    refresh(core, endpoints, client)  # a listing is in place
+    for n, endpoint in enumerate(endpoints[:10]):
+        targets = [{"provider": "BASETEN", "model_id": f"v{n + 100}"}]
+        core.update(endpoint["id"], {}, {"slug": endpoint["slug"], "targets": targets})
+    results = refresh(core, endpoints, client)
+    assert [version(r.outputs) for r in results] == [n + 100 for n in range(10)] + [0] * 40
+
+
+def test_no_read_returns_data_of_another_workspace(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator()
+    acme = seed(emulator, 60)
+    globex = seed(emulator, 60, GLOBEX_KEY, GLOBEX_PREFIX)
+    settings = {
+        "acme": Settings(api_key=ACME_KEY, base_url=emulator.base_url, rate=None),
+        "globex": Settings(api_key=GLOBEX_KEY, base_url=emulator.base_url, rate=None),
+    }
+    cores = {name: EndpointCore(s.client) for name, s in settings.items()}
+    mine = {"acme": acme, "globex": globex}
+
+    def read(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any], Any]:
+        workspace, endpoint = job
+        try:
+            return workspace, endpoint, cores[workspace].read(endpoint["id"], {})
+        except EndpointOperationError as error:
+            return workspace, endpoint, error
+
+    # Each workspace reads its own endpoints and the other's, interleaved, 8 at a time.
+    jobs = [
+        (name, endpoint)
+        for pair in zip(acme, globex, strict=False)
+        for name in ("acme", "globex")
+        for endpoint in pair
+    ]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(read, jobs))
+    for workspace, endpoint, outcome in results:
+        if endpoint in mine[workspace]:
+            assert outcome is not None
+            assert not isinstance(outcome, Exception)
+            assert outcome.outputs["slug"] == endpoint["slug"]
+        else:  # the other workspace's: never its data
+            assert outcome is None or isinstance(outcome, EndpointOperationError), outcome
+    for _name, s in settings.items():
+        cached = s.client().endpoint_listing
+        assert cached.counts.listings >= 1
+    assert emulator.stats()["by_route"][LIST_ROUTE] >= 2
+
+
+# -- through the plugin and the engine -----------------------------------------------------------------------
+
+
+def test_a_refresh_through_the_plugin_costs_a_handful_of_requests(scale_emulator: EmulatorProcess) -> None:
+    from tests.harness.plugin import ProviderPlugin
+
+    endpoints = seed(scale_emulator, 300)
+    with ProviderPlugin() as plugin:
+        plugin.configure({"baseten:apiKey": ACME_KEY, "baseten:apiUrl": scale_emulator.base_url})
+        scale_emulator.reset_stats()
+        lone = plugin.read(endpoints[0]["id"], {})  # Endpoint.get: no state, alone
+        assert lone[1]["slug"] == endpoints[0]["slug"]
+        assert routes(scale_emulator) == {GET_ROUTE: 1}
+        scale_emulator.reset_stats()
+
+        def read(endpoint: dict[str, Any]) -> str:
+            found, outputs, _ = plugin.read(
+                endpoint["id"], {"slug": endpoint["slug"], "endpoint_id": endpoint["id"]}
+            )
+            assert found == endpoint["id"]
+            return str(outputs["slug"])
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            slugs = list(pool.map(read, endpoints))
+        assert slugs == [e["slug"] for e in endpoints]
+        counted = routes(scale_emulator)
+        assert counted[LIST_ROUTE] == 1, counted
+        assert sum(counted.values()) <= 3, counted
+        # Our own update, then a Read: the new targets, from the cache.
+        new = {"slug": endpoints[5]["slug"], "targets": [{"provider": "BASETEN", "model_id": "ours"}]}
+        checked, _ = plugin.check(new)
+        plugin.update(endpoints[5]["id"], {**endpoints[5], "endpoint_id": endpoints[5]["id"]}, checked)
+        scale_emulator.reset_stats()
+        _, outputs, _ = plugin.read(endpoints[5]["id"], {"slug": endpoints[5]["slug"]})
+        assert outputs["targets"] == [{"provider": "BASETEN", "model_id": "ours"}]
+        assert routes(scale_emulator) == {}
+
+
+def test_pulumi_refresh_and_a_second_up_through_the_real_engine(
+    scale_emulator: EmulatorProcess, tmp_path: Any
+) -> None:
+    from tests.harness.engine import EngineStack, declared_endpoints
+
+    count = 40
+    specs = {
+        f"e{n:02d}": {
+            "slug": unique_slug("acme", f"eng{n}"),
+            "targets": [{"provider": "BASETEN", "model_id": "v0"}],
+        }
+        for n in range(count)
+    }
+    stack = EngineStack(
+        tmp_path,
+        declared_endpoints,
+        api_url=scale_emulator.base_url,
+        api_key=ACME_KEY,
+        config={"endpoints": specs},
+    )
+    run = stack.up()
+    assert run.changes.get("create") == count + 1
+    # Nothing changed: a second `pulumi up` sends no request at all.
+    scale_emulator.reset_stats()
+    again = stack.up()
+    assert again.changes == {"same": count + 1}
+    assert scale_emulator.stats()["total_requests"] == 0
+    # Out of band: one endpoint updated, one deleted; a refresh sees both in a handful of requests.
+    ids = {name: stack.resources()[name]["id"] for name in specs}
+    writer = OutOfBand(scale_emulator, [{"id": ids["e03"]}])
+    writer.bump(ids["e03"])
+    writer.delete(ids["e07"])
+    writer.raw.close()
+    scale_emulator.reset_stats()
+    refreshed = stack.refresh()
+    counted = routes(scale_emulator)
+    assert counted.get(LIST_ROUTE) == 1, counted
+    assert counted.get(GET_ROUTE, 0) <= 2, counted
+    assert refreshed.changes.get("update") == 1, refreshed.changes
+    assert refreshed.changes.get("delete") == 1, refreshed.changes
+    state = stack.resources()
+    assert "e07" not in state
+    assert state["e03"]["outputs"]["targets"] == [{"provider": "BASETEN", "model_id": "v1"}]
+
+
+def test_pulumi_refresh_through_the_native_plugin_shares_one_listing(
+    scale_emulator: EmulatorProcess, tmp_path: Any
+) -> None:
+    import json
+
+    from tests.harness.engine import ProjectStack
+
+    count = 30
+    resources = {
+        f"e{n:02d}": {
+            "type": "baseten-gateway:index:Endpoint",
+            "properties": {
+                "slug": unique_slug("acme", f"nat{n}"),
+                "targets": [{"provider": "BASETEN", "modelId": "v0"}],
+            },
+        }
+        for n in range(count)
+    }
+    program = json.dumps({"name": "scale-native", "runtime": "yaml", "resources": resources})
+    stack = ProjectStack(tmp_path, program, api_url=scale_emulator.base_url, api_key=ACME_KEY)
+    stack.up()
+    state = stack.resources()
+    writer = OutOfBand(scale_emulator, [{"id": state["e04"]["id"]}])
+    writer.bump(state["e04"]["id"])
+    writer.raw.close()
+    scale_emulator.reset_stats()
+    stack.pulumi("refresh", "--yes", "--skip-preview")
+    counted = routes(scale_emulator)
+    assert counted.get(LIST_ROUTE) == 1, counted
+    assert counted.get(GET_ROUTE, 0) <= 1, counted
+    refreshed = stack.resources()
+    assert len(refreshed) == count
+    assert refreshed["e04"]["outputs"]["targets"] == [{"provider": "BASETEN", "modelId": "v1"}]
