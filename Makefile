@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8787
 DB     ?= baseten-gateway-emulator.sqlite3
 
-.PHONY: install pulumi lint typecheck test emulator demo bench soak clean
+.PHONY: install pulumi schema lint typecheck test emulator demo bench soak clean
 
 install: $(STAMP)
 
@@ -21,6 +21,11 @@ $(STAMP): pyproject.toml
 # PULUMI_DIR=/path/to/dir uses the `pulumi` already there instead.
 pulumi:
 	@bash tools/pulumi-engine/build.sh
+
+# Everything generated from the resource declarations: schema.json and the Python resources' argument types.
+schema: install
+	$(BIN)/python -m pulumi_baseten_gateway.schema schema.json
+	$(BIN)/python -m pulumi_baseten_gateway.dynamic.typegen pulumi_baseten_gateway/dynamic/types.py
 
 lint: install
 	$(BIN)/ruff check .

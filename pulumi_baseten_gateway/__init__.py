@@ -1,66 +1,144 @@
-"""Manage Baseten Frontier Gateway endpoints as code with Pulumi, and review them with policy as code.
+"""Manage Baseten Frontier Gateway endpoints, secrets, groups and their API keys as code with Pulumi, and
+review them with policy as code.
 
-``from pulumi_baseten_gateway import Endpoint, TargetArgs`` is the whole of everyday use. The resource
-names are loaded on first use, so ``pulumi_baseten_gateway.api.client`` stays importable without Pulumi's
-start-up cost (scripts, the emulator's tests, other tools).
+``from pulumi_baseten_gateway import Endpoint, TargetArgs`` (and ``Secret``, ``Group``, ``GatewayApiKey``)
+is the whole of everyday use. Every name but the errors is loaded on first use, so
+``pulumi_baseten_gateway.api.client`` stays importable without Pulumi's start-up cost (scripts, the
+emulator's tests, other tools), and the provider plugin's first call imports only what it needs (no HTTP
+stack for a Check, no other resource's modules).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .api.client import GatewayClient, RetryPolicy
 from .errors import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    DuplicateGroupError,
+    DuplicateSlugError,
+    EndpointOperationError,
+    GatewayApiKeyOperationError,
     GatewayError,
+    GoneError,
+    GroupOperationError,
     InvalidInputError,
     MalformedResponseError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResourceOperationError,
+    ResponseTooLargeError,
+    SecretExistsError,
+    SecretOperationError,
     ServerError,
     TransportError,
 )
-from .resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider, Region
 
 if TYPE_CHECKING:
+    from .api.client import GatewayClient, RetryPolicy
+    from .dynamic.api_key import GatewayApiKey, GatewayApiKeyArgs
     from .dynamic.endpoint import Endpoint, EndpointArgs, TargetArgs, VertexConfigArgs
+    from .dynamic.group import Group, GroupArgs, GroupModelArgs, RateLimitArgs, UsageLimitArgs
+    from .dynamic.secret import Secret, SecretArgs
+    from .resources.api_key.model import GATEWAY_API_KEY_TYPE_TOKEN
+    from .resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider, Region
+    from .resources.group.model import (
+        GROUP_TYPE_TOKEN,
+        LimitEnforcement,
+        LimitType,
+        RateLimitUnit,
+        UsageLimitUnit,
+    )
+    from .resources.secret.model import SECRET_TYPE_TOKEN
 
 __all__ = [
     "ENDPOINT_TYPE_TOKEN",
+    "GATEWAY_API_KEY_TYPE_TOKEN",
+    "GROUP_TYPE_TOKEN",
+    "SECRET_TYPE_TOKEN",
     "APIStatusError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "DuplicateGroupError",
+    "DuplicateSlugError",
     "Endpoint",
     "EndpointArgs",
+    "EndpointOperationError",
+    "GatewayApiKey",
+    "GatewayApiKeyArgs",
+    "GatewayApiKeyOperationError",
     "GatewayClient",
     "GatewayError",
+    "GoneError",
+    "Group",
+    "GroupArgs",
+    "GroupModelArgs",
+    "GroupOperationError",
     "InvalidInputError",
+    "LimitEnforcement",
+    "LimitType",
     "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "Provider",
+    "RateLimitArgs",
     "RateLimitError",
+    "RateLimitUnit",
     "Region",
+    "ResourceOperationError",
+    "ResponseTooLargeError",
     "RetryPolicy",
+    "Secret",
+    "SecretArgs",
+    "SecretExistsError",
+    "SecretOperationError",
     "ServerError",
     "TargetArgs",
     "TransportError",
+    "UsageLimitArgs",
+    "UsageLimitUnit",
     "VertexConfigArgs",
 ]
 
-_RESOURCE_NAMES = {"Endpoint", "EndpointArgs", "TargetArgs", "VertexConfigArgs"}
+#: Every name but the errors, by the module that defines it: loaded on first use. The resources import
+#: Pulumi, the client httpx and tenacity, the models pydantic; the provider plugin's first Check needs
+#: only the endpoint's model and rules, and a script using the client needs no resource.
+_LAZY_MODULES = {
+    ".dynamic.endpoint": ("Endpoint", "EndpointArgs", "TargetArgs", "VertexConfigArgs"),
+    ".dynamic.secret": ("Secret", "SecretArgs"),
+    ".dynamic.group": ("Group", "GroupArgs", "GroupModelArgs", "RateLimitArgs", "UsageLimitArgs"),
+    ".dynamic.api_key": ("GatewayApiKey", "GatewayApiKeyArgs"),
+    ".api.client": ("GatewayClient", "RetryPolicy"),
+    ".resources.api_key.model": ("GATEWAY_API_KEY_TYPE_TOKEN",),
+    ".resources.endpoint.model": ("ENDPOINT_TYPE_TOKEN", "Provider", "Region"),
+    ".resources.group.model": (
+        "GROUP_TYPE_TOKEN",
+        "LimitEnforcement",
+        "LimitType",
+        "RateLimitUnit",
+        "UsageLimitUnit",
+    ),
+    ".resources.secret.model": ("SECRET_TYPE_TOKEN",),
+}
+_LAZY_NAMES = {name: module for module, names in _LAZY_MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _RESOURCE_NAMES:
-        from .dynamic import endpoint
+    module = _LAZY_NAMES.get(name)
+    if module is not None:
+        from importlib import import_module
 
-        return getattr(endpoint, name)
+        value = getattr(import_module(module, __name__), name)
+        globals()[name] = value  # found directly from now on
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

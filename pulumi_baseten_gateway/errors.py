@@ -3,11 +3,21 @@
 ::
 
     GatewayError
+    ├── ResourceOperationError   a resource's lifecycle step failed (what ``pulumi up`` shows); ``cause``
+    │   ├── EndpointOperationError   holds the error below that made it fail
+    │   ├── SecretOperationError
+    │   ├── GroupOperationError
+    │   └── GatewayApiKeyOperationError
     ├── InvalidInputError        rules broken before any request was sent (carries the violations)
     ├── ConfigurationError       no API key, a non-HTTPS URL to a remote host, ...
-    ├── ConflictError            the slug exists with other targets (found after an ambiguous create)
+    ├── ConflictError            a natural key (a slug) is taken
+    │   ├── DuplicateSlugError       by an existing endpoint (``existing``, when this workspace sees it)
+    │   ├── SecretExistsError        a secret name, by an existing secret (a create never overwrites it)
+    │   └── DuplicateGroupError      a group ``external_entity_id``, by an existing group
+    ├── GoneError                a resource deleted out of band, found missing before a change
     ├── TransportError           connection refused or dropped, timeout: no HTTP status
     ├── MalformedResponseError   a 2xx body that is not the documented JSON
+    │   └── ResponseTooLargeError    or larger than the client accepts (after decoding)
     └── APIStatusError           the server answered with an error status
         ├── BadRequestError          400
         ├── AuthenticationError      401
@@ -17,7 +27,12 @@
         └── ServerError              5xx
 
 Messages name the operation, the endpoint (slug or id), the HTTP method, path and status, and the
-server's own message. They never contain the API key: nothing here ever sees it.
+server's own message, in one line (with the API key and any ``Authorization`` value scrubbed from
+whatever the server said). A request error's ``detail`` is that line without the leading
+operation, for callers that name the operation themselves (``Endpoint 'acme/glm': create failed: POST
+/v1/gateway/endpoints returned HTTP 400: ...``, not "create failed: create endpoint ... failed"). They
+never contain the API key: nothing here ever sees it, and the HTTP layer scrubs it from server text
+before building them.
 """
 
 from __future__ import annotations
@@ -28,6 +43,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .resources.common import Violation
+    from .resources.endpoint.model import Endpoint
+    from .resources.group.model import Group
+    from .resources.secret.model import Secret
 
 __all__ = [
     "APIStatusError",
@@ -35,13 +53,23 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "DuplicateGroupError",
+    "DuplicateSlugError",
+    "EndpointOperationError",
+    "GatewayApiKeyOperationError",
     "GatewayError",
+    "GoneError",
+    "GroupOperationError",
     "InvalidInputError",
     "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestContext",
+    "ResourceOperationError",
+    "ResponseTooLargeError",
+    "SecretExistsError",
+    "SecretOperationError",
     "ServerError",
     "TransportError",
 ]
@@ -54,6 +82,11 @@ class GatewayError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def detail(self) -> str:
+        """The message without the operation it belongs to (the whole message, unless overridden)."""
+        return self.message
+
     def __str__(self) -> str:
         return self.message
 
@@ -62,17 +95,30 @@ class GatewayError(Exception):
 
 
 class ConfigurationError(GatewayError):
-    """The client or provider is not set up right (missing API key, insecure URL, bad option)."""
+    """The client or provider is not set up right (missing API key, insecure URL, bad option).
+
+    ``setting`` names what is wrong (a client parameter such as ``base_url``, or a stack-config key) and
+    ``reason`` says why, without echoing the value: a key pasted into the wrong setting stays unseen.
+    """
+
+    def __init__(self, message: str, *, setting: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.reason = reason or message
 
 
 class InvalidInputError(GatewayError):
     """Input broke the endpoint rules; raised before any request is sent."""
 
     def __init__(self, operation: str, violations: Sequence[Violation]) -> None:
-        details = "; ".join(str(v) for v in violations)
-        super().__init__(f"{operation}: invalid input: {details}")
+        self._detail = "invalid input: " + "; ".join(str(v) for v in violations)
+        super().__init__(f"{operation}: {self._detail}")
         self.operation = operation
         self.violations = list(violations)
+
+    @property
+    def detail(self) -> str:
+        return self._detail
 
 
 @dataclass(frozen=True)
@@ -94,6 +140,11 @@ class _RequestError(GatewayError):
     def __init__(self, context: RequestContext, detail: str) -> None:
         super().__init__(f"{context} failed: {detail}")
         self.context = context
+        self._detail = detail
+
+    @property
+    def detail(self) -> str:
+        return self._detail
 
     @property
     def operation(self) -> str:
@@ -132,11 +183,32 @@ class MalformedResponseError(_RequestError):
         self.reason = reason
 
 
-class APIStatusError(_RequestError):
-    """The server answered with an error status; ``server_message`` is its ``error`` text."""
+class ResponseTooLargeError(MalformedResponseError):
+    """The answer's body is over the client's size cap (``GatewayClient(max_response_bytes=...)``).
 
-    def __init__(self, context: RequestContext, status: int, server_message: str) -> None:
-        super().__init__(context, f"{context.method} {context.path} returned HTTP {status}: {server_message}")
+    Counted after decoding, so a small compressed body that unpacks to gigabytes is refused after
+    ``limit`` bytes; nothing more is read or kept. Not retried: the server would send it again.
+    """
+
+    def __init__(self, context: RequestContext, status: int, limit: int) -> None:
+        super().__init__(
+            context, status, f"larger than the client accepts ({limit:,} bytes, max_response_bytes)"
+        )
+        self.limit = limit
+
+
+class APIStatusError(_RequestError):
+    """The server answered with an error status; ``server_message`` is its ``error`` text.
+
+    ``detail`` replaces the usual ``<METHOD> <path> returned HTTP <status>: <message>`` when given.
+    """
+
+    def __init__(
+        self, context: RequestContext, status: int, server_message: str, *, detail: str | None = None
+    ) -> None:
+        super().__init__(
+            context, detail or f"{context.method} {context.path} returned HTTP {status}: {server_message}"
+        )
         self.status = status
         self.server_message = server_message
 
@@ -158,12 +230,23 @@ class NotFoundError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: over the per-key rate limit. ``retry_after`` is the server's wait in seconds, if it said."""
+    """429: over the per-key rate limit. ``retry_after`` is the server's wait in seconds, if it said.
+
+    When that wait is beyond the call's time budget the call fails at once, and the message says when to
+    try again. Also raised, without a request, when the client's own pacer holds requests (after an
+    earlier 429) past the call's time budget.
+    """
 
     def __init__(
-        self, context: RequestContext, status: int, server_message: str, retry_after: float | None = None
+        self,
+        context: RequestContext,
+        status: int,
+        server_message: str,
+        retry_after: float | None = None,
+        *,
+        detail: str | None = None,
     ) -> None:
-        super().__init__(context, status, server_message)
+        super().__init__(context, status, server_message, detail=detail)
         self.retry_after = retry_after
 
 
@@ -172,12 +255,136 @@ class ServerError(APIStatusError):
 
 
 class ConflictError(GatewayError):
-    """The slug already exists with targets other than the requested ones."""
+    """A natural key is taken: the slug of an endpoint (see :class:`DuplicateSlugError`)."""
 
-    def __init__(self, message: str, *, slug: str, endpoint_id: str) -> None:
-        super().__init__(message)
+
+class DuplicateSlugError(ConflictError):
+    """The slug is taken. ``existing`` is the endpoint holding it, when it is in this workspace.
+
+    Raised once by the client, whichever way it found out (a 400 "duplicate slug", or a look-up after an
+    ambiguous create), so callers never list the workspace again to learn what it already knows.
+    """
+
+    def __init__(self, context: RequestContext, slug: str, existing: Endpoint | None, reason: str) -> None:
+        self.context = context
         self.slug = slug
-        self.endpoint_id = endpoint_id
+        self.existing = existing
+        self._detail = reason
+        super().__init__(f"{context} failed: {reason}")
+
+    @property
+    def endpoint_id(self) -> str | None:
+        """The id of the endpoint holding the slug, when this workspace can see it."""
+        return self.existing.id if self.existing is not None else None
+
+    @property
+    def detail(self) -> str:
+        return self._detail
+
+
+class SecretExistsError(ConflictError):
+    """A secret with this name exists already; a create refuses to overwrite it (the API upserts by name).
+
+    ``existing`` is that secret's metadata (never its value: the API does not return values).
+    """
+
+    def __init__(self, context: RequestContext, name: str, existing: Secret) -> None:
+        self.context = context
+        self.name = name
+        self.existing = existing
+        self._detail = (
+            f"a secret named {name!r} already exists in this workspace (id {existing.id!r}, created "
+            f"{existing.created_at.isoformat()}); POST {context.path} would overwrite its value"
+        )
+        super().__init__(f"{context} failed: {self._detail}")
+
+    @property
+    def detail(self) -> str:
+        return self._detail
+
+
+class DuplicateGroupError(ConflictError):
+    """A group with this ``external_entity_id`` exists (``existing``, when this workspace sees it).
+
+    Raised once by the client, whichever way it found out (the 400 "duplicate ``external_entity_id``",
+    or a look-up after an ambiguous create).
+    """
+
+    def __init__(
+        self, context: RequestContext, external_entity_id: str, existing: Group | None, reason: str
+    ) -> None:
+        self.context = context
+        self.external_entity_id = external_entity_id
+        self.existing = existing
+        self._detail = reason
+        super().__init__(f"{context} failed: {reason}")
+
+    @property
+    def group_id(self) -> str | None:
+        return self.existing.id if self.existing is not None else None
+
+    @property
+    def detail(self) -> str:
+        return self._detail
+
+
+class GoneError(GatewayError):
+    """A resource in the stack's state no longer exists on the server (deleted out of band).
+
+    Raised before a change that would otherwise silently recreate it (a secret's rotation upserts by
+    name); ``pulumi refresh`` records the deletion, and the next ``pulumi up`` creates it again.
+    """
+
+    def __init__(self, context: RequestContext, reason: str) -> None:
+        super().__init__(f"{context} failed: {reason}")
+        self.context = context
+        self._detail = reason
+
+    @property
+    def detail(self) -> str:
+        return self._detail
+
+
+class ResourceOperationError(GatewayError):
+    """A resource's lifecycle step failed: ``Endpoint 'acme/glm': create failed: <cause>``, one line.
+
+    ``cause`` is the typed error underneath (``NotFoundError``, ``DuplicateSlugError``, ...); ``hint``,
+    when given, says what the user can do about it.
+    """
+
+    resource_type = "Resource"
+
+    def __init__(self, name: str, operation: str, cause: GatewayError, hint: str | None = None) -> None:
+        message = f"{self.resource_type} {name!r}: {operation} failed: {cause.detail}"
+        super().__init__(f"{message}; {hint}" if hint else message)
+        self.name = name
+        self.operation = operation
+        self.cause = cause
+        self.hint = hint
+
+
+class EndpointOperationError(ResourceOperationError):
+    """An Endpoint lifecycle step failed (create, read, update, delete)."""
+
+    resource_type = "Endpoint"
+
+
+class SecretOperationError(ResourceOperationError):
+    """A Secret lifecycle step failed. Its message never holds the secret's value."""
+
+    resource_type = "Secret"
+
+
+class GroupOperationError(ResourceOperationError):
+    """A Group lifecycle step failed (create, read, update, delete)."""
+
+    resource_type = "Group"
+
+
+class GatewayApiKeyOperationError(ResourceOperationError):
+    """A GatewayApiKey lifecycle step failed. Its message never holds the key."""
+
+    resource_type = "GatewayApiKey"
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from pulumi_baseten_gateway.settings import close_shared_clients  # noqa: E402
 from tests.harness.emulator import (  # noqa: E402
     DEFAULT_WORKSPACES,
     TEST_RATE_LIMIT,
@@ -28,6 +30,14 @@ from tests.harness.emulator import (  # noqa: E402
 )
 
 MakeEmulator = Callable[..., EmulatorProcess]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_clients() -> Iterator[None]:
+    """Providers configured in this process share clients by settings; no test sees another's."""
+    yield
+    close_shared_clients()
+
 
 # CI replays the same examples every run, so a result there depends on the commit alone; local runs keep
 # exploring new ones (and remember failures in .hypothesis/).
@@ -77,3 +87,34 @@ def make_emulator(tmp_path: Path) -> Iterator[MakeEmulator]:
     yield make
     for process in started:
         process.stop()
+
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Exit even if an inline Pulumi program is stuck on its thread after a failed CLI run.
+
+    The Automation API runs inline programs on a thread pool that the interpreter joins at exit; a
+    program whose engine died mid-run (a broken provider, say) waits forever, and the suite would hang
+    after reporting instead of failing. The results are reported by now, so end the process.
+    """
+    stuck = [t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor") and t.is_alive()]
+    if any(_runs_a_program(thread) for thread in stuck):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status or 1)  # a stuck program means a run failed
+
+
+def _runs_a_program(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(os.path.join("automation", "_server.py")):
+            return True
+        frame = frame.f_back
+    return False

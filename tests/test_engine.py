@@ -272,9 +272,17 @@ def test_a_duplicate_slug_fails_suggesting_adopt_and_adopt_takes_it_over(
         existing = gateway.create_endpoint("demo/taken", [{"provider": "BASETEN", "model_id": "old"}])
 
     stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/taken", "targets": BASETEN}})
-    error = stack.failing("up")
-    assert "adopt" in str(error)
-    assert existing.id in str(error)
+    error = str(stack.failing("up"))
+    # One line naming the step, the endpoint, the request, the status and the server's message, then
+    # what to do; no Python traceback.
+    assert (
+        "pulumi_baseten_gateway.errors.EndpointOperationError: Endpoint 'demo/taken': create failed: "
+        "POST /v1/gateway/endpoints returned HTTP 400: slug: an endpoint with slug 'demo/taken' already "
+        f"exists; endpoint id {existing.id!r} in this workspace holds the slug"
+    ) in error
+    assert "set adopt=True on it" in error
+    assert "Traceback" not in error
+    assert "create failed: create endpoint" not in error  # no stutter
     assert held(demo)["demo/taken"]["targets"] == [{"provider": "BASETEN", "model_id": "old"}]
     assert stack.resources() == {}
 
@@ -301,6 +309,18 @@ def test_get_reads_an_existing_endpoint_without_managing_it(tmp_path: Path, demo
     assert run.outputs["found"] == {"id": existing.id, "slug": "demo/external", "targets": STAGING}
     stack.destroy()
     assert "demo/external" in held(demo)  # read, not managed: destroy leaves it
+
+
+def test_a_bad_setting_is_named_as_users_write_it_and_its_value_never_shown(
+    tmp_path: Path, demo: EmulatorProcess
+) -> None:
+    pasted_key = "sk-pasted-into-the-url-0123456789"
+    stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/a", "targets": BASETEN}})
+    stack.set_config({"baseten:apiUrl": f"http://gateway.example.com/{pasted_key}"})
+    error = str(stack.failing("up"))
+    assert "baseten:apiUrl (or BASETEN_API_URL) uses plain http:// to a non-loopback host" in error
+    assert pasted_key not in error
+    assert "Traceback" not in error
 
 
 # -- invalid input ------------------------------------------------------------------------------------

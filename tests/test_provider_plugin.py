@@ -4,13 +4,15 @@ exactly as `pulumi preview/up/refresh/destroy` drive it, against the emulator ov
 from __future__ import annotations
 
 import base64
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_baseten_gateway.provider import EndpointProvider
+from pulumi_baseten_gateway.provider import EndpointOperationError, EndpointProvider
 from tests.conftest import MakeEmulator
 from tests.harness.emulator import (
     ACME_KEY,
@@ -143,18 +145,27 @@ def test_full_lifecycle(plugin: ProviderPlugin, emulator: EmulatorProcess) -> No
     assert plugin.read(id_, updated)[0] == ""
 
 
-def test_slug_change_replaces_create_before_delete(plugin: ProviderPlugin) -> None:
-    slug = unique_slug()
+def test_slug_change_replaces_create_before_delete(plugin: ProviderPlugin, emulator: EmulatorProcess) -> None:
+    slug, new_slug = unique_slug(), unique_slug()
     id_, checked, outputs = up(plugin, {"slug": slug, "targets": [BASETEN]})
-    renamed, _ = plugin.check({"slug": unique_slug(), "targets": [BASETEN]}, olds=checked)
+    renamed, _ = plugin.check({"slug": new_slug, "targets": [BASETEN]}, olds=checked)
     diff = plugin.diff(id_, outputs, renamed)
     assert diff.changes == diff.DIFF_SOME
     assert list(diff.replaces) == ["slug"]
     assert diff.deleteBeforeReplace is False
     # The engine creates the replacement first, then deletes the old one: both slugs live at once.
-    new_id, _ = plugin.create(renamed)
-    assert new_id != id_
-    plugin.delete(id_, outputs)
+    new_id, new_outputs = plugin.create(renamed)
+    try:
+        assert new_id != id_
+        old_held, new_held = raw_get(emulator, id_), raw_get(emulator, new_id)
+        assert (old_held.status_code, new_held.status_code) == (200, 200)
+        assert (old_held.json()["slug"], new_held.json()["slug"]) == (slug, new_slug)
+        plugin.delete(id_, outputs)
+        assert raw_get(emulator, id_).status_code == 404
+        assert raw_get(emulator, new_id).json()["slug"] == new_slug  # the replacement stays
+    finally:
+        plugin.delete(new_id, new_outputs)
+    assert raw_get(emulator, new_id).status_code == 404
 
 
 def test_region_change_replaces_delete_first(plugin: ProviderPlugin) -> None:
@@ -382,3 +393,34 @@ def test_adopt_survives_an_ambiguous_first_create(make_emulator: MakeEmulator) -
     assert outputs["targets"] == [OPENAI]
     assert raw_get(emulator, id_).json()["targets"] == [OPENAI]
     assert emulator.stats()["endpoints"]["live"] == 1
+
+
+def test_configuring_in_process_leaves_tracebacks_alone() -> None:
+    """Only the plugin process trims tracebacks: Pulumi programs read the stack to locate resources."""
+    EndpointProvider().configure(ConfigureRequest(Config({}, "")))
+    assert getattr(sys, "tracebacklimit", None) is None
+
+
+def test_the_dynamic_provider_also_reads_the_native_providers_namespace(emulator: EmulatorProcess) -> None:
+    """One stack can configure both providers with `baseten-gateway:*`; `baseten:*` still comes first."""
+    provider = EndpointProvider()
+    provider.configure(
+        ConfigureRequest(
+            Config({"baseten-gateway:apiKey": ACME_KEY, "baseten-gateway:apiUrl": emulator.base_url}, "")
+        )
+    )
+    slug = unique_slug()
+    created = provider.create({"slug": slug, "targets": [{"provider": "BASETEN", "model_id": "m"}]})
+    assert created.outs["slug"] == slug
+    provider.delete(created.id, created.outs)
+    ambiguous = EndpointProvider()
+    config = {
+        "baseten:apiUrl": "http://gateway.example.com",
+        "baseten-gateway:apiUrl": emulator.base_url,
+        "baseten-gateway:apiKey": ACME_KEY,
+    }
+    ambiguous.configure(ConfigureRequest(Config(config, "")))
+    with pytest.raises(
+        EndpointOperationError, match=r"baseten:apiUrl \(or BASETEN_API_URL\) uses plain http://"
+    ):
+        ambiguous.read("x", {})

@@ -4,52 +4,26 @@
 
     Endpoint("glm", slug="my-org/glm-5.2", targets=[TargetArgs(provider="BASETEN", model_id="3kZ9xqd")])
 
-``TargetArgs`` and ``VertexConfigArgs`` are ``TypedDict``s: they type-check like argument classes and are
-plain dicts at run time, so dicts written by hand work the same.
+``TargetArgs`` and ``VertexConfigArgs`` (generated in ``types.py`` from the API models) are ``TypedDict``s:
+they type-check like argument classes and are plain dicts at run time, so dicts written by hand work too.
+The constructor's inputs and the output attributes follow the declaration (``resources/endpoint/model.py``),
+which a test checks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
 
 from ..provider import EndpointProvider
-from ..resources.endpoint.model import ENDPOINT_TYPE_TOKEN
+from ..resources.endpoint.model import ENDPOINT, ENDPOINT_TYPE_TOKEN
+from .types import TargetArgs, VertexConfigArgs
 
 __all__ = ["ENDPOINT_TYPE_TOKEN", "Endpoint", "EndpointArgs", "TargetArgs", "VertexConfigArgs"]
-
-
-class VertexConfigArgs(TypedDict):
-    """Google Vertex settings of a ``VERTEX`` target."""
-
-    project_id: pulumi.Input[str]
-    location: pulumi.Input[str]
-
-
-class _TargetRequired(TypedDict):
-    provider: pulumi.Input[str]
-
-
-class TargetArgs(_TargetRequired, total=False):
-    """One upstream target. ``provider`` decides which other fields are required or forbidden:
-
-    - ``BASETEN``: ``model_id``; optional ``environment_name`` (omit for production) and ``target_model``.
-    - ``ANTHROPIC``, ``OPENAI``: ``secret_id`` and ``target_model``.
-    - ``OPENAI_COMPATIBLE``: ``base_url`` (https, no port), ``secret_id`` and ``target_model``.
-    - ``VERTEX``: ``vertex_config`` and ``target_model``; optional ``secret_id``.
-    - ``BASETEN_MODEL_API``: ``target_model``; optional ``secret_id``.
-    """
-
-    model_id: pulumi.Input[str]
-    environment_name: pulumi.Input[str]
-    secret_id: pulumi.Input[str]
-    target_model: pulumi.Input[str]
-    base_url: pulumi.Input[str]
-    vertex_config: pulumi.Input[VertexConfigArgs]
 
 
 @dataclass
@@ -101,9 +75,7 @@ class Endpoint(Resource, module="baseten-gateway", name="Endpoint"):
             "region": region,
             "adopt": adopt,
             # Output-only properties must be declared to appear on the resource (pulumi/pulumi#6678).
-            "endpoint_id": None,
-            "created_at": None,
-            "updated_at": None,
+            **{prop.name: None for prop in ENDPOINT.output_only},
         }
         super().__init__(EndpointProvider(), resource_name, props, opts)
 

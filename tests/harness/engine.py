@@ -40,8 +40,10 @@ __all__ = [
     "EngineRun",
     "EngineStack",
     "declared_endpoints",
+    "declared_gateway",
     "engine_bin_dir",
     "example_program",
+    "pulumi_metaschema",
 ]
 
 
@@ -60,6 +62,27 @@ def engine_bin_dir() -> Path:
     if not (directory / "pulumi").is_file():
         raise RuntimeError(f"{BUILD_SCRIPT} printed {directory}, which has no pulumi executable")
     return directory
+
+
+@functools.cache
+def pulumi_metaschema() -> dict[str, Any]:
+    """Pulumi's own package metaschema (``codegen/schema/pulumi.json``) of the pinned release.
+
+    Read from the Go module cache (``go mod download`` of the pinned ``pkg/v3``; cached by ``make pulumi``).
+    """
+    result = subprocess.run(
+        ["go", "mod", "download", "-json", "github.com/pulumi/pulumi/pkg/v3"],
+        cwd=BUILD_SCRIPT.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    directory = Path(json.loads(result.stdout)["Dir"])
+    text = (directory / "codegen" / "schema" / "pulumi.json").read_text()
+    # Its patterns name groups the ECMAScript way, (?<name>...); Python's re spells that (?P<name>...).
+    document: dict[str, Any] = json.loads(text.replace("(?<", "(?P<"))
+    return document
 
 
 def example_program(name: str) -> Callable[[], None]:
@@ -93,6 +116,46 @@ def declared_endpoints() -> None:
     for name, endpoint_id in json.loads(config.get("gets") or "{}").items():
         found = Endpoint.get(name, endpoint_id)
         pulumi.export(name, {"id": found.id, "slug": found.slug, "targets": found.targets})
+
+
+def declared_gateway() -> None:
+    """A program of any of our resources, from stack config, so a test edits config between runs.
+
+    Config ``resources``: ``{resource name: {"kind": "Secret" | "Group" | "GatewayApiKey" | "Endpoint",
+    "props": {...}}}``, declared in order; a string ``"${other.attribute}"`` anywhere in ``props`` is that
+    output of a resource declared before (``"${parent.group_id}"``), so Pulumi knows the dependency.
+    Config ``gets``: ``{resource name: {"kind": ..., "id": ...}}`` read with ``<Kind>.get``. Each resource
+    is exported under its name: its id and its declared outputs (a secret output keeps its secrecy).
+    """
+    import pulumi_baseten_gateway as package
+    from pulumi_baseten_gateway.resources.api_key.model import GATEWAY_API_KEY
+    from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT
+    from pulumi_baseten_gateway.resources.group.model import GROUP
+    from pulumi_baseten_gateway.resources.secret.model import SECRET
+
+    declarations = {decl.name: decl for decl in (ENDPOINT, SECRET, GROUP, GATEWAY_API_KEY)}
+    declared: dict[str, Any] = {}
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
+            name, attribute = value[2:-1].split(".", 1)
+            return getattr(declared[name], attribute)
+        if isinstance(value, dict):
+            return {key: resolve(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [resolve(item) for item in value]
+        return value
+
+    def export(name: str, kind: str, resource: Any) -> None:
+        outputs = {prop.name: getattr(resource, prop.name) for prop in declarations[kind].outputs}
+        pulumi.export(name, {"id": resource.id, **outputs})
+
+    config = pulumi.Config()
+    for name, spec in json.loads(config.get("resources") or "{}").items():
+        declared[name] = getattr(package, spec["kind"])(name, **resolve(spec.get("props", {})))
+        export(name, spec["kind"], declared[name])
+    for name, spec in json.loads(config.get("gets") or "{}").items():
+        export(name, spec["kind"], getattr(package, spec["kind"]).get(name, spec["id"]))
 
 
 @dataclass
@@ -242,3 +305,88 @@ class EngineStack:
     def state_files(self) -> Sequence[Path]:
         """Every file the backend wrote (state, history, backups, stack config)."""
         return [p for p in [*self.state_dir.rglob("*"), *self.project_dir.rglob("*")] if p.is_file()]
+
+
+class ProjectStack:
+    """A stack of a program in a project directory (YAML here), driven by plain ``pulumi`` commands.
+
+    The program resolves our resources through the native provider plugin, which the engine finds on
+    PATH (``pulumi-resource-baseten-gateway``, installed with the package), or, with
+    ``plugin_on_path=False``, only where ``pulumi plugin install`` put it. ``api_url`` and ``api_key``
+    become the provider's config, ``baseten-gateway:apiUrl`` and the secret ``baseten-gateway:apiKey``.
+    """
+
+    def __init__(
+        self,
+        work: Path,
+        program: str,
+        *,
+        api_url: str,
+        api_key: str,
+        stack: str = "dev",
+        plugin_on_path: bool = True,
+    ) -> None:
+        self.work = work
+        self.project_dir = work / "project"
+        self.state_dir = work / "state"
+        for directory in (self.project_dir, self.state_dir, work / "pulumi-home"):
+            directory.mkdir(parents=True, exist_ok=True)
+        (self.project_dir / "Pulumi.yaml").write_text(program, encoding="utf-8")
+        engine = engine_bin_dir()
+        self.env = {
+            **os.environ,
+            "PULUMI_BACKEND_URL": f"file://{self.state_dir}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_HOME": str(work / "pulumi-home"),
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PATH": os.pathsep.join(
+                [
+                    str(engine),
+                    *([str(Path(sys.executable).parent)] if plugin_on_path else []),
+                    "/usr/bin:/bin",
+                ]
+            ),
+            "BASETEN_API_KEY": "",
+            "BASETEN_API_URL": "",
+        }
+        self.stack = stack
+        self.pulumi("stack", "init", stack)
+        self.pulumi("config", "set", "baseten-gateway:apiUrl", api_url)
+        self.pulumi("config", "set", "--secret", "baseten-gateway:apiKey", api_key)
+
+    def write_program(self, program: str) -> None:
+        (self.project_dir / "Pulumi.yaml").write_text(program, encoding="utf-8")
+
+    def pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """``pulumi ARGS --non-interactive`` in the project; raises with the output when it fails."""
+        result = subprocess.run(
+            [str(engine_bin_dir() / "pulumi"), *args, "--non-interactive", "--color", "never"],
+            cwd=self.project_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def up(self) -> str:
+        return self.pulumi("up", "--yes", "--skip-preview").stdout
+
+    def preview(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.pulumi("preview", *args, check=check)
+
+    def outputs(self) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.pulumi("stack", "output", "--json").stdout)
+        return document
+
+    def resources(self, type_suffix: str = "Endpoint") -> dict[str, dict[str, Any]]:
+        document = json.loads(self.pulumi("stack", "export").stdout)
+        return {
+            r["urn"].rsplit("::", 1)[-1]: r
+            for r in document["deployment"].get("resources", [])
+            if r["type"].endswith(type_suffix)
+        }

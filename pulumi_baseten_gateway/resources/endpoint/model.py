@@ -1,23 +1,34 @@
-"""Pydantic models of the Frontier Gateway management API objects.
+"""The Endpoint, declared once: its API objects (pydantic), which fields each provider needs, its properties.
 
-They mirror the public OpenAPI spec's schemas (``EndpointV1``, ``EndpointTargetV1``,
-``EndpointsResponseV1``, ``EndpointTombstoneV1``, ...). Response models ignore unknown fields so a
-server that grows a field does not break existing stacks; request models forbid them so a typo is
-an error rather than a silently dropped setting.
+- The pydantic models mirror the public OpenAPI spec's schemas (``EndpointV1``, ``EndpointTargetV1``,
+  ``EndpointsResponseV1``, ...); their ``Field`` descriptions are the documentation of the nested types.
+  Response models ignore unknown fields so a server that grows a field does not break existing stacks;
+  request models forbid them so a typo is an error rather than a silently dropped setting.
+- :data:`PROVIDER_FIELDS`: which target fields each provider requires and allows (everything else is
+  forbidden). The rules, the docs and the schema read it; nothing else lists them.
+- :data:`ENDPOINT`: the resource's properties (inputs, outputs, what replaces).
 
-This module imports nothing else of ours: the provider, the policy pack and the emulator all lean on it.
+Adding a target field is one edit here (a ``Target`` field, and its providers in
+:data:`PROVIDER_FIELDS`), then ``make schema``. This module imports nothing of ours but the declaration
+shapes: the rules, the core, the policy pack and the emulator all lean on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..declaration import Prop, ResourceDecl, Variant
+
 __all__ = [
+    "ENDPOINT",
     "ENDPOINT_TYPE_TOKEN",
+    "PROVIDER_FIELDS",
+    "REGION_DOCS",
     "CreateEndpointRequest",
     "Endpoint",
     "EndpointPage",
@@ -36,7 +47,8 @@ ENDPOINT_TYPE_TOKEN = "pulumi-python:dynamic/baseten-gateway:Endpoint"  # noqa: 
 
 
 class Provider(str, Enum):
-    """Upstream provider of a target (``GatewayProvider`` in the public spec)."""
+    """Upstream provider of a target (`GatewayProvider` in the API spec). It decides which other target
+    fields are required or forbidden."""
 
     BASETEN = "BASETEN"
     ANTHROPIC = "ANTHROPIC"
@@ -47,7 +59,7 @@ class Provider(str, Enum):
 
 
 class Region(str, Enum):
-    """Region an endpoint's routing serves (``SharedEndpointRegionV1``)."""
+    """Region an endpoint's routing serves (`SharedEndpointRegionV1` in the API spec)."""
 
     UNRESTRICTED = "UNRESTRICTED"
     EU = "EU"
@@ -64,26 +76,50 @@ class _RequestModel(BaseModel):
 
 
 class VertexConfig(_Model):
-    """Google Vertex settings of a ``VERTEX`` target."""
+    """Google Vertex configuration of a `VERTEX` target. Required for and only valid with `VERTEX`."""
 
-    project_id: str
-    location: str
+    project_id: str = Field(description="Google Cloud project id, e.g. `my-gcp-project`.")
+    location: str = Field(description="Vertex location, e.g. `global`.")
 
 
 class Target(_Model):
-    """One upstream target, as sent (``EndpointTargetRequestV1``) and as returned (``EndpointTargetV1``).
+    """One upstream target of an endpoint. `provider` decides which other fields are required and which
+    are forbidden; an invalid combination (e.g. `model_id` on an `OPENAI` target) is rejected."""
 
-    The two spec schemas have the same fields; only ``provider`` is required. Which other fields a
-    provider needs or forbids is a rule, checked by :mod:`pulumi_baseten_gateway.resources.endpoint.rules`.
-    """
-
-    provider: Provider
-    model_id: str | None = None
-    environment_name: str | None = None
-    secret_id: str | None = None
-    target_model: str | None = None
-    base_url: str | None = None
-    vertex_config: VertexConfig | None = None
+    # As sent (``EndpointTargetRequestV1``) and as returned (``EndpointTargetV1``): the two spec schemas
+    # have the same fields. Which fields a provider needs or forbids is PROVIDER_FIELDS, below.
+    provider: Provider = Field(description="Upstream provider for the target.")
+    model_id: str | None = Field(
+        None,
+        description="The Baseten model the slug routes to, e.g. `3kZ9xqd`. "
+        "Required for and only valid with `BASETEN`.",
+    )
+    environment_name: str | None = Field(
+        None,
+        description="Baseten model environment to route to, e.g. `staging`. Only valid for `BASETEN` "
+        "targets. Omit it, or pass `production`, to target production (the API omits it for production, "
+        "so `production` is normalised away). An unknown environment is rejected.",
+    )
+    secret_id: str | None = Field(
+        None,
+        description="Id of the Baseten secret holding the provider credential. Required for `ANTHROPIC`, "
+        "`OPENAI` and `OPENAI_COMPATIBLE`; optional for `VERTEX` and `BASETEN_MODEL_API`; not valid for "
+        "`BASETEN`.",
+    )
+    target_model: str | None = Field(
+        None,
+        description="Upstream model name to send, e.g. `gpt-4o`. Required for external providers; "
+        "optional for `BASETEN`.",
+    )
+    base_url: str | None = Field(
+        None,
+        description="HTTPS base URL of the upstream OpenAI-compatible server, e.g. "
+        "`https://my-vllm.example.com`. Must not include a port. Required for and only valid with "
+        "`OPENAI_COMPATIBLE`.",
+    )
+    vertex_config: VertexConfig | None = Field(
+        None, description="Google Vertex configuration. Required for and only valid with `VERTEX`."
+    )
 
     def to_api(self) -> dict[str, Any]:
         """The JSON body form: set fields only, enums as their values."""
@@ -137,3 +173,92 @@ class UpdateEndpointRequest(_RequestModel):
     """
 
     targets: list[Target] = Field(min_length=1, max_length=1)
+
+
+#: Which target fields each provider requires and allows; every other ``Target`` field is forbidden.
+#: Each entry follows a sentence of the public spec or docs; ``tests/oracle.py`` parses them and
+#: ``tests/test_oracle.py`` holds this table, the rules and the emulator to them.
+#:
+#: Where the sources disagree (the one choice made here): ``secret_id`` is optional, not required, for
+#: VERTEX and BASETEN_MODEL_API. The spec says "Required for external providers." and its
+#: ``GatewayProvider`` makes every provider but BASETEN external; the docs say "Required for external
+#: providers (`ANTHROPIC`, `OPENAI`)." ``secret_id`` dates from 2026-06-22, when ANTHROPIC and OPENAI were
+#: the only external providers; VERTEX and BASETEN_MODEL_API were added in July and neither source names
+#: them for a credential (a Model API is Baseten's own; Vertex may use Baseten's). Requiring it could make
+#: a valid endpoint impossible to declare, while leaving it optional costs at worst the API's own 400.
+#: OPENAI_COMPATIBLE keeps it required: the spec's example for it carries one, and a third-party server's
+#: credential can only come from a secret. Tested by ``test_the_one_choice_where_the_sources_disagree``.
+PROVIDER_FIELDS: Final[Mapping[Provider, Variant]] = {
+    Provider.BASETEN: Variant(
+        "A Baseten deployment", frozenset({"model_id"}), frozenset({"environment_name", "target_model"})
+    ),
+    Provider.ANTHROPIC: Variant("Anthropic", frozenset({"secret_id", "target_model"})),
+    Provider.OPENAI: Variant("OpenAI", frozenset({"secret_id", "target_model"})),
+    Provider.BASETEN_MODEL_API: Variant(
+        "A Baseten Model API", frozenset({"target_model"}), frozenset({"secret_id"})
+    ),
+    Provider.VERTEX: Variant(
+        "Google Vertex", frozenset({"vertex_config", "target_model"}), frozenset({"secret_id"})
+    ),
+    Provider.OPENAI_COMPATIBLE: Variant(
+        "An OpenAI-compatible server", frozenset({"base_url", "secret_id", "target_model"})
+    ),
+}
+
+REGION_DOCS: Final[Mapping[Region, str]] = {
+    Region.UNRESTRICTED: "No regional restriction (the default).",
+    Region.EU: "Routing restricted to the EU.",
+}
+
+ENDPOINT: Final = ResourceDecl(
+    name="Endpoint",
+    description=(
+        "A Frontier Gateway endpoint: a globally unique routing slug (like `my-org/glm-5.2`) plus the target "
+        "it points to.\n\nChanging `slug` or `region` replaces the endpoint (the API cannot change them in "
+        "place); changing `targets` updates it in place. The gateway syncs endpoints every 60 seconds, so "
+        "a change can take up to a minute to take effect. Set `adopt` to take over an endpoint that "
+        "already exists with this slug in the workspace."
+    ),
+    id_property="endpoint_id",
+    props=(
+        Prop("endpoint_id", str, "Stable identifier of the endpoint in the API.", input=False),
+        Prop(
+            "slug",
+            str,
+            "Globally unique routing slug, formatted `{org_prefix}/{name}`. The `org_prefix` must be a "
+            "prefix your organization owns (registered by Baseten during onboarding); both segments are "
+            "URL-safe (letters, digits, `-`, `_`, `.`, `~`). Immutable: a change replaces the endpoint "
+            "(the new slug is created before the old one is deleted).",
+            required=True,
+            replaces=True,
+        ),
+        Prop(
+            "targets",
+            list[Target],
+            "The upstream targets, in priority order. Exactly one target is supported at this time: a list "
+            "of length one. Updated in place. As an output: the targets as the API returns them, unset "
+            "fields and a production `environment_name` omitted.",
+            required=True,
+        ),
+        Prop(
+            "region",
+            Region,
+            "Region the endpoint's routing serves. Defaults to `UNRESTRICTED`. Immutable: a change "
+            "replaces the endpoint (the old one is deleted first, since the slug stays the same).",
+            replaces=True,
+            default=Region.UNRESTRICTED.value,
+        ),
+        Prop(
+            "adopt",
+            bool,
+            "When true, take over an endpoint that already exists with this slug in the workspace "
+            "(updating its targets to match) instead of failing on the duplicate slug. The way to bring "
+            "an existing endpoint under management with the Python dynamic provider.",
+            output=False,
+        ),
+        Prop(
+            "created_at", str, "RFC 3339 UTC timestamp of creation, e.g. `2026-06-17T12:00:00Z`.", input=False
+        ),
+        Prop("updated_at", str, "RFC 3339 UTC timestamp of the last update.", input=False),
+    ),
+)

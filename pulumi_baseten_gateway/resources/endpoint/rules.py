@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..common import MAX_FIELD_LENGTH, IsUnknown, Violation, is_sequence, never_unknown, validate_string
-from .model import Endpoint, Provider, Region
+from .model import PROVIDER_FIELDS, Endpoint, Provider, Region, Target, VertexConfig
 
 __all__ = [
     "MAX_FIELD_LENGTH",
@@ -39,37 +39,11 @@ __all__ = [
 MAX_SLUG_LENGTH = 255
 PRODUCTION_ENVIRONMENT = "production"
 
-TARGET_FIELDS = (
-    "provider",
-    "model_id",
-    "environment_name",
-    "secret_id",
-    "target_model",
-    "base_url",
-    "vertex_config",
-)
+#: Every target field, ``provider`` first, as declared on :class:`~.model.Target`.
+TARGET_FIELDS: tuple[str, ...] = tuple(Target.model_fields)
+_VERTEX_FIELDS: tuple[str, ...] = tuple(VertexConfig.model_fields)
 
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
-
-
-# -- per-provider field table -------------------------------------------------------------------------
-# required: must be present; allowed: may be present; everything else in TARGET_FIELDS is forbidden.
-_REQUIRED: dict[Provider, frozenset[str]] = {
-    Provider.BASETEN: frozenset({"model_id"}),
-    Provider.ANTHROPIC: frozenset({"secret_id", "target_model"}),
-    Provider.OPENAI: frozenset({"secret_id", "target_model"}),
-    Provider.BASETEN_MODEL_API: frozenset({"target_model"}),
-    Provider.VERTEX: frozenset({"vertex_config", "target_model"}),
-    Provider.OPENAI_COMPATIBLE: frozenset({"base_url", "secret_id", "target_model"}),
-}
-_OPTIONAL: dict[Provider, frozenset[str]] = {
-    Provider.BASETEN: frozenset({"environment_name", "target_model"}),
-    Provider.ANTHROPIC: frozenset(),
-    Provider.OPENAI: frozenset(),
-    Provider.BASETEN_MODEL_API: frozenset({"secret_id"}),
-    Provider.VERTEX: frozenset({"secret_id"}),
-    Provider.OPENAI_COMPATIBLE: frozenset(),
-}
 
 
 def slug_prefix(slug: object) -> str | None:
@@ -157,7 +131,7 @@ def _validate_vertex_config(value: object, path: str, is_unknown: IsUnknown) -> 
     if not isinstance(value, Mapping):
         return [Violation(path, "field-type", f"must be an object, got {type(value).__name__}")]
     violations = []
-    for key in ("project_id", "location"):
+    for key in _VERTEX_FIELDS:
         field = value.get(key)
         if is_unknown(field):
             continue
@@ -166,7 +140,7 @@ def _validate_vertex_config(value: object, path: str, is_unknown: IsUnknown) -> 
         else:
             violations.extend(validate_string(field, f"{path}.{key}"))
     for key in value:
-        if key not in ("project_id", "location"):
+        if key not in _VERTEX_FIELDS:
             violations.append(Violation(f"{path}.{key}", "unknown-field", "is not a vertex_config field"))
     return violations
 
@@ -203,7 +177,7 @@ def validate_target(
         )
         return violations
     provider = Provider(raw_provider)
-    required, optional = _REQUIRED[provider], _OPTIONAL[provider]
+    required, optional = PROVIDER_FIELDS[provider].required, PROVIDER_FIELDS[provider].optional
     for field in TARGET_FIELDS[1:]:
         value = target.get(field)
         field_path = f"{path}.{field}"

@@ -1,0 +1,119 @@
+"""The GatewayApiKey's lifecycle, once: check, diff, create, read, delete (a key never updates in place).
+
+Both adapters call it (``dynamic/api_key.py`` and the native plugin). The API returns the whole key
+once, at creation: it becomes the ``api_key`` output, which the declaration marks secret (the Python
+resource adds it to ``additional_secret_outputs``), so the engine stores it encrypted and shows it
+nowhere; a read keeps the state's copy, since the API never returns it again. Every input change
+replaces the key (created before the old one is revoked). A revoked key, or one whose group was deleted,
+reads as gone. The resource's id is ``<group_id>/<prefix>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from ...errors import ConfigurationError, GatewayApiKeyOperationError, GatewayError, NotFoundError
+from ..common import IsUnknown, never_unknown
+from ..declaration import ResourceDecl
+from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown
+from . import rules
+from .model import GATEWAY_API_KEY, ApiKey
+
+if TYPE_CHECKING:
+    from ...api import GatewayClient
+
+__all__ = ["GatewayApiKeyCore"]
+
+_T = TypeVar("_T")
+
+
+class GatewayApiKeyCore:
+    """One federated key's lifecycle against the API, through the client that ``client()`` returns."""
+
+    declaration: ClassVar[ResourceDecl] = GATEWAY_API_KEY
+
+    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
+        self._client = client
+        self._is_unknown = is_unknown
+
+    def check(self, news: Mapping[str, Any]) -> CheckOutcome:
+        failures = rules.validate_api_key(news.get("group_id"), news.get("name"), is_unknown=self._is_unknown)
+        return CheckOutcome(dict(news), failures)
+
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
+        """Any input change replaces: keys are immutable."""
+        replaces = [
+            key
+            for key in self.declaration.replaces
+            if contains_unknown(news.get(key), self._is_unknown) or olds.get(key) != news.get(key)
+        ]
+        return DiffOutcome(replaces, list(replaces), delete_before_replace=False)
+
+    def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        group_id, name = str(inputs.get("group_id")), inputs.get("name")
+        created = _step(
+            "create", name or group_id, lambda: self._client().create_api_key(group_id, name=name)
+        )
+        outputs = {
+            "group_id": group_id,
+            "name": created.name,
+            "prefix": created.prefix,
+            "api_key": created.api_key.get_secret_value(),
+        }
+        return f"{group_id}/{created.prefix}", outputs
+
+    def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
+        """GET by group and prefix: None when the key (or its group) is gone; the key is the state's."""
+        group_id, prefix = state.get("group_id"), state.get("prefix")
+        if not (isinstance(group_id, str) and isinstance(prefix, str)):
+            parts = rules.split_key_id(id_)
+            if parts is None:
+                raise GatewayApiKeyOperationError(
+                    id_,
+                    "read",
+                    ConfigurationError(f"the id {id_!r} is not of the form <group_id>/<prefix>"),
+                )
+            group_id, prefix = parts
+
+        def read() -> ApiKey | None:
+            try:
+                return self._client().get_api_key(group_id, prefix)
+            except NotFoundError:
+                return None
+
+        key = _step("read", prefix, read)
+        if key is None:
+            return None
+        outputs: dict[str, Any] = {"group_id": group_id, "name": key.name, "prefix": key.prefix}
+        if state.get("api_key") is not None:
+            outputs["api_key"] = state["api_key"]
+        inputs = {"group_id": group_id, **({"name": key.name} if key.name is not None else {})}
+        return ReadOutcome(f"{group_id}/{key.prefix}", outputs, inputs)
+
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        """Never called: every input change replaces a key (see ``diff``)."""
+        cause = ConfigurationError("API keys are immutable: a change replaces the key")
+        raise GatewayApiKeyOperationError(str(olds.get("prefix") or id_), "update", cause)
+
+    def delete(self, id_: str, state: Mapping[str, Any]) -> None:
+        """Revoke, irreversibly; a key already revoked (or gone with its group) counts as deleted."""
+        parts = rules.split_key_id(id_)
+        group_id = state.get("group_id") or (parts[0] if parts else None)
+        prefix = state.get("prefix") or (parts[1] if parts else None)
+
+        def delete() -> None:
+            try:
+                self._client().revoke_api_key(str(group_id), str(prefix))
+            except NotFoundError:
+                return
+
+        _step("delete", prefix or id_, delete)
+
+
+def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
+    """Run one step; a failure becomes one line naming the step, the key and the cause."""
+    try:
+        return fn()
+    except GatewayError as exc:
+        raise GatewayApiKeyOperationError(str(name), operation, exc) from None

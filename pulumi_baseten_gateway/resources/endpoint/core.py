@@ -1,0 +1,190 @@
+"""The Endpoint's lifecycle, once, in plain Python: check, diff, create (with adopt), read, update, delete.
+
+Both adapters call it: the dynamic provider (``provider.EndpointProvider``, Python programs) and the
+native provider plugin. Properties are plain dicts with the declaration's names (``slug``, ``targets``,
+``region``, ``adopt``); what counts as "not known yet" during a preview is the adapter's business, so it
+passes its own ``is_unknown``. Every failure is one :class:`EndpointOperationError` naming the step, the
+endpoint and the typed cause, in one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from ...errors import (
+    ConfigurationError,
+    DuplicateSlugError,
+    EndpointOperationError,
+    GatewayError,
+    NotFoundError,
+)
+from ..common import IsUnknown, Violation, never_unknown
+from ..declaration import ResourceDecl
+from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown
+from . import rules
+from .model import ENDPOINT, Endpoint, Region
+
+if TYPE_CHECKING:
+    from ...api import GatewayClient
+
+__all__ = ["EndpointCore", "outputs_of"]
+
+_T = TypeVar("_T")
+_ADOPT_HINT = "to manage that endpoint with this resource, set adopt=True on it"
+
+
+def _normalized_targets(targets: Any) -> Any:
+    """Canonical targets for state and diffs; anything not a list of objects is passed through as is."""
+    if not isinstance(targets, (list, tuple)):
+        return targets
+    return [rules.canonical_target(t) if isinstance(t, Mapping) else t for t in targets]
+
+
+def _region(value: Any) -> Any:
+    return Region.UNRESTRICTED.value if value is None else value
+
+
+def _timestamp(value: Any) -> str:
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+def outputs_of(endpoint: Endpoint) -> dict[str, Any]:
+    """The resource's output properties, from what the API returned."""
+    return {
+        "endpoint_id": endpoint.id,
+        "slug": endpoint.slug,
+        "targets": rules.endpoint_targets(endpoint),
+        "region": endpoint.region.value,
+        "created_at": _timestamp(endpoint.created_at),
+        "updated_at": _timestamp(endpoint.updated_at),
+    }
+
+
+class EndpointCore:
+    """One endpoint's lifecycle against the API, through the client that ``client()`` returns.
+
+    ``client`` is called only when a step needs the API (never for check or diff), so a missing API key
+    surfaces at the first request, as a one-line error.
+    """
+
+    declaration: ClassVar[ResourceDecl] = ENDPOINT
+
+    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
+        self._client = client
+        self._is_unknown = is_unknown
+
+    # -- no requests ----------------------------------------------------------------------------------
+
+    def check(self, news: Mapping[str, Any]) -> CheckOutcome:
+        """Validate with the shared rules and normalise, without any request. Unknowns are skipped."""
+        slug, targets, region, adopt = (news.get(k) for k in ("slug", "targets", "region", "adopt"))
+        failures = rules.validate_endpoint(slug, targets, region, is_unknown=self._is_unknown)
+        if adopt is not None and not self._is_unknown(adopt) and not isinstance(adopt, bool):
+            failures.append(Violation("adopt", "field-type", f"must be true or false, got {adopt!r}"))
+        inputs = dict(news)
+        inputs["targets"] = _normalized_targets(targets)
+        inputs["region"] = _region(region)
+        return CheckOutcome(inputs, failures)
+
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
+        """A declared-immutable change replaces; a target change updates in place; else nothing.
+
+        A region change on the same slug deletes first: the slug is globally unique, so the new endpoint
+        could not be created while the old one holds it.
+        """
+        old = {"slug": olds.get("slug"), "region": _region(olds.get("region"))}
+        new = {"slug": news.get("slug"), "region": _region(news.get("region"))}
+        replaces = [
+            key
+            for key in self.declaration.replaces
+            if contains_unknown(new[key], self._is_unknown) or old[key] != new[key]
+        ]
+        changed = list(replaces)
+        if contains_unknown(news.get("targets"), self._is_unknown) or _normalized_targets(
+            olds.get("targets")
+        ) != _normalized_targets(news.get("targets")):
+            changed.append("targets")
+        return DiffOutcome(changed, replaces, delete_before_replace=bool(replaces) and "slug" not in replaces)
+
+    # -- requests -------------------------------------------------------------------------------------
+
+    def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """POST (the client never creates a duplicate); on a taken slug, adopt it or say how to."""
+        slug = str(inputs.get("slug"))
+
+        def create() -> Endpoint:
+            client = self._client()
+            try:
+                return client.create_endpoint(slug, inputs["targets"], region=_region(inputs.get("region")))
+            except DuplicateSlugError as duplicate:
+                if duplicate.existing is None:
+                    raise
+                if inputs.get("adopt") is not True:
+                    raise _Hinted(duplicate, _ADOPT_HINT) from None
+                return self._adopt(client, duplicate.existing, inputs)
+
+        endpoint = _step("create", slug, create)
+        return endpoint.id, outputs_of(endpoint)
+
+    @staticmethod
+    def _adopt(client: GatewayClient, existing: Endpoint, inputs: Mapping[str, Any]) -> Endpoint:
+        region = _region(inputs.get("region"))
+        if existing.region.value != region:
+            raise ConfigurationError(
+                f"cannot adopt {existing.slug!r}: it serves region {existing.region.value}, "
+                f"the resource asks for {region} (a region cannot change in place)"
+            )
+        if rules.endpoint_targets(existing) == _normalized_targets(inputs["targets"]):
+            return existing
+        return client.update_endpoint(existing.id, inputs["targets"])
+
+    def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
+        """The endpoint now: None when it is gone; else fresh outputs and the inputs matching them.
+
+        Through the client's ``read_endpoint``: a lone Read is one GET; Reads arriving together (a
+        refresh) share one listing of the workspace, which this client's own writes keep up to date.
+        """
+        endpoint = _step("read", state.get("slug") or id_, lambda: self._client().read_endpoint(id_))
+        if endpoint is None:
+            return None
+        outputs = outputs_of(endpoint)
+        inputs = {"slug": outputs["slug"], "targets": outputs["targets"], "region": outputs["region"]}
+        if state.get("adopt") is not None:
+            inputs["adopt"] = state["adopt"]
+        return ReadOutcome(endpoint.id, outputs, inputs)
+
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        """PATCH the full target list (the only mutable field)."""
+        name = news.get("slug") or olds.get("slug") or id_
+        return outputs_of(_step("update", name, lambda: self._client().update_endpoint(id_, news["targets"])))
+
+    def delete(self, id_: str, state: Mapping[str, Any]) -> None:
+        """DELETE; an endpoint that is already gone counts as deleted."""
+
+        def delete() -> None:
+            try:
+                self._client().delete_endpoint(id_)
+            except NotFoundError:
+                return
+
+        _step("delete", state.get("slug") or id_, delete)
+
+
+class _Hinted(Exception):
+    """Carries a typed error and what the user can do about it out of a step."""
+
+    def __init__(self, cause: GatewayError, hint: str) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.hint = hint
+
+
+def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
+    """Run one lifecycle step; a failure becomes one line naming the step, the endpoint and the cause."""
+    try:
+        return fn()
+    except _Hinted as hinted:
+        raise EndpointOperationError(str(name), operation, hinted.cause, hinted.hint) from None
+    except GatewayError as exc:
+        raise EndpointOperationError(str(name), operation, exc) from None

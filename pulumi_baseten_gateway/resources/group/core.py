@@ -1,0 +1,233 @@
+"""The Group's lifecycle, once: check, diff, create (with adopt), read, update, delete.
+
+Both adapters call it (``dynamic/group.py`` and the native plugin). The model set has set semantics:
+check and read put it in canonical form (sorted by slug, limits by type and unit), so reordering shows no
+diff. The hierarchy is immutable (a change of ``parent_group_id`` or ``limit_enforcement`` replaces,
+deleting first: the ``external_entity_id`` stays the same), and so is ``external_entity_id`` (replaced
+creating first). Deleting a group deletes its descendants and revokes their keys on the server; a child or
+key already gone that way counts as deleted. Failures are one :class:`GroupOperationError` line, the
+server's message included (a cascading-limit 400 adds what to do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from ...errors import (
+    BadRequestError,
+    ConfigurationError,
+    DuplicateGroupError,
+    GatewayError,
+    GroupOperationError,
+    NotFoundError,
+)
+from ..common import IsUnknown, Violation, never_unknown
+from ..declaration import ResourceDecl
+from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown
+from . import rules
+from .model import GROUP, Group, LimitEnforcement
+
+if TYPE_CHECKING:
+    from ...api import GatewayClient
+
+__all__ = ["GroupCore", "outputs_of"]
+
+_T = TypeVar("_T")
+_ADOPT_HINT = "to manage that group with this resource, set adopt=True on it"
+_CASCADE_HINT = (
+    "in a CASCADING hierarchy a group may not exceed an ancestor's limit nor fall below a descendant's: "
+    "lower descendants before lowering a parent, raise ancestors before raising descendants"
+)
+_INDEPENDENT = LimitEnforcement.INDEPENDENT.value
+
+
+def _timestamp(value: Any) -> str:
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+def outputs_of(group: Group) -> dict[str, Any]:
+    """The resource's output properties, from what the API returned."""
+    return {
+        "group_id": group.id,
+        "external_entity_id": group.metadata.external_entity_id,
+        "name": group.metadata.name,
+        "models": rules.group_models(group),
+        "limit_enforcement": group.hierarchy.limit_enforcement.value,
+        "parent_group_id": group.hierarchy.parent_group_id,
+        "effective_models": rules.canonical_effective_models(group),
+        "created_at": _timestamp(group.created_at),
+    }
+
+
+class GroupCore:
+    """One group's lifecycle against the API, through the client that ``client()`` returns."""
+
+    declaration: ClassVar[ResourceDecl] = GROUP
+
+    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
+        self._client = client
+        self._is_unknown = is_unknown
+
+    # -- no requests ----------------------------------------------------------------------------------
+
+    def check(self, news: Mapping[str, Any]) -> CheckOutcome:
+        """Validate and normalise (the model set in canonical order), without any request."""
+        get = news.get
+        failures = rules.validate_group(
+            get("external_entity_id"),
+            get("name"),
+            get("models"),
+            get("limit_enforcement"),
+            get("parent_group_id"),
+            is_unknown=self._is_unknown,
+        )
+        adopt = get("adopt")
+        if adopt is not None and not self._is_unknown(adopt) and not isinstance(adopt, bool):
+            failures.append(Violation("adopt", "field-type", f"must be true or false, got {adopt!r}"))
+        inputs = dict(news)
+        inputs["models"] = rules.canonical_models(get("models"), self._is_unknown)
+        return CheckOutcome(inputs, failures)
+
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
+        """Identity and hierarchy replace; name and models update in place (compared as sets)."""
+        unknown = self._is_unknown
+        replaces = [
+            key
+            for key in ("external_entity_id", "parent_group_id")
+            if contains_unknown(news.get(key), unknown) or olds.get(key) != news.get(key)
+        ]
+        if self._enforcement_changes(olds, news):
+            replaces.append("limit_enforcement")
+        changed = list(replaces)
+        if contains_unknown(news.get("name"), unknown) or olds.get("name") != news.get("name"):
+            changed.append("name")
+        new_models = rules.canonical_models(news.get("models"), unknown)
+        if contains_unknown(new_models, unknown) or rules.canonical_models(olds.get("models")) != new_models:
+            changed.append("models")
+        order = [p.name for p in GROUP.props]
+        return DiffOutcome(
+            sorted(changed, key=order.index),
+            sorted(replaces, key=order.index),
+            delete_before_replace=bool(replaces) and "external_entity_id" not in replaces,
+        )
+
+    def _enforcement_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """Whether the mode asked for differs from the group's. Omitted, a root group's is INDEPENDENT
+        and a child's is its parent's (whatever the group has: the parent cannot change in place)."""
+        new, old = news.get("limit_enforcement"), olds.get("limit_enforcement")
+        if self._is_unknown(new):
+            return True
+        if new is None:
+            parent = news.get("parent_group_id")
+            if parent is not None or self._is_unknown(parent):
+                return False
+            new = _INDEPENDENT
+        return old is not None and old != new
+
+    # -- requests -------------------------------------------------------------------------------------
+
+    def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """POST (the client never creates a second group); on a taken id, adopt it or say how to."""
+        entity = str(inputs.get("external_entity_id"))
+
+        def create() -> Group:
+            client = self._client()
+            try:
+                return client.create_group(
+                    entity,
+                    inputs["models"],
+                    name=inputs.get("name"),
+                    limit_enforcement=inputs.get("limit_enforcement"),
+                    parent_group_id=inputs.get("parent_group_id"),
+                )
+            except DuplicateGroupError as duplicate:
+                if duplicate.existing is None:
+                    raise
+                if inputs.get("adopt") is not True:
+                    raise _Hinted(duplicate, _ADOPT_HINT) from None
+                return self._adopt(client, duplicate.existing, inputs)
+
+        group = _step("create", entity, create)
+        return group.id, outputs_of(group)
+
+    @staticmethod
+    def _adopt(client: GatewayClient, existing: Group, inputs: Mapping[str, Any]) -> Group:
+        parent, mode = inputs.get("parent_group_id"), inputs.get("limit_enforcement")
+        held = existing.hierarchy
+        if held.parent_group_id != parent or mode not in (None, held.limit_enforcement.value):
+            raise ConfigurationError(
+                f"cannot adopt group {existing.id!r}: its hierarchy (parent {held.parent_group_id!r}, "
+                f"{held.limit_enforcement.value}) differs from the resource's (parent {parent!r}, "
+                f"{mode or 'inherited'}), and a hierarchy cannot change in place"
+            )
+        name = inputs.get("name")
+        if existing.metadata.name == name and rules.group_models(existing) == inputs["models"]:
+            return existing
+        return client.update_group(existing.id, name=name, models=inputs["models"])
+
+    def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
+        """GET by id: None when it is gone (deleted, or with an ancestor); else fresh outputs and inputs."""
+
+        def read() -> Group | None:
+            try:
+                return self._client().get_group(id_)
+            except NotFoundError:
+                return None
+
+        group = _step("read", state.get("external_entity_id") or id_, read)
+        if group is None:
+            return None
+        outputs = outputs_of(group)
+        inputs = {
+            key: outputs[key]
+            for key in ("external_entity_id", "name", "models", "limit_enforcement", "parent_group_id")
+            if outputs[key] is not None
+        }
+        if state.get("adopt") is not None:
+            inputs["adopt"] = state["adopt"]
+        return ReadOutcome(group.id, outputs, inputs)
+
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        """PATCH the name and the whole model set."""
+        entity = news.get("external_entity_id") or olds.get("external_entity_id") or id_
+
+        def update() -> Group:
+            try:
+                return self._client().update_group(id_, name=news.get("name"), models=news["models"])
+            except BadRequestError as exc:
+                if "exceeds" in exc.server_message and "limit" in exc.server_message:
+                    raise _Hinted(exc, _CASCADE_HINT) from None
+                raise
+
+        return outputs_of(_step("update", entity, update))
+
+    def delete(self, id_: str, state: Mapping[str, Any]) -> None:
+        """DELETE (descendants and keys go too, on the server); a group already gone counts as deleted."""
+
+        def delete() -> None:
+            try:
+                self._client().delete_group(id_)
+            except NotFoundError:
+                return
+
+        _step("delete", state.get("external_entity_id") or id_, delete)
+
+
+class _Hinted(Exception):
+    """Carries a typed error and what the user can do about it out of a step."""
+
+    def __init__(self, cause: GatewayError, hint: str) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.hint = hint
+
+
+def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
+    """Run one step; a failure becomes one line naming the step, the group and the cause."""
+    try:
+        return fn()
+    except _Hinted as hinted:
+        raise GroupOperationError(str(name), operation, hinted.cause, hinted.hint) from None
+    except GatewayError as exc:
+        raise GroupOperationError(str(name), operation, exc) from None

@@ -1,0 +1,81 @@
+"""What a resource's lifecycle core offers its adapters (dynamic and native), and the outcome types.
+
+Each resource has one core (``resources/<name>/core.py``) with these methods, in plain Python over plain
+dicts named as its declaration names them. The adapters only translate: Pulumi's dynamic-provider types
+one way, the gRPC ResourceProvider messages the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from .common import IsUnknown, Violation
+from .declaration import ResourceDecl
+
+if TYPE_CHECKING:
+    from ..api import GatewayClient
+
+__all__ = ["CheckOutcome", "DiffOutcome", "LifecycleCore", "ReadOutcome", "contains_unknown"]
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The normalised inputs to store, and every rule they break (empty: valid)."""
+
+    inputs: dict[str, Any]
+    failures: list[Violation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DiffOutcome:
+    """What changed: ``changed`` properties, of which ``replaces`` force a replacement."""
+
+    changed: list[str]
+    replaces: list[str]
+    delete_before_replace: bool
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.changed)
+
+
+@dataclass(frozen=True)
+class ReadOutcome:
+    """A resource as it is now: its id, outputs, and the inputs that would produce it."""
+
+    id: str
+    outputs: dict[str, Any]
+    inputs: dict[str, Any]
+
+
+def contains_unknown(value: object, is_unknown: IsUnknown) -> bool:
+    """Whether ``value`` or anything inside it is not known yet (a preview's placeholder)."""
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v, is_unknown) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v, is_unknown) for v in value)
+    return False
+
+
+class LifecycleCore(Protocol):
+    """One resource's lifecycle against the API; ``client()`` is called only when a step needs the API."""
+
+    declaration: ClassVar[ResourceDecl]
+
+    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = ...) -> None: ...
+
+    def check(self, news: Mapping[str, Any]) -> CheckOutcome: ...
+
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome: ...
+
+    def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]: ...
+
+    def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None: ...
+
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def delete(self, id_: str, state: Mapping[str, Any]) -> None: ...

@@ -1,0 +1,157 @@
+"""The Secret's lifecycle, once: check, diff, create (refusing a taken name unless ``adopt``), read,
+update (rotation), delete. Both adapters (``dynamic/secret.py`` and the native plugin) call it.
+
+Where the value lives. It must be comparable at the next ``diff`` to know whether to rotate, and a diff
+sees only the previous *outputs*; the API never returns it. So the value is kept as an output, and only
+ever as a Pulumi secret: the declaration marks it ``secret`` (the schema says so, and SDKs mark it), the
+Python resource passes it as ``Output.secret`` with ``additional_secret_outputs``, and the engine keeps
+the secret bit of an output whose input was secret. The engine stores every input in the state anyway
+(encrypted, being secret), so keeping it as an output adds no exposure; not keeping it would make a
+change of ``value`` in the program undetectable. What stays undetectable is a value changed *outside*
+Pulumi: the API cannot tell. No error, log line or check failure here ever quotes the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from ...errors import GatewayError, GoneError, NotFoundError, SecretExistsError, SecretOperationError
+from ..common import IsUnknown, Violation, never_unknown
+from ..declaration import ResourceDecl
+from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown
+from . import rules
+from .model import SECRET, Secret
+
+if TYPE_CHECKING:
+    from ...api import GatewayClient
+
+__all__ = ["SecretCore", "outputs_of"]
+
+_T = TypeVar("_T")
+_ADOPT_HINT = "to manage that secret with this resource (and set its value), set adopt=True on it"
+_KNOWN = frozenset(prop.name for prop in SECRET.props)
+_GONE_HINT = "run `pulumi refresh` to record that, then `pulumi up` creates it again"
+
+
+def _timestamp(value: Any) -> str:
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+def outputs_of(secret: Secret, value: Any) -> dict[str, Any]:
+    """The resource's outputs: the API's metadata, and the value as given (a secret to the engine)."""
+    return {
+        "secret_id": secret.id,
+        "name": secret.name,
+        "value": value,
+        "team_name": secret.team_name,
+        "created_at": _timestamp(secret.created_at),
+    }
+
+
+class SecretCore:
+    """One secret's lifecycle against the API, through the client that ``client()`` returns."""
+
+    declaration: ClassVar[ResourceDecl] = SECRET
+
+    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
+        self._client = client
+        self._is_unknown = is_unknown
+
+    # -- no requests ----------------------------------------------------------------------------------
+
+    def check(self, news: Mapping[str, Any]) -> CheckOutcome:
+        failures = rules.validate_secret(news.get("name"), news.get("value"), is_unknown=self._is_unknown)
+        adopt = news.get("adopt")
+        if adopt is not None and not self._is_unknown(adopt) and not isinstance(adopt, bool):
+            failures.append(Violation("adopt", "field-type", f"must be true or false, got {adopt!r}"))
+        for key in news:
+            if key not in _KNOWN and not key.startswith("__"):  # `__provider`: the dynamic provider's
+                failures.append(Violation(key, "unknown-field", "is not a Secret property"))
+        return CheckOutcome(dict(news), failures)
+
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
+        """A new name replaces (created first: names differ); a new value rotates in place."""
+        replaces = []
+        if contains_unknown(news.get("name"), self._is_unknown) or olds.get("name") != news.get("name"):
+            replaces.append("name")
+        changed = list(replaces)
+        if contains_unknown(news.get("value"), self._is_unknown) or olds.get("value") != news.get("value"):
+            changed.append("value")
+        return DiffOutcome(changed, replaces, delete_before_replace=False)
+
+    # -- requests -------------------------------------------------------------------------------------
+
+    def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        name, value = str(inputs.get("name")), inputs.get("value")
+
+        def create() -> Secret:
+            try:
+                return self._client().create_secret(name, str(value), overwrite=inputs.get("adopt") is True)
+            except SecretExistsError as taken:
+                raise _Hinted(taken, _ADOPT_HINT) from None
+
+        secret = _step("create", name, create)
+        return secret.id, outputs_of(secret, value)
+
+    def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
+        """Find the secret by id in the listing: None when it is gone. The value is the state's own."""
+        secret = _step("read", state.get("name") or id_, lambda: self._client().find_secret(secret_id=id_))
+        if secret is None:
+            return None
+        outputs = outputs_of(secret, state.get("value"))
+        inputs = {"name": secret.name, "value": state.get("value")}
+        if state.get("adopt") is not None:
+            inputs["adopt"] = state["adopt"]
+        if inputs["value"] is None:  # `get` or an import: the API never returns values
+            del inputs["value"], outputs["value"]
+        return ReadOutcome(secret.id, outputs, inputs)
+
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        """Rotate: set the new value on the same secret (same id)."""
+        name, value = str(news.get("name") or olds.get("name")), news.get("value")
+
+        def rotate() -> Secret:
+            try:
+                return self._client().rotate_secret(id_, name, str(value))
+            except GoneError as gone:
+                raise _Hinted(gone, _GONE_HINT) from None
+
+        return outputs_of(_step("update", name, rotate), value)
+
+    def delete(self, id_: str, state: Mapping[str, Any]) -> None:
+        """Delete by name, only if the name still holds this secret; one already gone counts as deleted."""
+        name = state.get("name")
+
+        def delete() -> None:
+            client = self._client()
+            try:
+                if isinstance(name, str):
+                    client.delete_secret(name, secret_id=id_)
+                else:  # a state without a name (never written by this core): find it by id
+                    found = client.find_secret(secret_id=id_)
+                    if found is not None:
+                        client.delete_secret(found.name, secret_id=id_)
+            except NotFoundError:
+                return
+
+        _step("delete", name or id_, delete)
+
+
+class _Hinted(Exception):
+    """Carries a typed error and what the user can do about it out of a step."""
+
+    def __init__(self, cause: GatewayError, hint: str) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.hint = hint
+
+
+def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
+    """Run one step; a failure becomes one line naming the step, the secret and the cause."""
+    try:
+        return fn()
+    except _Hinted as hinted:
+        raise SecretOperationError(str(name), operation, hinted.cause, hinted.hint) from None
+    except GatewayError as exc:
+        raise SecretOperationError(str(name), operation, exc) from None

@@ -1,0 +1,64 @@
+"""Every Secret rule, as pure functions over untrusted input; none ever echoes a value.
+
+The name rule is inferred [I]: the public sources give none. Names travel in a URL path segment
+(``DELETE /v1/secrets/{name}``), and Baseten mounts secrets by name, so letters, digits, ``_``, ``-``
+and ``.`` (as the emulator also accepts), up to 255 characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..common import IsUnknown, Violation, never_unknown
+
+__all__ = ["MAX_SECRET_NAME_LENGTH", "validate_secret", "validate_secret_name", "validate_secret_value"]
+
+MAX_SECRET_NAME_LENGTH = 255
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def validate_secret_name(
+    name: object, *, path: str = "name", is_unknown: IsUnknown = never_unknown
+) -> list[Violation]:
+    """1 to 255 letters, digits, ``_``, ``-`` or ``.``."""
+    if is_unknown(name):
+        return []
+    if name is None:
+        return [Violation(path, "required", "is required")]
+    if not isinstance(name, str):
+        return [Violation(path, "field-type", f"must be a string, got {type(name).__name__}")]
+    if not _NAME.fullmatch(name) or len(name) > MAX_SECRET_NAME_LENGTH or name in (".", ".."):
+        return [
+            Violation(
+                path,
+                "secret-name",
+                f"must be 1 to {MAX_SECRET_NAME_LENGTH} letters, digits, '_', '-' or '.', got {name!r}",
+            )
+        ]
+    return []
+
+
+def validate_secret_value(
+    value: object, *, path: str = "value", is_unknown: IsUnknown = never_unknown
+) -> list[Violation]:
+    """A non-empty string of valid Unicode. The messages never quote it."""
+    if is_unknown(value):
+        return []
+    if value is None:
+        return [Violation(path, "required", "is required")]
+    if not isinstance(value, str):
+        return [Violation(path, "field-type", f"must be a string, got {type(value).__name__}")]
+    if not value:
+        return [Violation(path, "secret-value", "must not be empty")]
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return [Violation(path, "secret-value", "must be valid Unicode text (it holds a lone surrogate)")]
+    return []
+
+
+def validate_secret(name: object, value: object, *, is_unknown: IsUnknown = never_unknown) -> list[Violation]:
+    """Every rule of a whole secret."""
+    return validate_secret_name(name, is_unknown=is_unknown) + validate_secret_value(
+        value, is_unknown=is_unknown
+    )

@@ -1,0 +1,213 @@
+"""The provider's settings: stack config first, then the environment, then defaults.
+
+The native provider plugin is handed its own package's config, ``baseten-gateway:*`` (Pulumi gives a
+provider the config of its package's namespace). The Python dynamic provider sees the whole stack config
+and reads ``baseten:*`` (its documented names), then ``baseten-gateway:*``, so one stack can configure
+both the same way. Both adapters read them here, and share one client per distinct setting set within a
+process, so every resource type of a plugin goes through one connection pool and one pacer (the API's
+rate limit is per key). Configuration errors name the setting as the user's adapter reads it
+(``baseten:apiUrl``, ``baseten-gateway:apiUrl``) and never echo its value, which could be a key pasted
+in the wrong place.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .api import GatewayClient, RetryPolicy
+    from .api.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT
+
+# The HTTP layer (httpx, tenacity and the API modules) is imported when a client is first made, not with
+# this module: the plugin reads its settings in Configure and its first Check, which need none of it
+# (and ``pulumi preview`` never makes a client at all).
+
+__all__ = [
+    "API_KEY",
+    "API_URL",
+    "ATTEMPT_TIMEOUT",
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_MAX_REQUESTS_PER_SECOND",
+    "DEFAULT_TOTAL_TIMEOUT",
+    "DYNAMIC_NAMESPACES",
+    "MAX_REQUESTS_PER_SECOND",
+    "NATIVE_NAMESPACE",
+    "TOTAL_TIMEOUT",
+    "Setting",
+    "Settings",
+    "close_shared_clients",
+]
+
+#: Client-side pacing. The documented management-API limit is 100 requests/s per key; staying just
+#: under it means bulk runs never bounce off 429s.
+DEFAULT_MAX_REQUESTS_PER_SECOND = 95.0
+
+
+#: The config namespaces the Python dynamic provider reads, first to last.
+DYNAMIC_NAMESPACES: Final = ("baseten", "baseten-gateway")
+#: The native provider's: its package's.
+NATIVE_NAMESPACE: Final = "baseten-gateway"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its config name (``apiKey``), its environment variable and the client parameter."""
+
+    name: str
+    env: str
+    parameter: str
+
+    def key(self, namespace: str = DYNAMIC_NAMESPACES[0]) -> str:
+        """The stack-config key in a namespace: ``baseten:apiKey``."""
+        return f"{namespace}:{self.name}"
+
+    def named(self, namespace: str = DYNAMIC_NAMESPACES[0]) -> str:
+        return f"{self.key(namespace)} (or {self.env})"
+
+
+API_KEY: Final = Setting("apiKey", "BASETEN_API_KEY", "api_key")
+API_URL: Final = Setting("apiUrl", "BASETEN_API_URL", "base_url")
+MAX_REQUESTS_PER_SECOND: Final = Setting(
+    "maxRequestsPerSecond", "BASETEN_MAX_REQUESTS_PER_SECOND", "max_requests_per_second"
+)
+ATTEMPT_TIMEOUT: Final = Setting("attemptTimeout", "BASETEN_ATTEMPT_TIMEOUT", "attempt_timeout")
+TOTAL_TIMEOUT: Final = Setting("totalTimeout", "BASETEN_TOTAL_TIMEOUT", "total_timeout")
+_SETTINGS = (API_KEY, API_URL, MAX_REQUESTS_PER_SECOND, ATTEMPT_TIMEOUT, TOTAL_TIMEOUT)
+
+_clients: dict[tuple[str | None, str, float | None, float, float], GatewayClient] = {}
+_clients_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings as read; the key is never in a repr."""
+
+    api_key: str | None = field(repr=False)
+    #: None: the client's default (``DEFAULT_BASE_URL``, the real API).
+    base_url: str | None
+    rate: str | None
+    attempt_timeout: str | None = None
+    total_timeout: str | None = None
+    #: The namespace errors name settings in (the first one read).
+    namespace: str = DYNAMIC_NAMESPACES[0]
+
+    @classmethod
+    def read(
+        cls, config_get: Callable[[str], Any], namespaces: tuple[str, ...] = DYNAMIC_NAMESPACES
+    ) -> Settings:
+        """From ``config_get(key)`` (namespaced keys, in ``namespaces`` order), else the environment."""
+
+        def value(setting: Setting) -> str | None:
+            found = (config_get(setting.key(namespace)) for namespace in namespaces)
+            raw = next((item for item in found if item not in (None, "")), None) or os.environ.get(
+                setting.env
+            )
+            return str(raw) if raw not in (None, "") else None
+
+        return cls(
+            api_key=value(API_KEY),
+            base_url=value(API_URL),
+            rate=value(MAX_REQUESTS_PER_SECOND),
+            attempt_timeout=value(ATTEMPT_TIMEOUT),
+            total_timeout=value(TOTAL_TIMEOUT),
+            namespace=namespaces[0],
+        )
+
+    def requests_per_second(self) -> float | None:
+        """The pacing rate (None: off)."""
+        if self.rate is None:
+            return DEFAULT_MAX_REQUESTS_PER_SECOND
+        try:
+            rate = float(self.rate)
+        except ValueError:
+            rate = -1.0
+        if not rate >= 0 or rate == float("inf"):  # also NaN
+            reason = "must be a number of requests per second, 0 for no pacing"
+            raise ConfigurationError(
+                f"{MAX_REQUESTS_PER_SECOND.named(self.namespace)} {reason}",
+                setting=MAX_REQUESTS_PER_SECOND.key(self.namespace),
+                reason=reason,
+            )
+        return rate or None
+
+    def retry_policy(self) -> RetryPolicy:
+        """The client's retry policy: the defaults, with the time bounds these settings give."""
+        from .api import RetryPolicy
+        from .api.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT
+
+        return RetryPolicy(
+            attempt_timeout=self._seconds(ATTEMPT_TIMEOUT, self.attempt_timeout, DEFAULT_ATTEMPT_TIMEOUT),
+            total_timeout=self._seconds(TOTAL_TIMEOUT, self.total_timeout, DEFAULT_TOTAL_TIMEOUT),
+        )
+
+    def client(self) -> GatewayClient:
+        """The process's shared client for these settings; problems surface at the first call needing it."""
+        if not self.api_key:
+            command = f"pulumi config set --secret {API_KEY.key(self.namespace)} <key>"
+            raise ConfigurationError(
+                f"no Baseten API key: set it with `{command}` or the {API_KEY.env} environment variable"
+            )
+        from .api import DEFAULT_BASE_URL, GatewayClient
+
+        rate = self.requests_per_second()
+        retry = self.retry_policy()
+        base_url = self.base_url or DEFAULT_BASE_URL
+        identity = (self.api_key, base_url, rate, retry.attempt_timeout, retry.total_timeout)
+        with _clients_lock:
+            client = _clients.get(identity)
+            if client is None:
+                try:
+                    client = GatewayClient(
+                        self.api_key, base_url=base_url, max_requests_per_second=rate, retry=retry
+                    )
+                except ConfigurationError as exc:
+                    raise self._named(exc) from None
+                _clients[identity] = client
+            return client
+
+    def _seconds(self, setting: Setting, raw: str | None, default: float) -> float:
+        """A positive, finite number of seconds, or ``default`` when unset; errors never echo ``raw``."""
+        if raw is None:
+            return default
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = -1.0
+        if not 0 < seconds < float("inf"):  # also NaN
+            reason = "must be a number of seconds greater than 0"
+            key = setting.key(self.namespace)
+            raise ConfigurationError(f"{setting.named(self.namespace)} {reason}", setting=key, reason=reason)
+        return seconds
+
+    def _named(self, error: ConfigurationError) -> ConfigurationError:
+        """The client's error about a parameter, restated about the setting users wrote, without its value."""
+        for setting in _SETTINGS:
+            if error.setting == setting.parameter:
+                key = setting.key(self.namespace)
+                message = f"{setting.named(self.namespace)} {error.reason}"
+                return ConfigurationError(message, setting=key, reason=error.reason)
+        return error
+
+
+def __getattr__(name: str) -> Any:
+    """``DEFAULT_ATTEMPT_TIMEOUT`` and ``DEFAULT_TOTAL_TIMEOUT``, from the HTTP layer on first use."""
+    if name in ("DEFAULT_ATTEMPT_TIMEOUT", "DEFAULT_TOTAL_TIMEOUT"):
+        from .api import http
+
+        return getattr(http, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def close_shared_clients() -> None:
+    """Close and forget every shared client (tests, and a process that wants a clean slate)."""
+    with _clients_lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        client.close()

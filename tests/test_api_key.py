@@ -1,0 +1,178 @@
+"""The GatewayApiKey: client operations, the core, and the resource through the real Pulumi CLI.
+
+The key is returned once and must never be shown: the client hands it over as a ``SecretStr``, a create
+whose answer was lost revokes the key it may have made (nobody could ever hold it), and the engine keeps
+``api_key`` only encrypted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_baseten_gateway import (
+    GatewayApiKeyOperationError,
+    GatewayClient,
+    InvalidInputError,
+    NotFoundError,
+)
+from pulumi_baseten_gateway.resources.api_key.core import GatewayApiKeyCore
+from pulumi_baseten_gateway.resources.api_key.model import GATEWAY_API_KEY
+from tests.conftest import MakeEmulator
+from tests.harness.emulator import ACME_KEY, EmulatorProcess
+from tests.harness.engine import EngineStack, declared_gateway
+
+DEMO_KEY = "demo-key"
+MODELS = [{"slug": "acme/a"}]
+
+
+@pytest.fixture
+def client(emulator: EmulatorProcess) -> Iterator[GatewayClient]:
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
+        yield gateway
+
+
+@pytest.fixture
+def group_id(client: GatewayClient) -> Iterator[str]:
+    group = client.create_group(f"keys-{uuid.uuid4().hex[:12]}", MODELS)
+    yield group.id
+    with contextlib.suppress(NotFoundError):
+        client.delete_group(group.id)
+
+
+# -- the client -----------------------------------------------------------------------------------------
+
+
+def test_a_key_is_returned_once_and_never_shown(client: GatewayClient, group_id: str) -> None:
+    created = client.create_api_key(group_id, name="k1")
+    plaintext = created.api_key.get_secret_value()
+    assert plaintext.startswith(f"{created.prefix}.")
+    assert plaintext not in repr(created) + str(created) + created.model_dump_json()
+    assert client.get_api_key(group_id, created.prefix).name == "k1"
+    assert [k.prefix for k in client.list_api_keys(group_id)] == [created.prefix]
+    client.revoke_api_key(group_id, created.prefix)
+    with pytest.raises(NotFoundError):
+        client.get_api_key(group_id, created.prefix)
+    with pytest.raises(NotFoundError):
+        client.revoke_api_key(group_id, created.prefix)
+    with pytest.raises(InvalidInputError):
+        client.create_api_key("", name="k")
+
+
+def test_creates_under_dropped_answers_leave_no_key_that_nobody_holds(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator()
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
+        group = gateway.create_group("orphans", MODELS)
+        emulator.set_faults(drop_rate=0.5, seed=5)
+        created = [gateway.create_api_key(group.id, name=f"k{i}").prefix for i in range(10)]
+        assert emulator.stats()["faults"]["drop"] > 0
+        emulator.set_faults()
+        assert sorted(k.prefix for k in gateway.list_api_keys(group.id)) == sorted(created)
+
+
+# -- the core -------------------------------------------------------------------------------------------
+
+
+def test_every_change_replaces_creating_the_new_key_first() -> None:
+    core = GatewayApiKeyCore(lambda: pytest.fail("no request"))  # type: ignore[arg-type,return-value]
+    olds = {"group_id": "g", "name": "a", "prefix": "p", "api_key": "p.s"}
+    assert not core.diff(olds, {"group_id": "g", "name": "a"}).changes
+    for change in ({"group_id": "h"}, {"name": "b"}, {"name": None}):
+        outcome = core.diff(olds, {"group_id": "g", "name": "a", **change})
+        assert outcome.replaces == outcome.changed == [next(iter(change))]
+        assert not outcome.delete_before_replace
+    assert GATEWAY_API_KEY.secrets == ("api_key",)
+    assert core.check({"group_id": "g", "name": "x" * 256}).failures[0].path == "name"
+
+
+def test_a_revoked_key_or_a_deleted_group_reads_as_gone(client: GatewayClient, group_id: str) -> None:
+    core = GatewayApiKeyCore(lambda: client)
+    key_id, state = core.create({"group_id": group_id, "name": "k"})
+    assert key_id == f"{group_id}/{state['prefix']}"
+    read = core.read(key_id, {})  # `get` and import: the id alone
+    assert read is not None
+    assert read.outputs == {"group_id": group_id, "name": "k", "prefix": state["prefix"]}
+    assert core.read(key_id, state).outputs["api_key"] == state["api_key"]  # kept from the state
+    client.revoke_api_key(group_id, state["prefix"])
+    assert core.read(key_id, state) is None
+    core.delete(key_id, state)  # already revoked: deleted
+
+    other_id, other = core.create({"group_id": group_id})
+    client.delete_group(group_id)
+    assert core.read(other_id, other) is None
+    with pytest.raises(GatewayApiKeyOperationError, match="<group_id>/<prefix>"):
+        core.read("no-slash", {})
+
+
+# -- through the engine ---------------------------------------------------------------------------------
+
+
+def _stack(tmp_path: Path, emulator: EmulatorProcess, resources: dict[str, Any]) -> EngineStack:
+    return EngineStack(
+        tmp_path,
+        declared_gateway,
+        api_url=emulator.base_url,
+        api_key=DEMO_KEY,
+        config={"resources": resources},
+    )
+
+
+def _declared(key_name: str) -> dict[str, Any]:
+    return {
+        "g": {"kind": "Group", "props": {"external_entity_id": "c", "models": [{"slug": "demo/a"}]}},
+        "key": {"kind": "GatewayApiKey", "props": {"group_id": "${g.group_id}", "name": key_name}},
+    }
+
+
+def _live(emulator: EmulatorProcess, group: str) -> list[str]:
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        return [k.prefix for k in gateway.list_api_keys(group)]
+
+
+def test_a_key_is_replaced_refreshed_read_and_revoked(tmp_path: Path, make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator(config=False)
+    stack = _stack(tmp_path, emulator, _declared("k1"))
+    run = stack.up()
+    group, first = run.outputs["g"]["group_id"], run.outputs["key"]
+    assert _live(emulator, group) == [first["prefix"]]
+    assert first["api_key"].startswith(f"{first['prefix']}.")
+    assert first["api_key"] not in run.stdout
+    state = stack.resources("GatewayApiKey")["key"]
+    assert state["id"] == f"{group}/{first['prefix']}"
+    assert "ciphertext" in state["outputs"]["api_key"]
+    stack.preview(expect_no_changes=True)
+
+    # A new name: a new key, created before the old one is revoked.
+    stack.set_config({"resources": _declared("k2")})
+    run = stack.up()
+    assert run.changes == {"same": 2, "replace": 1}
+    steps = [op for op, name in run.steps() if name == "key"]
+    assert steps.index("create-replacement") < steps.index("delete-replaced")
+    second = run.outputs["key"]
+    assert second["api_key"] != first["api_key"]
+    assert _live(emulator, group) == [second["prefix"]]
+
+    # Revoked outside Pulumi: refresh drops it, the next up issues a new one.
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        gateway.revoke_api_key(group, second["prefix"])
+    refresh = stack.refresh()
+    assert refresh.changes == {"same": 2, "delete": 1}
+    run = stack.up()
+    assert run.changes == {"same": 2, "create": 1}
+    [third] = _live(emulator, group)
+    assert third == run.outputs["key"]["prefix"]
+
+    # `get` reads a key by `<group_id>/<prefix>`: its prefix, never the key.
+    stack.set_config({"gets": {"seen": {"kind": "GatewayApiKey", "id": f"{group}/{third}"}}})
+    run = stack.up()
+    assert run.outputs["seen"]["prefix"] == third
+    assert run.outputs["seen"].get("api_key") is None
+
+    stack.destroy()
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        assert list(gateway.list_groups()) == []

@@ -1,0 +1,353 @@
+"""The customer example (``examples/gateway``) through the real Pulumi CLI, end to end, against the emulator.
+
+One stack lives through everything a user does to it: ``up``; a no-change preview; a limit raised (the
+group updated in place, its key untouched); the OpenAI credential rotated (the secret updated in place,
+same id); the customer's key replaced (the new key created before the old one is revoked); out-of-band
+changes found by ``refresh`` and converged by the next ``up``; ``destroy``, leaving the emulator empty.
+
+Throughout, every secret it handles (the OpenAI credential before and after rotation, every federated
+key issued, the management key) is searched for in every CLI output, error, engine event and state file:
+it may appear only inside Pulumi's secret envelope of a decrypted ``stack export --show-secrets``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi.automation as auto
+import pytest
+
+from pulumi_baseten_gateway import GatewayClient, NotFoundError
+from tests.conftest import MakeEmulator
+from tests.harness.emulator import EmulatorProcess
+from tests.harness.engine import EngineRun, EngineStack, ProjectStack, example_program
+
+MANAGEMENT_KEY = "sk-mgmt-Example-7Hq2Lw9Xc4Vb1"
+OPENAI_KEY = "sk-openai-Example-FIRST-3Kd8Pz5Rt1"
+ROTATED_KEY = "sk-openai-Example-ROTATED-9Wn4Ys6Jm2"
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value in state
+WORKSPACE = {
+    "name": "demo",
+    "prefixes": ["demo"],
+    "api_keys": [{"key": MANAGEMENT_KEY, "scopes": ["manage"]}],
+}
+
+
+class World:
+    """What the emulator holds, read with our client."""
+
+    def __init__(self, emulator: EmulatorProcess) -> None:
+        self.emulator = emulator
+
+    def client(self) -> GatewayClient:
+        return GatewayClient(MANAGEMENT_KEY, base_url=self.emulator.base_url)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.client() as gateway:
+            groups = list(gateway.list_groups())
+            return {
+                "secrets": {s.name: s.id for s in gateway.list_secrets()},
+                "endpoints": {e.slug: [t.to_api() for t in e.targets] for e in gateway.list_endpoints()},
+                "groups": {g.metadata.external_entity_id: g for g in groups},
+                "keys": {g.id: [k.prefix for k in gateway.list_api_keys(g.id)] for g in groups},
+            }
+
+
+@pytest.fixture
+def world(make_emulator: MakeEmulator) -> World:
+    return World(make_emulator(workspaces=[WORKSPACE]))
+
+
+def _secret_strings(value: Any, needle: str, inside_secret: bool = False) -> list[bool]:
+    """For each string in a ``stack export`` document holding ``needle``: whether it sits in a secret."""
+    if isinstance(value, dict):
+        inside = inside_secret or SECRET_SIGNATURE in value
+        return [hit for item in value.values() for hit in _secret_strings(item, needle, inside)]
+    if isinstance(value, list):
+        return [hit for item in value for hit in _secret_strings(item, needle, inside_secret)]
+    return [inside_secret] if isinstance(value, str) and needle in value else []
+
+
+def _run_text(run: EngineRun) -> str:
+    events = [
+        json.dumps(event.__dict__, default=lambda o: getattr(o, "__dict__", str(o))) for event in run.events
+    ]
+    # Not ``run.outputs``: the Automation API reads them with ``--show-secrets``, decrypted on purpose.
+    return "\n".join([run.stdout, run.stderr, *events])
+
+
+def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path: Path, world: World) -> None:
+    stack = EngineStack(
+        tmp_path, example_program("gateway"), api_url=world.emulator.base_url, api_key=MANAGEMENT_KEY
+    )
+    stack.stack.set_config("openaiKey", auto.ConfigValue(OPENAI_KEY, secret=True))
+    seen: list[str] = []  # every text the CLI showed
+    issued: list[str] = []  # every federated key the stack was given
+
+    def record(run: EngineRun) -> EngineRun:
+        seen.append(_run_text(run))
+        return run
+
+    # -- up: a secret, the slug routed to it, the customer's group with limits, and the customer's key.
+    run = record(stack.up())
+    assert run.changes == {"create": 5}
+    held = world.snapshot()
+    secret_id = held["secrets"]["demo-openai"]
+    assert held["endpoints"] == {
+        "demo/gpt-4o": [{"provider": "OPENAI", "secret_id": secret_id, "target_model": "gpt-4o"}]
+    }
+    group = held["groups"]["cust_42"]
+    assert group.metadata.name == "cust_42 production"
+    [model] = group.models
+    assert model.slug == "demo/gpt-4o"
+    assert {(r.type.value, r.threshold) for r in model.rate_limits} == {("TOKEN", 100_000), ("REQUEST", 600)}
+    assert [(u.type.value, u.unit.value, u.threshold) for u in model.usage_limits] == [
+        ("TOKEN", "DAY", 10_000_000)
+    ]
+    [prefix] = held["keys"][group.id]
+    assert run.outputs["secret_id"] == secret_id
+    assert run.outputs["group_id"] == group.id
+    assert run.outputs["customer_api_key_prefix"] == prefix
+    key = run.outputs["customer_api_key"]
+    assert key.startswith(f"{prefix}.")
+    issued.append(key)
+    assert "customer_api_key       : [secret]" in run.stdout
+    assert run.outputs["effective_models"][0]["rate_limits"][0]["source_group"] == group.id
+
+    # -- a preview with no change in the program changes nothing, and sends no write.
+    world.emulator.reset_stats()
+    preview = record(stack.preview(expect_no_changes=True))
+    assert preview.changes == {"same": 5}
+    assert all(route.startswith("GET") for route in world.emulator.stats()["by_route"])
+
+    # -- a higher rate limit: the group updates in place; nothing else changes, not even in the preview.
+    stack.set_config({"tokensPerMinute": "200000"})
+    assert record(stack.preview()).changes == {"same": 4, "update": 1}
+    run = record(stack.up())
+    assert run.changes == {"same": 4, "update": 1}
+    held = world.snapshot()
+    assert held["groups"]["cust_42"].id == group.id
+    assert {(r.type.value, r.threshold) for r in held["groups"]["cust_42"].models[0].rate_limits} == {
+        ("TOKEN", 200_000),
+        ("REQUEST", 600),
+    }
+    assert held["keys"][group.id] == [prefix]
+    record(stack.preview(expect_no_changes=True))
+
+    # -- the credential rotated: the secret updates in place (same id), so the endpoint does not change.
+    stack.stack.set_config("openaiKey", auto.ConfigValue(ROTATED_KEY, secret=True))
+    assert record(stack.preview()).changes == {"same": 4, "update": 1}
+    run = record(stack.up())
+    assert run.changes == {"same": 4, "update": 1}
+    assert world.snapshot()["secrets"] == {"demo-openai": secret_id}
+    record(stack.preview(expect_no_changes=True))
+
+    # -- a new key for the customer: created first, then the old one revoked.
+    stack.set_config({"keyName": "prod-2"})
+    run = record(stack.up())
+    assert run.changes == {"same": 4, "replace": 1}
+    steps = [op for op, name in run.steps() if name == "customer-key"]
+    assert steps.index("create-replacement") < steps.index("delete-replaced")
+    [new_prefix] = world.snapshot()["keys"][group.id]
+    assert new_prefix != prefix
+    assert run.outputs["customer_api_key"].startswith(f"{new_prefix}.")
+    issued.append(run.outputs["customer_api_key"])
+    with world.client() as gateway, pytest.raises(NotFoundError):
+        gateway.get_api_key(group.id, prefix)
+    prefix = new_prefix
+
+    # -- out-of-band changes: a limit lowered, the key revoked, the secret deleted. Refresh sees each.
+    with world.client() as gateway:
+        gateway.update_group(group.id, models=[{"slug": "demo/gpt-4o"}])
+        gateway.revoke_api_key(group.id, prefix)
+        gateway.delete_secret("demo-openai")
+    refresh = record(stack.refresh())
+    assert refresh.changes == {"same": 2, "update": 1, "delete": 2}
+    assert "Group customer updated" in refresh.stdout
+    assert "GatewayApiKey customer-key deleted" in refresh.stdout
+    assert "Secret openai deleted" in refresh.stdout
+    assert set(stack.resources("Group")["customer"]["outputs"]["models"][0]) == {
+        "slug",
+        "rate_limits",
+        "usage_limits",
+    }
+    assert stack.resources("Group")["customer"]["outputs"]["models"][0]["rate_limits"] == []
+
+    # The next up converges: a new secret (the old id is gone) and the endpoint re-pointed at it, the
+    # limits restored, a new key.
+    run = record(stack.up())
+    assert run.changes == {"same": 1, "create": 2, "update": 2}
+    held = world.snapshot()
+    new_secret_id = held["secrets"]["demo-openai"]
+    assert new_secret_id != secret_id
+    assert held["endpoints"]["demo/gpt-4o"][0]["secret_id"] == new_secret_id
+    assert {(r.type.value, r.threshold) for r in held["groups"]["cust_42"].models[0].rate_limits} == {
+        ("TOKEN", 200_000),
+        ("REQUEST", 600),
+    }
+    [prefix] = held["keys"][group.id]
+    issued.append(run.outputs["customer_api_key"])
+    record(stack.preview(expect_no_changes=True))
+
+    # -- destroy: nothing is left behind.
+    destroy = stack.destroy()
+    seen.append(destroy.stdout + destroy.stderr)
+    assert destroy.changes == {"delete": 5}
+    assert world.snapshot() == {"secrets": {}, "endpoints": {}, "groups": {}, "keys": {}}
+    assert stack.resources("") == {}
+
+    # -- hygiene: no secret anywhere in plain text.
+    secrets = [OPENAI_KEY, ROTATED_KEY, MANAGEMENT_KEY, *issued]
+    assert len(set(issued)) == 3
+    shown = "\n".join(seen)
+    files = {path: path.read_bytes() for path in stack.state_files()}
+    assert any(b"customer_api_key" in content for content in files.values())  # the history holds outputs
+    for secret in secrets:
+        assert secret not in shown
+        for path, content in files.items():
+            assert secret.encode() not in content, (secret[:12], path)
+    exported = stack.export(show_secrets=True)  # the latest checkpoint: empty after destroy
+    assert all(all(_secret_strings(exported, secret)) for secret in secrets)
+
+
+def test_every_secret_in_a_live_stack_is_stored_only_encrypted(tmp_path: Path, world: World) -> None:
+    """Before destroy, decrypted, the credential and the key appear only inside secret envelopes."""
+    stack = EngineStack(
+        tmp_path, example_program("gateway"), api_url=world.emulator.base_url, api_key=MANAGEMENT_KEY
+    )
+    stack.stack.set_config("openaiKey", auto.ConfigValue(OPENAI_KEY, secret=True))
+    run = stack.up()
+    key = run.outputs["customer_api_key"]
+    stack.refresh()  # a refresh keeps them secret too
+    revealed = stack.export(show_secrets=True)
+    for secret in (OPENAI_KEY, key):
+        hits = _secret_strings(revealed, secret)
+        assert hits, "the state keeps the value (encrypted) to detect changes and export the key"
+        assert all(hits), f"{secret[:12]}... is stored in plain text"
+        assert secret not in json.dumps(stack.export())
+    secret_outputs = stack.pulumi("stack", "output", "--json").stdout
+    assert key not in secret_outputs
+    assert json.loads(secret_outputs)["customer_api_key"] == "[secret]"
+    stack.destroy()
+
+
+# -- the YAML example, through the native provider plugin ------------------------------------------------
+
+YAML_EXAMPLE = (Path(__file__).resolve().parents[1] / "examples" / "yaml-gateway" / "Pulumi.yaml").read_text()
+
+
+def test_the_yaml_example_through_the_native_provider(tmp_path: Path, world: World) -> None:
+    stack = ProjectStack(tmp_path, YAML_EXAMPLE, api_url=world.emulator.base_url, api_key=MANAGEMENT_KEY)
+    stack.pulumi("config", "set", "--secret", "openaiKey", OPENAI_KEY)
+    shown = [stack.up()]
+    held = world.snapshot()
+    group = held["groups"]["cust_42"]
+    [prefix] = held["keys"][group.id]
+    outputs = stack.outputs()
+    assert outputs["customerApiKey"] == "[secret]"
+    assert outputs["customerApiKeyPrefix"] == prefix
+    assert held["endpoints"]["demo/gpt-4o"][0]["secret_id"] == outputs["secretId"]
+    key = json.loads(stack.pulumi("stack", "output", "--json", "--show-secrets").stdout)["customerApiKey"]
+    assert key.startswith(f"{prefix}.")
+    shown.append(stack.preview("--expect-no-changes").stdout)
+
+    # A limit raised in the program: the group updates in place, nothing else changes.
+    stack.write_program(YAML_EXAMPLE.replace("threshold: 100000", "threshold: 250000"))
+    shown.append(stack.up())
+    after = world.snapshot()
+    assert after["groups"]["cust_42"].id == group.id
+    assert after["groups"]["cust_42"].models[0].rate_limits[0].threshold == 250_000
+    assert after["keys"][group.id] == [prefix]
+
+    # The schema's secrets: the engine keeps the credential and the key encrypted.
+    revealed = json.loads(stack.pulumi("stack", "export", "--show-secrets").stdout)
+    for secret in (OPENAI_KEY, key):
+        hits = _secret_strings(revealed, secret)
+        assert hits
+        assert all(hits)
+    stack.pulumi("destroy", "--yes", "--skip-preview")
+    assert world.snapshot() == {"secrets": {}, "endpoints": {}, "groups": {}, "keys": {}}
+    for secret in (OPENAI_KEY, key, MANAGEMENT_KEY):
+        assert secret not in "\n".join(shown)
+        for path in [*stack.state_dir.rglob("*"), *stack.project_dir.rglob("*")]:
+            assert path.is_dir() or secret.encode() not in path.read_bytes(), path
+
+
+def test_pulumi_import_of_a_group_and_a_secret_with_the_native_provider(tmp_path: Path, world: World) -> None:
+    with world.client() as gateway:
+        secret = gateway.create_secret("legacy-openai", OPENAI_KEY)
+        group = gateway.create_group(
+            "legacy",
+            [{"slug": "demo/a", "rate_limits": [{"type": "TOKEN", "unit": "MINUTE", "threshold": 9}]}],
+        )
+    stack = ProjectStack(
+        tmp_path, "name: imported\nruntime: yaml\n", api_url=world.emulator.base_url, api_key=MANAGEMENT_KEY
+    )
+    generated = tmp_path / "imported.yaml"
+    stack.pulumi(
+        "import", "baseten-gateway:index:Group", "legacy", group.id, "--yes", "--out", str(generated)
+    )
+    code = generated.read_text()
+    for expected in (
+        "type: baseten-gateway:Group",
+        "externalEntityId: legacy",
+        "slug: demo/a",
+        "threshold: 9",
+    ):
+        assert expected in code
+    stack.write_program("name: imported\nruntime: yaml\n" + code)
+    result = stack.preview("--expect-no-changes", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    stack.pulumi("import", "baseten-gateway:index:Secret", "openai", secret.id, "--yes")
+    assert stack.resources("Secret")["openai"]["outputs"]["secretId"] == secret.id
+    assert "value" not in stack.resources("Secret")["openai"]["outputs"]  # the API never returns it
+    stack.pulumi("state", "unprotect", "--all", "--yes")  # imports are protected
+    stack.pulumi("destroy", "--yes", "--skip-preview")
+    assert world.snapshot()["groups"] == {}
+    assert world.snapshot()["secrets"] == {}
+
+
+# -- the declarations reach the schema, the native plugin and the Python classes -------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "secrets", "replaced"),
+    [
+        ("Secret", {"value"}, {"name"}),
+        ("Group", set(), {"externalEntityId", "limitEnforcement", "parentGroupId"}),
+        ("GatewayApiKey", {"apiKey"}, {"groupId", "name"}),
+    ],
+)
+def test_each_resource_follows_its_declaration_everywhere(
+    kind: str, secrets: set[str], replaced: set[str]
+) -> None:
+    import inspect
+
+    import pulumi_baseten_gateway as package
+    from pulumi_baseten_gateway.native.server import CORES
+    from pulumi_baseten_gateway.schema import RESOURCES, package_schema
+
+    [decl] = [d for d in RESOURCES if d.name == kind]
+    resource = package_schema()["resources"][decl.token]
+    assert CORES[decl.token].declaration is decl
+    assert set(resource["inputProperties"]) == {p.schema_name for p in decl.inputs}
+    assert set(resource["properties"]) == {p.schema_name for p in decl.outputs}
+    assert {n for n, p in resource["properties"].items() if p.get("secret")} == secrets
+    assert {n for n, p in resource["inputProperties"].items() if p.get("secret")} <= secrets
+    assert {n for n, p in resource["inputProperties"].items() if p.get("replaceOnChanges")} == replaced
+
+    cls = getattr(package, kind)
+    parameters = inspect.signature(cls.__init__).parameters
+    keyword_inputs = {name for name, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert keyword_inputs == {p.name for p in decl.inputs}
+    outputs = {name for name, hint in cls.__annotations__.items() if hint.startswith("pulumi.Output[")}
+    assert outputs == {p.name for p in decl.outputs}
+    assert (
+        cls.__module__
+        == f"pulumi_baseten_gateway.dynamic.{'api_key' if kind == 'GatewayApiKey' else kind.lower()}"
+    )
+    assert getattr(sys.modules[cls.__module__], f"{kind}Provider").__module__ == cls.__module__

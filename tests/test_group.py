@@ -1,0 +1,409 @@
+"""The Group: its rules (set semantics), client operations, core, and the resource through the real CLI.
+
+Fast tests use the session emulator (external ids made unique per test) or a private one with faults;
+the engine tests run ``tests.harness.engine.declared_gateway`` programs against private emulators.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_baseten_gateway import (
+    DuplicateGroupError,
+    GatewayClient,
+    GroupOperationError,
+    InvalidInputError,
+    NotFoundError,
+)
+from pulumi_baseten_gateway.resources.group import rules
+from pulumi_baseten_gateway.resources.group.core import GroupCore
+from tests.conftest import MakeEmulator
+from tests.harness.emulator import ACME_KEY, EmulatorProcess
+from tests.harness.engine import EngineStack, declared_gateway
+
+DEMO_KEY = "demo-key"
+TOKEN_MINUTE = {"type": "TOKEN", "unit": "MINUTE", "threshold": 1000}
+REQUEST_MINUTE = {"type": "REQUEST", "unit": "MINUTE", "threshold": 10}
+TOKEN_DAY = {"type": "TOKEN", "unit": "DAY", "threshold": 100_000}
+MODELS = [
+    {"slug": "acme/b", "rate_limits": [TOKEN_MINUTE, REQUEST_MINUTE], "usage_limits": [TOKEN_DAY]},
+    {"slug": "acme/a"},
+]
+
+
+def entity() -> str:
+    return f"cust-{uuid.uuid4().hex[:12]}"
+
+
+def no_client() -> Any:
+    raise AssertionError("no request expected")
+
+
+@pytest.fixture
+def client(emulator: EmulatorProcess) -> Iterator[GatewayClient]:
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
+        yield gateway
+
+
+# -- rules: set semantics and validation ---------------------------------------------------------------
+
+
+def test_the_canonical_model_set_ignores_order_and_float_thresholds() -> None:
+    reordered = [
+        {"slug": "acme/a", "rate_limits": [], "usage_limits": None},
+        {
+            "slug": "acme/b",
+            "usage_limits": [{**TOKEN_DAY, "threshold": 100_000.0}],
+            "rate_limits": [REQUEST_MINUTE, {**TOKEN_MINUTE, "threshold": 1000.0}],
+        },
+    ]
+    assert rules.canonical_models(MODELS) == rules.canonical_models(reordered)
+    assert rules.canonical_models(MODELS) == [
+        {"slug": "acme/a", "rate_limits": [], "usage_limits": []},
+        {"slug": "acme/b", "rate_limits": [REQUEST_MINUTE, TOKEN_MINUTE], "usage_limits": [TOKEN_DAY]},
+    ]
+
+
+def test_reordering_models_or_limits_is_no_diff() -> None:
+    core = GroupCore(no_client)
+    olds = {
+        "external_entity_id": "c",
+        "models": rules.canonical_models(MODELS),
+        "limit_enforcement": "INDEPENDENT",
+    }
+    news = core.check({"external_entity_id": "c", "models": list(reversed(MODELS))}).inputs
+    assert not core.diff(olds, news).changes
+
+
+@pytest.mark.parametrize(
+    ("change", "changed", "replaces", "delete_first"),
+    [
+        ({"name": "Acme"}, ["name"], [], False),
+        ({"models": [{"slug": "acme/a"}]}, ["models"], [], False),
+        ({"external_entity_id": "other"}, ["external_entity_id"], ["external_entity_id"], False),
+        ({"parent_group_id": "p1"}, ["parent_group_id"], ["parent_group_id"], True),
+        ({"limit_enforcement": "CASCADING"}, ["limit_enforcement"], ["limit_enforcement"], True),
+        ({"limit_enforcement": "INDEPENDENT"}, [], [], False),
+    ],
+)
+def test_what_updates_and_what_replaces(
+    change: dict[str, Any], changed: list[str], replaces: list[str], delete_first: bool
+) -> None:
+    core = GroupCore(no_client)
+    olds = {"external_entity_id": "c", "models": MODELS, "limit_enforcement": "INDEPENDENT"}
+    outcome = core.diff(olds, {"external_entity_id": "c", "models": MODELS, **change})
+    assert (outcome.changed, outcome.replaces, outcome.delete_before_replace) == (
+        changed,
+        replaces,
+        delete_first,
+    )
+
+
+def test_an_omitted_mode_means_independent_for_a_root_and_the_parents_for_a_child() -> None:
+    core = GroupCore(no_client)
+    cascading = {"external_entity_id": "c", "models": MODELS, "limit_enforcement": "CASCADING"}
+    assert core.diff(cascading, {"external_entity_id": "c", "models": MODELS}).replaces == [
+        "limit_enforcement"
+    ]
+    child = {**cascading, "parent_group_id": "p"}
+    assert not core.diff(child, {"external_entity_id": "c", "models": MODELS, "parent_group_id": "p"}).changes
+
+
+def test_check_reports_every_broken_rule_with_its_path() -> None:
+    outcome = GroupCore(no_client).check(
+        {
+            "external_entity_id": "",
+            "models": [
+                {"slug": "acme/a", "rate_limits": [TOKEN_MINUTE, {**TOKEN_MINUTE, "unit": "SECOND"}]},
+                {"slug": "acme/a", "usage_limits": [{"type": "TOKEN", "unit": "MINUTE", "threshold": 1.5}]},
+                {"slug": "no-slash", "colour": "red"},
+            ],
+            "limit_enforcement": "STRICT",
+        }
+    )
+    assert [(v.path, v.rule) for v in outcome.failures] == [
+        ("external_entity_id", "field-type"),
+        ("models[0].rate_limits[1]", "limit"),
+        ("models[1].slug", "models"),
+        ("models[1].usage_limits[0].unit", "limit"),
+        ("models[1].usage_limits[0].threshold", "limit"),
+        ("models[2].colour", "unknown-field"),
+        ("models[2].slug", "slug-format"),
+        ("limit_enforcement", "limit-enforcement"),
+    ]
+    assert GroupCore(no_client).check({"external_entity_id": "c", "models": []}).failures[0].rule == "models"
+
+
+# -- the client -----------------------------------------------------------------------------------------
+
+
+def test_a_duplicate_external_entity_id_carries_the_existing_group(client: GatewayClient) -> None:
+    name = entity()
+    group = client.create_group(name, MODELS, name="Acme")
+    assert client.find_group(name) == group
+    with pytest.raises(DuplicateGroupError) as raised:
+        client.create_group(name, [{"slug": "acme/other"}])
+    assert raised.value.existing == group
+    assert "already exists" in str(raised.value)
+    assert f"group id {group.id!r} in this workspace holds the external_entity_id" in str(raised.value)
+    client.delete_group(group.id)
+    with pytest.raises(NotFoundError):
+        client.get_group(group.id)
+
+
+def test_update_sets_the_name_and_replaces_the_model_set(client: GatewayClient) -> None:
+    group = client.create_group(entity(), MODELS, name="before")
+    updated = client.update_group(
+        group.id, name=None, models=[{"slug": "acme/c", "rate_limits": [TOKEN_MINUTE]}]
+    )
+    assert updated.id == group.id
+    assert updated.metadata.name is None
+    assert rules.group_models(updated) == [
+        {"slug": "acme/c", "rate_limits": [TOKEN_MINUTE], "usage_limits": []}
+    ]
+    with pytest.raises(InvalidInputError, match="give a name or models"):
+        client.update_group(group.id)
+    client.delete_group(group.id)
+
+
+def test_deleting_a_parent_deletes_its_children_and_their_keys(client: GatewayClient) -> None:
+    parent = client.create_group(entity(), MODELS)
+    child = client.create_group(entity(), MODELS, parent_group_id=parent.id)
+    key = client.create_api_key(child.id)
+    client.delete_group(parent.id)
+    for read in (lambda: client.get_group(child.id), lambda: client.get_api_key(child.id, key.prefix)):
+        with pytest.raises(NotFoundError):
+            read()
+    core = GroupCore(lambda: client)
+    core.delete(child.id, {"external_entity_id": "gone with its parent"})  # already gone: deleted
+    assert core.read(child.id, {}) is None
+
+
+def test_creates_under_dropped_answers_make_exactly_one_group_each(make_emulator: MakeEmulator) -> None:
+    emulator = make_emulator()
+    emulator.set_faults(drop_rate=0.5, seed=11)
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
+        created = {name: gateway.create_group(name, MODELS).id for name in (f"drop-{i}" for i in range(12))}
+        assert emulator.stats()["faults"]["drop"] > 0
+        emulator.set_faults()
+        held = {g.metadata.external_entity_id: g.id for g in gateway.list_groups()}
+    assert held == created
+
+
+def test_a_cascading_limit_error_surfaces_the_servers_message_and_what_to_do(client: GatewayClient) -> None:
+    core = GroupCore(lambda: client)
+    limit = {"slug": "acme/a", "rate_limits": [TOKEN_MINUTE]}
+    parent_id, parent = core.create(
+        {"external_entity_id": entity(), "models": [limit], "limit_enforcement": "CASCADING"}
+    )
+    child_name = entity()
+    child_id, child = core.create(
+        {"external_entity_id": child_name, "models": [limit], "parent_group_id": parent_id}
+    )
+    assert child["limit_enforcement"] == "CASCADING"
+    higher = [{"slug": "acme/a", "rate_limits": [{**TOKEN_MINUTE, "threshold": 5000}]}]
+    with pytest.raises(GroupOperationError) as raised:
+        core.update(child_id, child, {**child, "models": higher})
+    assert str(raised.value).startswith(
+        f"Group {child_name!r}: update failed: PATCH /v1/gateway/groups/{child_id} returned HTTP 400: "
+        "Child group exceeds parent group limit.; in a CASCADING hierarchy"
+    )
+    core.delete(parent_id, parent)
+
+
+def test_adopt_refuses_another_hierarchy(client: GatewayClient) -> None:
+    core = GroupCore(lambda: client)
+    name = entity()
+    group_id, _ = core.create({"external_entity_id": name, "models": MODELS})
+    with pytest.raises(GroupOperationError, match="set adopt=True on it"):
+        core.create({"external_entity_id": name, "models": MODELS})
+    with pytest.raises(
+        GroupOperationError, match=r"cannot adopt group .* a hierarchy cannot change in place"
+    ):
+        core.create(
+            {"external_entity_id": name, "models": MODELS, "limit_enforcement": "CASCADING", "adopt": True}
+        )
+    adopted_id, adopted = core.create(
+        {"external_entity_id": name, "models": [{"slug": "acme/z"}], "adopt": True}
+    )
+    assert adopted_id == group_id
+    assert [m["slug"] for m in adopted["models"]] == ["acme/z"]
+    core.delete(group_id, adopted)
+
+
+# -- through the engine ---------------------------------------------------------------------------------
+
+
+def _group(external_entity_id: str, models: list[dict[str, Any]], **props: Any) -> dict[str, Any]:
+    return {"kind": "Group", "props": {"external_entity_id": external_entity_id, "models": models, **props}}
+
+
+def _key(group: str, **props: Any) -> dict[str, Any]:
+    return {"kind": "GatewayApiKey", "props": {"group_id": f"${{{group}.group_id}}", **props}}
+
+
+DEMO_MODELS = [{"slug": "demo/a", "rate_limits": [TOKEN_MINUTE]}, {"slug": "demo/b"}]
+
+
+def _stack(tmp_path: Path, emulator: EmulatorProcess, resources: dict[str, Any]) -> EngineStack:
+    return EngineStack(
+        tmp_path,
+        declared_gateway,
+        api_url=emulator.base_url,
+        api_key=DEMO_KEY,
+        config={"resources": resources},
+    )
+
+
+def _held(emulator: EmulatorProcess) -> dict[str, Any]:
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        return {g.metadata.external_entity_id: g for g in gateway.list_groups()}
+
+
+def test_a_hierarchy_with_keys_updates_in_place_and_deletes_children_first(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    emulator = make_emulator(config=False)
+    declared = {
+        "parent": _group("acme", DEMO_MODELS, name="Acme"),
+        "child": _group("acme-eu", [{"slug": "demo/a"}], parent_group_id="${parent.group_id}"),
+        "key": _key("child", name="k1"),
+    }
+    stack = _stack(tmp_path, emulator, declared)
+    run = stack.up()
+    held = _held(emulator)
+    assert held["acme-eu"].hierarchy.parent_group_id == held["acme"].id
+    assert run.outputs["child"]["effective_models"][0]["rate_limits"][0]["source_group"] == held["acme"].id
+
+    # Reordering the model set and its limits is no change.
+    reordered = [{"slug": "demo/b"}, {"slug": "demo/a", "rate_limits": [TOKEN_MINUTE]}]
+    stack.set_config({"resources": {**declared, "parent": _group("acme", reordered, name="Acme")}})
+    stack.preview(expect_no_changes=True)
+
+    # New limits and a new name: the parent updates in place; the child and its key are untouched.
+    changed = [{"slug": "demo/a", "rate_limits": [{**TOKEN_MINUTE, "threshold": 5}]}]
+    stack.set_config({"resources": {**declared, "parent": _group("acme", changed, name="Acme 2")}})
+    assert stack.preview().changes == {"same": 3, "update": 1}
+    run = stack.up()
+    assert run.changes == {"same": 3, "update": 1}
+    assert _held(emulator)["acme"].id == held["acme"].id
+    assert run.outputs["child"]["effective_models"][0]["rate_limits"][0]["threshold"] == 1000  # not refreshed
+    stack.refresh()
+    assert (
+        stack.resources("Group")["child"]["outputs"]["effective_models"][0]["rate_limits"][0]["threshold"]
+        == 5
+    )
+
+    # Removed from the program: the key, then the child, then the parent.
+    stack.set_config({"resources": {}})
+    run = stack.up()
+    deleted = [name for op, name in run.steps() if op == "delete" and name != "default"]
+    assert deleted == ["key", "child", "parent"]  # (``default``: the provider, now unused)
+    assert _held(emulator) == {}
+
+
+def test_a_new_external_entity_id_replaces_the_group_and_its_keys(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    emulator = make_emulator(config=False)
+    stack = _stack(tmp_path, emulator, {"g": _group("old", DEMO_MODELS), "key": _key("g")})
+    stack.up()
+    old = _held(emulator)["old"]
+    stack.set_config({"resources": {"g": _group("new", DEMO_MODELS), "key": _key("g")}})
+    run = stack.up()
+    assert run.changes == {"same": 1, "replace": 2}
+    steps = [(op, name) for op, name in run.steps()]
+    assert steps.index(("create-replacement", "g")) < steps.index(("delete-replaced", "g"))
+    assert steps.index(("delete-replaced", "key")) < steps.index(("delete-replaced", "g"))
+    held = _held(emulator)
+    assert set(held) == {"new"}
+    assert held["new"].id != old.id
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        assert len(list(gateway.list_api_keys(held["new"].id))) == 1
+    stack.destroy()
+    assert _held(emulator) == {}
+
+
+def test_refresh_sees_a_parent_deleted_out_of_band_taking_its_child_and_keys(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    emulator = make_emulator(config=False)
+    declared = {
+        "parent": _group("p", DEMO_MODELS),
+        "child": _group("c", DEMO_MODELS, parent_group_id="${parent.group_id}"),
+        "key": _key("child"),
+    }
+    stack = _stack(tmp_path, emulator, declared)
+    stack.up()
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        gateway.delete_group(_held(emulator)["p"].id)
+    refresh = stack.refresh()
+    assert refresh.changes == {"same": 1, "delete": 3}
+    assert not [r for r in stack.resources("").values() if "baseten-gateway" in r["type"]]
+    stack.up()
+    assert set(_held(emulator)) == {"p", "c"}
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+
+
+def test_a_taken_external_entity_id_fails_suggesting_adopt_and_get_reads_a_group(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    emulator = make_emulator(config=False)
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        existing = gateway.create_group("taken", [{"slug": "demo/x"}])
+    stack = _stack(tmp_path, emulator, {"g": _group("taken", DEMO_MODELS)})
+    error = str(stack.failing("up"))
+    assert (
+        "pulumi_baseten_gateway.errors.GroupOperationError: Group 'taken': create failed: POST "
+        "/v1/gateway/groups returned HTTP 400: "
+    ) in error
+    assert "set adopt=True on it" in error
+    assert "Traceback" not in error
+
+    stack.set_config(
+        {
+            "resources": {"g": _group("taken", DEMO_MODELS, adopt=True)},
+            "gets": {"seen": {"kind": "Group", "id": existing.id}},
+        }
+    )
+    run = stack.up()
+    assert run.outputs["g"]["group_id"] == existing.id
+    assert run.outputs["seen"]["external_entity_id"] == "taken"
+    assert [m.slug for m in _held(emulator)["taken"].models] == ["demo/a", "demo/b"]
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+    assert _held(emulator) == {}
+
+
+def test_a_cascading_violation_fails_the_up_with_the_servers_message(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    emulator = make_emulator(config=False)
+    limit = [{"slug": "demo/a", "rate_limits": [TOKEN_MINUTE]}]
+    declared = {
+        "parent": _group("p", limit, limit_enforcement="CASCADING"),
+        "child": _group("c", limit, parent_group_id="${parent.group_id}"),
+    }
+    stack = _stack(tmp_path, emulator, declared)
+    stack.up()
+    higher = [{"slug": "demo/a", "rate_limits": [{**TOKEN_MINUTE, "threshold": 2000}]}]
+    stack.set_config(
+        {
+            "resources": {
+                **declared,
+                "child": {**declared["child"], "props": {**declared["child"]["props"], "models": higher}},
+            }
+        }
+    )
+    error = str(stack.failing("up"))
+    assert "Group 'c': update failed: PATCH /v1/gateway/groups/" in error
+    assert "returned HTTP 400: Child group exceeds parent group limit.; in a CASCADING hierarchy" in error
+    stack.set_config({"resources": declared})
+    stack.destroy()
+    assert _held(emulator) == {}

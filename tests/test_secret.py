@@ -1,0 +1,275 @@
+"""The Secret: its client operations, its core, and the resource through the real Pulumi CLI.
+
+Fast tests use the session emulator (names made unique per test: secrets are per workspace) and
+``httpx.MockTransport`` servers for what the emulator never does (echoing a value back). The engine tests
+run ``tests.harness.engine.declared_gateway`` programs against private emulators.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pulumi.automation as auto
+import pytest
+
+from pulumi_baseten_gateway import (
+    BadRequestError,
+    GatewayClient,
+    GoneError,
+    NotFoundError,
+    RetryPolicy,
+    SecretExistsError,
+    SecretOperationError,
+)
+from pulumi_baseten_gateway.api.http import LOGGER_NAME
+from pulumi_baseten_gateway.resources.secret.core import SecretCore
+from pulumi_baseten_gateway.resources.secret.model import SECRET
+from tests.conftest import MakeEmulator
+from tests.harness.emulator import ACME_KEY, EmulatorProcess
+from tests.harness.engine import EngineStack, declared_gateway
+
+VALUE = "sk-secret-Value-4Tq9Wm2Zr7"
+DEMO_KEY = "demo-key"
+
+
+def unique_name(stem: str = "s") -> str:
+    return f"{stem}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def client(emulator: EmulatorProcess) -> Any:
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
+        yield gateway
+
+
+# -- the client -----------------------------------------------------------------------------------------
+
+
+def test_create_refuses_a_taken_name_and_overwrite_keeps_the_id(client: GatewayClient) -> None:
+    name = unique_name()
+    first = client.create_secret(name, VALUE)
+    with pytest.raises(SecretExistsError) as raised:
+        client.create_secret(name, "another-value-123")
+    assert raised.value.existing == first
+    assert f"a secret named {name!r} already exists" in str(raised.value)
+    assert "another-value-123" not in str(raised.value)
+
+    again = client.create_secret(name, "another-value-123", overwrite=True)
+    assert again.id == first.id
+    assert [s.id for s in client.list_secrets() if s.name == name] == [first.id]
+    client.delete_secret(name)
+
+
+def test_rotation_keeps_the_id_and_refuses_a_secret_deleted_meanwhile(client: GatewayClient) -> None:
+    name = unique_name()
+    secret = client.create_secret(name, VALUE)
+    assert client.rotate_secret(secret.id, name, "rotated-value-1").id == secret.id
+
+    client.delete_secret(name)
+    with pytest.raises(GoneError, match="no longer exists"):
+        client.rotate_secret(secret.id, name, "rotated-value-2")
+    assert client.find_secret(name=name) is None  # nothing was created under the old name
+
+
+def test_delete_by_id_leaves_a_new_secret_that_reuses_the_name(client: GatewayClient) -> None:
+    name = unique_name()
+    old = client.create_secret(name, VALUE)
+    client.delete_secret(name)
+    new = client.create_secret(name, VALUE)
+    assert new.id != old.id
+    assert client.delete_secret(name, secret_id=old.id) is None
+    assert client.find_secret(secret_id=new.id) == new
+    assert client.delete_secret(name, secret_id=new.id) is not None
+    with pytest.raises(NotFoundError):
+        client.delete_secret(name)
+
+
+def _echoing_server(first_status: int) -> httpx.MockTransport:
+    """A server that quotes the request body in its errors: first ``first_status``, then 400 again."""
+    calls: list[int] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json={"secrets": []})
+        calls.append(1)
+        status = first_status if len(calls) == 1 else 400
+        return httpx.Response(status, json={"error": f"cannot store {request.content.decode()}"})
+
+    return httpx.MockTransport(handle)
+
+
+@pytest.mark.parametrize("value", [VALUE, 'with "quotes" and \\ backslash-9x'])
+def test_a_value_the_server_echoes_reaches_no_error_and_no_log(
+    value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+    retry = RetryPolicy(max_attempts=2, initial_backoff=0, max_backoff=0)
+    with (
+        GatewayClient(
+            "mgmt-key-12345678",
+            base_url="https://api.example.com",
+            transport=_echoing_server(503),
+            retry=retry,
+        ) as gateway,
+        pytest.raises(BadRequestError) as raised,
+    ):
+        gateway.create_secret("echo", value)
+    error = raised.value
+    texts = [str(error), repr(error), error.detail, error.server_message, *map(str, error.args)]
+    assert all("<redacted>" in text for text in texts[:4])
+    json_form = json.dumps(value)[1:-1]
+    for text in [*texts, caplog.text]:
+        assert value not in text
+        assert json_form not in text
+    assert "retrying after attempt 1" in caplog.text  # the 503 was logged, scrubbed
+
+
+# -- the core -------------------------------------------------------------------------------------------
+
+
+def test_check_reports_bad_input_without_quoting_the_value() -> None:
+    core = SecretCore(lambda: pytest.fail("check makes no request"))  # type: ignore[arg-type,return-value]
+    outcome = core.check({"name": "has space", "value": "", "adopt": "yes", "typo": 1})
+    assert [(v.path, v.rule) for v in outcome.failures] == [
+        ("name", "secret-name"),
+        ("value", "secret-value"),
+        ("adopt", "field-type"),
+        ("typo", "unknown-field"),
+    ]
+    assert core.check({"name": "ok", "value": VALUE}).failures == []
+
+
+def test_a_new_value_rotates_in_place_and_a_new_name_replaces_creating_first() -> None:
+    core = SecretCore(lambda: pytest.fail("diff makes no request"))  # type: ignore[arg-type,return-value]
+    olds = {"name": "a", "value": VALUE, "secret_id": "x"}
+    assert not core.diff(olds, {"name": "a", "value": VALUE}).changes
+    rotate = core.diff(olds, {"name": "a", "value": "new"})
+    assert (rotate.changed, rotate.replaces) == (["value"], [])
+    rename = core.diff(olds, {"name": "b", "value": VALUE})
+    assert (rename.replaces, rename.delete_before_replace) == (["name"], False)
+    assert SECRET.secrets == ("value",)
+
+
+def test_an_error_of_the_core_names_the_secret_and_suggests_adopt(client: GatewayClient) -> None:
+    name = unique_name()
+    client.create_secret(name, VALUE)
+    core = SecretCore(lambda: client)
+    with pytest.raises(SecretOperationError) as raised:
+        core.create({"name": name, "value": "other-value-77"})
+    message = str(raised.value)
+    assert message.startswith(f"Secret {name!r}: create failed: a secret named {name!r} already exists")
+    assert message.endswith("set adopt=True on it")
+    assert "other-value-77" not in message
+    core.delete("unused", {"name": name})  # no such id: the name holds another secret, left alone
+    assert client.find_secret(name=name) is not None
+    client.delete_secret(name)
+
+
+def test_rotating_a_secret_deleted_outside_pulumi_says_to_refresh(client: GatewayClient) -> None:
+    core = SecretCore(lambda: client)
+    name = unique_name()
+    secret_id, state = core.create({"name": name, "value": VALUE})
+    client.delete_secret(name)
+    with pytest.raises(SecretOperationError) as raised:
+        core.update(secret_id, state, {"name": name, "value": "rotated-value-3"})
+    assert str(raised.value) == (
+        f"Secret {name!r}: update failed: secret {name!r} (id {secret_id!r}) no longer exists in this "
+        "workspace (deleted outside Pulumi); run `pulumi refresh` to record that, then `pulumi up` creates "
+        "it again"
+    )
+    assert core.read(secret_id, state) is None
+    core.delete(secret_id, state)  # already gone: deleted
+
+
+# -- through the engine ---------------------------------------------------------------------------------
+
+
+def _stack(tmp_path: Path, emulator: EmulatorProcess, resources: dict[str, Any]) -> EngineStack:
+    return EngineStack(
+        tmp_path,
+        declared_gateway,
+        api_url=emulator.base_url,
+        api_key=DEMO_KEY,
+        config={"resources": resources},
+    )
+
+
+def _secret(name: str, value: str = VALUE, **props: Any) -> dict[str, Any]:
+    return {"kind": "Secret", "props": {"name": name, "value": value, **props}}
+
+
+def test_an_existing_name_fails_without_adopt_and_adopt_takes_it_over(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    emulator = make_emulator(config=False)
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        existing = gateway.create_secret("shared", "their-value-123")
+    stack = _stack(tmp_path, emulator, {"s": _secret("shared")})
+    emulator.reset_stats()
+    error = str(stack.failing("up"))
+    assert (
+        "pulumi_baseten_gateway.errors.SecretOperationError: Secret 'shared': create failed: a secret named "
+        "'shared' already exists in this workspace"
+    ) in error
+    assert "set adopt=True on it" in error
+    assert "Traceback" not in error
+    assert VALUE not in error
+    assert "POST /v1/secrets" not in emulator.stats()["by_route"]  # the value was never sent
+
+    stack.set_config({"resources": {"s": _secret("shared", adopt=True)}})
+    run = stack.up()
+    assert run.outputs["s"]["secret_id"] == existing.id
+    assert stack.resources("Secret")["s"]["id"] == existing.id
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        assert gateway.list_secrets() == []
+
+
+def test_rename_replaces_creating_first_and_get_reads_without_managing(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    emulator = make_emulator(config=False)
+    stack = _stack(tmp_path, emulator, {"s": _secret("first")})
+    stack.up()
+    stack.set_config({"resources": {"s": _secret("second")}})
+    run = stack.up()
+    assert run.changes == {"same": 1, "replace": 1}
+    steps = [op for op, name in run.steps() if name == "s"]
+    assert steps.index("create-replacement") < steps.index("delete-replaced")
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        [secret] = gateway.list_secrets()
+        assert secret.name == "second"
+        outside = gateway.create_secret("outside", "outside-value-1")
+
+    stack.set_config({"gets": {"found": {"kind": "Secret", "id": outside.id}}})
+    run = stack.up()
+    assert run.outputs["found"]["name"] == "outside"
+    assert run.outputs["found"]["secret_id"] == outside.id
+    assert run.outputs["found"].get("value") is None  # the API never returns values
+    stack.destroy()
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        assert [s.name for s in gateway.list_secrets()] == ["outside"]
+
+
+def test_a_plain_string_value_is_still_stored_only_as_a_secret(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    emulator = make_emulator(config=False)
+    stack = _stack(tmp_path, emulator, {})
+    # Secret config, so that the test's own input is not in the stack's files; the program reads it as
+    # text (``Config.get``) and passes a plain ``str``.
+    stack.stack.set_config("resources", auto.ConfigValue(json.dumps({"s": _secret("plain")}), secret=True))
+    run = stack.up()
+    assert VALUE not in run.stdout + run.stderr
+    state = stack.resources("Secret")["s"]
+    for section in ("inputs", "outputs"):
+        assert "ciphertext" in state[section]["value"], section
+    for path in stack.state_files():
+        assert VALUE.encode() not in path.read_bytes(), path
+    stack.destroy()
