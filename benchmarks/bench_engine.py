@@ -1,10 +1,12 @@
-"""`pulumi up` and `pulumi refresh` of N endpoints through the real CLI: our provider against the reference.
+"""`pulumi up` and `pulumi refresh` of N endpoints through the real CLI: our providers against the reference.
 
 Same engine (the pinned build of ``make pulumi``), same emulator (faults, latency and rate limit off), same
 run. Each round creates a fresh stack per arm, times ``pulumi up`` of N new endpoints and then ``pulumi
 refresh`` of that stack (each a whole CLI process, start to exit), and destroys it untimed. The arms take
-turns, swapping who goes first each round. The reference arm declares the same endpoints with a resource
-backed by ``benchmarks/reference_provider.py`` (the same HTTP calls with bare httpx, nothing else).
+turns, rotating who goes first each round. The reference arm declares the same endpoints with a resource
+backed by ``benchmarks/reference_provider.py`` (the same HTTP calls with bare httpx, nothing else); the
+native arm declares them in a YAML program served by our native provider plugin
+(``pulumi-resource-baseten-gateway``), where ``ours`` is the Python dynamic provider.
 
 Run from the repository root:
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import sys
@@ -38,7 +41,7 @@ import reference_provider
 from pulumi.dynamic import Resource
 
 from pulumi_baseten_gateway import Endpoint
-from tests.harness.engine import EngineStack, engine_bin_dir
+from tests.harness.engine import EngineStack, ProjectStack, engine_bin_dir
 
 TARGET = 1.10
 
@@ -62,9 +65,39 @@ def program(arm: str, count: int, tag: str) -> Callable[[], None]:
     return declare
 
 
+def native_round(
+    emulator: Emulator, work: Path, count: int, tag: str, pacing: str | None
+) -> tuple[float, float]:
+    resources = {
+        f"e{i:04d}": {
+            "type": "baseten-gateway:index:Endpoint",
+            "properties": {
+                "slug": f"{DEMO_PREFIX}/native-{tag}-{i:04d}",
+                "targets": [{"provider": "BASETEN", "modelId": f"m{i}"}],
+            },
+        }
+        for i in range(count)
+    }
+    program = json.dumps({"name": "bench-native", "runtime": "yaml", "resources": resources})
+    stack = ProjectStack(work / f"native-{tag}", program, api_url=emulator.base_url, api_key=DEMO_KEY)
+    if pacing is not None:
+        stack.pulumi("config", "set", "baseten-gateway:maxRequestsPerSecond", pacing)
+    started = time.perf_counter()
+    stack.up()
+    up = time.perf_counter() - started
+    started = time.perf_counter()
+    stack.pulumi("refresh", "--yes", "--skip-preview")
+    refresh = time.perf_counter() - started
+    assert len(stack.resources()) == count
+    stack.pulumi("destroy", "--yes", "--skip-preview")
+    return up, refresh
+
+
 def one_round(
     emulator: Emulator, work: Path, arm: str, count: int, tag: str, pacing: str | None
 ) -> tuple[float, float]:
+    if arm == "native":
+        return native_round(emulator, work, count, tag, pacing)
     stack = EngineStack(
         work / f"{arm}-{tag}",
         program(arm, count, tag),
@@ -100,18 +133,17 @@ def main() -> int:
         f"bench_engine.py  {datetime.datetime.now().isoformat(timespec='seconds')}  "
         f"python {platform.python_version()}  {os.cpu_count()} CPUs  engine {engine / 'pulumi'}"
     )
-    times: dict[str, dict[str, list[float]]] = {
-        arm: {"up": [], "refresh": []} for arm in ("ours", "reference")
-    }
+    arms = ("ours", "reference", "native")
+    times: dict[str, dict[str, list[float]]] = {arm: {"up": [], "refresh": []} for arm in arms}
     with Emulator(rate_limit=0) as emulator, tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         print(
             f"emulator {emulator.base_url}, faults, latency and rate limit off; "
             f"{options.endpoints} endpoints; our pacing: {options.pacing or 'default (95 requests/s)'}"
         )
         for index in range(options.rounds):
-            order = ("ours", "reference") if index % 2 == 0 else ("reference", "ours")
+            order = arms[index % 3 :] + arms[: index % 3]
             for arm in order:
-                pacing = options.pacing if arm == "ours" else None
+                pacing = options.pacing if arm != "reference" else None
                 up, refresh = one_round(emulator, Path(tmp), arm, options.endpoints, f"r{index}", pacing)
                 times[arm]["up"].append(up)
                 times[arm]["refresh"].append(refresh)
@@ -119,11 +151,13 @@ def main() -> int:
     met = True
     for command in ("up", "refresh"):
         ours, reference = median(times["ours"][command]), median(times["reference"][command])
+        native = median(times["native"][command])
         ratio = ours / reference
         met &= ratio <= TARGET
         print(
             f"pulumi {command:<7} of {options.endpoints}: ours {ours:.2f} s, reference {reference:.2f} s "
-            f"(medians of {options.rounds}), ratio {ratio:.3f} (target <= {TARGET})"
+            f"(medians of {options.rounds}), ratio {ratio:.3f} (target <= {TARGET}); "
+            f"native {native:.2f} s, native / ours {native / ours:.3f}"
         )
     return 0 if met else 1
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the pinned Pulumi CLI (see go.mod) into a cache outside the repository, add our plugin
-# launchers beside it, and print the directory to put on PATH as the last line of output.
+# Build the pinned Pulumi CLI (see go.mod) and the YAML language host (see yaml/go.mod) into a cache
+# outside the repository, add our plugin launcher beside them, and print the directory to put on PATH
+# as the last line of output.
 #
 #   tools/pulumi-engine/build.sh            build once per pinned version (later runs take a second)
 #   PULUMI_DIR=/usr/local/bin build.sh      use an existing `pulumi` there instead (nothing is built)
@@ -27,16 +28,18 @@ if [ -z "$version" ]; then
     echo "$here/go.mod pins no github.com/pulumi/pulumi/pkg/v3 version" >&2
     exit 1
 fi
-key="$(cd "$here" && cat go.mod go.sum tools.go build.sh "${launchers[@]}" | sha256sum | cut -c1-12)"
+yaml_version="$(awk '$1 == "require" && $2 == "github.com/pulumi/pulumi-yaml" { print $3 }' "$here/yaml/go.mod")"
+key="$(cd "$here" && cat go.mod go.sum tools.go yaml/go.mod yaml/go.sum yaml/tools.go build.sh \
+    "${launchers[@]}" | sha256sum | cut -c1-12)"
 cache_root="${BASETEN_GATEWAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-baseten-gateway}"
 dir="$cache_root/pulumi-$version-$key"
 
-if [ ! -x "$dir/bin/pulumi" ]; then
+if [ ! -x "$dir/bin/pulumi" ] || [ ! -x "$dir/bin/pulumi-language-yaml" ]; then
     if ! command -v go >/dev/null; then
         echo "building the Pulumi CLI needs Go (>= $(awk '$1 == "go" { print $2 }' "$here/go.mod")); none on PATH" >&2
         exit 1
     fi
-    echo "building the Pulumi CLI $version into $dir (first time only: a few minutes)" >&2
+    echo "building the Pulumi CLI $version and YAML host $yaml_version into $dir (first time only: minutes)" >&2
     mkdir -p "$cache_root"
     staging="$(mktemp -d "$cache_root/.build-XXXXXX")"
     trap 'rm -rf "$staging"' EXIT
@@ -46,6 +49,10 @@ if [ ! -x "$dir/bin/pulumi" ]; then
         GOFLAGS=-mod=readonly go build -trimpath \
             -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
             -o "$staging/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+        cd yaml
+        GOFLAGS=-mod=readonly go build -trimpath \
+            -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$yaml_version" \
+            -o "$staging/bin/pulumi-language-yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
     )
     for launcher in "${launchers[@]}"; do
         install -m 0755 "$here/$launcher" "$staging/bin/$launcher"

@@ -1,0 +1,231 @@
+"""``pulumi-resource-baseten-gateway``: the native provider plugin, for every Pulumi language and import.
+
+The engine starts it (found on PATH, or installed with ``pulumi plugin install``), reads the port it
+prints, and drives the ``pulumirpc.ResourceProvider`` gRPC service. This module implements that service
+directly over the same lifecycle cores as the Python dynamic provider, and serves the package schema
+generated from the same declarations.
+
+Why the gRPC service directly rather than the SDK's ``pulumi.provider.experimental`` API: that API is
+marked experimental, runs an asyncio server (our client and cores are synchronous, so every call would
+need moving to a thread), and reports a failed call with the Python traceback; here a failure is one line
+(``Endpoint 'acme/glm': create failed: ...``), ``Read`` with no state (``pulumi import``) is ours to
+define, and calls run on a thread pool like the dynamic provider's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from concurrent import futures
+from importlib.metadata import version
+from typing import Any, NoReturn, TypeVar
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+from ..errors import GatewayError
+from ..resources.api_key.core import GatewayApiKeyCore
+from ..resources.declaration import camel_case
+from ..resources.endpoint.core import EndpointCore
+from ..resources.group.core import GroupCore
+from ..resources.lifecycle import LifecycleCore
+from ..resources.secret.core import SecretCore
+from ..schema import schema_text
+from ..settings import NATIVE_NAMESPACE, Settings
+from .properties import from_wire, is_unknown, struct, to_wire, unstruct
+
+__all__ = ["CORES", "NativeProvider", "main"]
+
+#: The lifecycle core of each resource, by its type token.
+CORES: Mapping[str, type[LifecycleCore]] = {
+    core.declaration.token: core for core in (EndpointCore, SecretCore, GroupCore, GatewayApiKeyCore)
+}
+
+_logger = logging.getLogger("pulumi_baseten_gateway.native")
+_T = TypeVar("_T")
+_DIFF_NONE = provider_pb2.DiffResponse.DIFF_NONE
+_DIFF_SOME = provider_pb2.DiffResponse.DIFF_SOME
+
+
+def _type_of(urn: str) -> str:
+    """The type token in ``urn:pulumi:stack::project::type::name`` (a parent chain keeps the last)."""
+    return urn.split("::")[-2].split("$")[-1]
+
+
+class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
+    """The ResourceProvider service: configuration, schema, and each resource's lifecycle by its core."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._lock = threading.Lock()
+        self._version = version("pulumi-baseten-gateway")
+
+    # -- plumbing --------------------------------------------------------------------------------------
+
+    def _core(self, urn: str, context: grpc.ServicerContext) -> LifecycleCore:
+        core = CORES.get(_type_of(urn))
+        if core is None:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"unknown resource type {_type_of(urn)!r}")
+        return core(self._client, is_unknown)
+
+    def _client(self) -> Any:
+        with self._lock:
+            settings = self._settings or Settings.read(lambda _: None, (NATIVE_NAMESPACE,))
+        return settings.client()
+
+    @staticmethod
+    def _run(context: grpc.ServicerContext, step: Callable[[], _T]) -> _T:
+        """Run a step; a typed failure is the call's one-line error, anything else too, logged in full."""
+        try:
+            return step()
+        except GatewayError as exc:
+            _abort(context, grpc.StatusCode.UNKNOWN, str(exc))
+        except Exception as exc:  # a bug of ours: one line for the user, the traceback in the plugin log
+            _logger.exception("unexpected error")
+            _abort(context, grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}")
+
+    # -- the plugin and its configuration --------------------------------------------------------------
+
+    def GetPluginInfo(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> plugin_pb2.PluginInfo:
+        return plugin_pb2.PluginInfo(version=self._version)
+
+    def GetSchema(
+        self, request: provider_pb2.GetSchemaRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.GetSchemaResponse:
+        return provider_pb2.GetSchemaResponse(schema=schema_text())
+
+    def CheckConfig(
+        self, request: provider_pb2.CheckRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.CheckResponse:
+        return provider_pb2.CheckResponse(inputs=request.news)
+
+    def DiffConfig(
+        self, request: provider_pb2.DiffRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.DiffResponse:
+        # A changed setting (another key, URL or pace) never replaces what the provider manages.
+        olds, news = unstruct(request.olds), unstruct(request.news)
+        changed = sorted(key for key in {*olds, *news} if olds.get(key) != news.get(key))
+        return provider_pb2.DiffResponse(changes=_DIFF_SOME if changed else _DIFF_NONE, diffs=changed)
+
+    def Configure(
+        self, request: provider_pb2.ConfigureRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.ConfigureResponse:
+        # The provider's inputs: the stack's `baseten-gateway:*` config (or an explicit provider's
+        # properties), by their names in the schema (apiKey, apiUrl, ...).
+        args = unstruct(request.args)
+
+        def get(key: str) -> Any:
+            return args.get(key.split(":", 1)[1])
+
+        with self._lock:
+            self._settings = Settings.read(get, (NATIVE_NAMESPACE,))
+        # Secrets arrive unwrapped; the engine keeps marking as secret what was (and the schema's secrets).
+        return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=False)
+
+    def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        return empty_pb2.Empty()
+
+    # -- resources -------------------------------------------------------------------------------------
+
+    def Check(
+        self, request: provider_pb2.CheckRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.CheckResponse:
+        core = self._core(request.urn, context)
+        decl = core.declaration
+        outcome = core.check(from_wire(decl, unstruct(request.news)))
+        failures = [
+            provider_pb2.CheckFailure(property=_schema_path(v.path), reason=f"{v.message} [{v.rule}]")
+            for v in outcome.failures
+        ]
+        return provider_pb2.CheckResponse(inputs=struct(to_wire(decl, outcome.inputs)), failures=failures)
+
+    def Diff(
+        self, request: provider_pb2.DiffRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.DiffResponse:
+        core = self._core(request.urn, context)
+        decl = core.declaration
+        outcome = core.diff(from_wire(decl, unstruct(request.olds)), from_wire(decl, unstruct(request.news)))
+        names = {prop.name: prop.schema_name for prop in decl.props}
+        return provider_pb2.DiffResponse(
+            changes=_DIFF_SOME if outcome.changes else _DIFF_NONE,
+            replaces=[names[name] for name in outcome.replaces],
+            diffs=[names[name] for name in outcome.changed],
+            deleteBeforeReplace=outcome.delete_before_replace,
+        )
+
+    def Create(
+        self, request: provider_pb2.CreateRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.CreateResponse:
+        core = self._core(request.urn, context)
+        inputs = from_wire(core.declaration, unstruct(request.properties))
+        id_, outputs = self._run(context, lambda: core.create(inputs))
+        return provider_pb2.CreateResponse(id=id_, properties=struct(to_wire(core.declaration, outputs)))
+
+    def Read(
+        self, request: provider_pb2.ReadRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.ReadResponse:
+        """Refresh, ``get``, and ``pulumi import`` (which sends no state: the id is all there is)."""
+        core = self._core(request.urn, context)
+        state = from_wire(core.declaration, unstruct(request.properties))
+        outcome = self._run(context, lambda: core.read(request.id, state))
+        if outcome is None:
+            return provider_pb2.ReadResponse(id="")
+        decl = core.declaration
+        return provider_pb2.ReadResponse(
+            id=outcome.id,
+            properties=struct(to_wire(decl, outcome.outputs)),
+            inputs=struct(to_wire(decl, outcome.inputs)),
+        )
+
+    def Update(
+        self, request: provider_pb2.UpdateRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.UpdateResponse:
+        core = self._core(request.urn, context)
+        decl = core.declaration
+        olds, news = from_wire(decl, unstruct(request.olds)), from_wire(decl, unstruct(request.news))
+        outputs = self._run(context, lambda: core.update(request.id, olds, news))
+        return provider_pb2.UpdateResponse(properties=struct(to_wire(decl, outputs)))
+
+    def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        core = self._core(request.urn, context)
+        state = from_wire(core.declaration, unstruct(request.properties))
+        self._run(context, lambda: core.delete(request.id, state))
+        return empty_pb2.Empty()
+
+
+def _schema_path(path: str) -> str:
+    """``targets[0].secret_id`` -> ``targets[0].secretId``: a check failure names the property as written."""
+    return ".".join(
+        camel_case(part.split("[", 1)[0]) + (part[part.index("[") :] if "[" in part else "")
+        for part in path.split(".")
+    )
+
+
+def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
+    context.abort(code, message)
+    raise AssertionError("unreachable: abort raises")  # pragma: no cover
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve on 127.0.0.1 (a free port), print the port as the first line, serve until killed."""
+    parser = argparse.ArgumentParser(
+        prog="pulumi-resource-baseten-gateway", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("engine", nargs="?", help="the Pulumi engine's address (given by the engine)")
+    parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(NativeProvider(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    server.wait_for_termination()
+
+
+if __name__ == "__main__":
+    main()
