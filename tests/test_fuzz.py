@@ -6,8 +6,10 @@ In-process (``EndpointProvider().check``) for volume; through the real plugin pr
 pulumi.dynamic`` over gRPC, as ``pulumi preview`` drives it) for a sample, where every input that passes
 is created on the shared emulator, compared with what the emulator holds, and deleted.
 
-The oracles are independent of ``rules.py``: valid endpoints are generated from the README's field table,
-and each mutation of a valid endpoint knows which property path it broke.
+The oracles are independent of ``rules.py``: valid endpoints are generated from the oracle's field table
+(``tests/oracle.py``, parsed from the public spec and the docs' sentences), each mutation of a valid
+endpoint knows which property path it broke, and a quarter of the in-process cases are the oracle's
+near misses (one rule of the drawn provider broken alone), so every rule is reached by generation.
 """
 
 from __future__ import annotations
@@ -24,36 +26,24 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pulumi.dynamic import CheckFailure, Config, ConfigureRequest
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from pulumi_baseten_gateway.provider import EndpointProvider
+from tests import oracle
 from tests.harness.emulator import ACME_KEY, ACME_PREFIXES, ENDPOINTS_PATH, EmulatorProcess, auth_headers
 from tests.harness.plugin import PluginError, ProviderPlugin, without_provider
 
-# -- the documented contract (README), written down independently of rules.py ---------------------------
+# -- the documented contract: the oracle's table, parsed from the public sources -----------------------
 
-PROVIDERS = ("BASETEN", "ANTHROPIC", "OPENAI", "OPENAI_COMPATIBLE", "VERTEX", "BASETEN_MODEL_API")
-FIELDS = ("model_id", "environment_name", "secret_id", "target_model", "base_url", "vertex_config")
-REQUIRED: dict[str, frozenset[str]] = {
-    "BASETEN": frozenset({"model_id"}),
-    "ANTHROPIC": frozenset({"secret_id", "target_model"}),
-    "OPENAI": frozenset({"secret_id", "target_model"}),
-    "OPENAI_COMPATIBLE": frozenset({"base_url", "secret_id", "target_model"}),
-    "VERTEX": frozenset({"vertex_config", "target_model"}),
-    "BASETEN_MODEL_API": frozenset({"target_model"}),
-}
-ALSO_ALLOWED: dict[str, frozenset[str]] = {
-    "BASETEN": frozenset({"environment_name", "target_model"}),
-    "ANTHROPIC": frozenset(),
-    "OPENAI": frozenset(),
-    "OPENAI_COMPATIBLE": frozenset(),
-    "VERTEX": frozenset({"secret_id"}),
-    "BASETEN_MODEL_API": frozenset({"secret_id"}),
-}
+PROVIDERS = oracle.PROVIDERS
+FIELDS = oracle.FIELDS
+_TABLE = oracle.provider_fields()
+REQUIRED: dict[str, frozenset[str]] = {p: f.required for p, f in _TABLE.items()}
+ALSO_ALLOWED: dict[str, frozenset[str]] = {p: f.optional for p, f in _TABLE.items()}
 REGIONS = ("UNRESTRICTED", "EU")
 SLUG_MAX = 255
 FIELD_MAX = 1024
@@ -164,10 +154,11 @@ def junk(*, in_process: bool, unknowns: bool = False) -> st.SearchStrategy[Any]:
 class Case:
     """One input. ``expect``: paths that must be reported; ``confined``: prefixes every failure must have."""
 
-    kind: str  # "valid", "mutated" or "arbitrary"
+    kind: str  # "valid", "mutated", "near-miss" or "arbitrary"
     news: dict[str, Any]
     expect: tuple[str, ...] = ()
     confined: tuple[str, ...] | None = None
+    why: str = ""  # a near miss: its name and the sentence of the rule it breaks
 
 
 def _not_none(value: Any) -> bool:
@@ -352,6 +343,16 @@ def mutated_endpoints(draw: st.DrawFn, *, in_process: bool) -> Case:
     return Case("mutated", news, tuple(expect), tuple(confined))
 
 
+@st.composite
+def near_miss_endpoints(draw: st.DrawFn) -> Case:
+    """A valid endpoint whose target breaks exactly one rule of its provider: one of the oracle's near
+    misses, drawn uniformly over providers and then over the provider's rules."""
+    news: dict[str, Any] = copy.deepcopy(draw(valid_endpoints))
+    target, miss = draw(oracle.near_miss_cases(_targets_of, _FIELD_VALUES))
+    news["targets"] = [target]
+    return Case("near-miss", news, (miss.path,), (miss.path,), f"{miss.name} ({miss.rule.cite()})")
+
+
 def arbitrary_news(*, in_process: bool) -> st.SearchStrategy[Case]:
     """No structure promised: junk under any key, and near-valid shapes with junk inside."""
     anything = junk(in_process=in_process, unknowns=in_process)
@@ -377,13 +378,15 @@ def arbitrary_news(*, in_process: bool) -> st.SearchStrategy[Case]:
 
 
 def cases(*, in_process: bool) -> st.SearchStrategy[Case]:
-    """Valid, mutated and arbitrary inputs. Through the plugin, half are valid: "accepted" must run often."""
+    """Valid, mutated, near-miss and arbitrary inputs. Through the plugin, two in five are valid:
+    "accepted" must run often."""
     valid = valid_endpoints.map(lambda news: Case("valid", news))
     mutated = mutated_endpoints(in_process=in_process)
+    near_miss = near_miss_endpoints()
     arbitrary = arbitrary_news(in_process=in_process)
     if in_process:
-        return st.one_of(valid, mutated, arbitrary)
-    kinds = [valid, valid, mutated, arbitrary]
+        return st.one_of(valid, mutated, near_miss, arbitrary)
+    kinds = [valid, valid, mutated, near_miss, arbitrary]
     return st.sampled_from(range(len(kinds))).flatmap(kinds.__getitem__)
 
 
@@ -421,17 +424,22 @@ def assert_check_answer(case: Case, failures: Sequence[Reported], inputs: Mappin
         assert inputs["slug"] == case.news["slug"]
         assert inputs["targets"] == expected_targets(case.news["targets"])
         assert inputs["region"] == (case.news.get("region") or "UNRESTRICTED")
-    elif case.kind == "mutated":
+    elif case.kind in ("mutated", "near-miss"):
         for expected in case.expect:
             if expected == "targets[0].vertex_config":  # may be reported on a sub-field
-                assert any(p == expected or p.startswith(expected + ".") for p in paths), (expected, paths)
+                assert any(p == expected or p.startswith(expected + ".") for p in paths), (
+                    expected,
+                    paths,
+                    case.why,
+                )
             else:
-                assert expected in paths, (expected, paths)
+                assert expected in paths, (expected, paths, case.why)
         assert case.confined is not None
         for path in paths:
             assert any(path == c or path.startswith((c + ".", c + "[")) for c in case.confined), (
                 path,
                 case.confined,
+                case.why,
             )
 
 
@@ -474,10 +482,56 @@ def test_check_in_process_never_raises_and_names_paths(emulator: EmulatorProcess
         reported = [Reported(f.property, f.reason) for f in result.failures]
         assert_check_answer(case, reported, result.inputs)
         kinds[case.kind] += 1
+        event(case.kind)
 
     check_once()
     assert emulator.stats()["total_requests"] == before, "check sent a request"
-    assert min(kinds[k] for k in ("valid", "mutated", "arbitrary")) >= 50, kinds
+    assert min(kinds[k] for k in ("valid", "mutated", "near-miss", "arbitrary")) >= 50, kinds
+
+
+def test_check_in_process_reports_each_rule_broken_alone(emulator: EmulatorProcess) -> None:
+    """Every rule of the drawn provider, broken alone on a valid endpoint (drawn values), is reported at
+    its path and only there; a count shows every rule of every provider was reached."""
+    provider = EndpointProvider()
+    provider.configure(
+        ConfigureRequest(
+            Config(
+                raw_config={"baseten:apiKey": ACME_KEY, "baseten:apiUrl": emulator.base_url}, project_name="p"
+            )
+        )
+    )
+    reached: Counter[str] = Counter()
+    before = emulator.stats()["total_requests"]
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=FAST)
+    @given(name=st.sampled_from(PROVIDERS), data=st.data())
+    def every_rule(name: str, data: st.DataObject) -> None:
+        news: dict[str, Any] = copy.deepcopy(data.draw(valid_endpoints, label="endpoint"))
+        skeleton = data.draw(_targets_of(name), label="skeleton")
+        for miss in oracle.near_misses(name):
+            value: Any = None
+            if miss.change == "add":
+                value = data.draw(_FIELD_VALUES[miss.target_field], label=miss.name)
+            elif miss.change == "port":
+                value = data.draw(oracle.PORTS, label=miss.name)
+            elif miss.change == "scheme":
+                value = data.draw(oracle.SCHEMES, label=miss.name)
+            case = Case(
+                "near-miss",
+                {**news, "targets": [miss.apply(skeleton, value)]},
+                (miss.path,),
+                (miss.path,),
+                f"{miss.name} ({miss.rule.cite()})",
+            )
+            result = provider.check({}, case.news)
+            assert_check_answer(
+                case, [Reported(f.property, f.reason) for f in result.failures], result.inputs
+            )
+            reached[miss.name] += 1
+
+    every_rule()
+    assert emulator.stats()["total_requests"] == before, "check sent a request"
+    assert set(reached) == {m.name for p in PROVIDERS for m in oracle.near_misses(p)}
 
 
 def test_check_through_the_plugin_then_the_gateway_agrees(

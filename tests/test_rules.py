@@ -1,16 +1,19 @@
 """Unit and property tests of the shared endpoint rules (``resources/endpoint/rules.py``).
 
-The per-provider table below is written from the API reference (gateway-api.md §3.2), not imported from
-``rules``: the tests state what the API demands and check the rules against it.
+The per-provider table is the oracle's (``tests/oracle.py``): parsed from the public spec's field
+descriptions and the docs' sentences, never imported from ``rules`` or ``PROVIDER_FIELDS``. The property
+tests draw valid skeletons from it and break each rule of the drawn provider in turn (the oracle's near
+misses), so a broken rule is found by generation, not only by the hand-written cases.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import domains
 
@@ -18,37 +21,16 @@ from pulumi_baseten_gateway.resources.endpoint import model as models
 from pulumi_baseten_gateway.resources.endpoint import rules
 from pulumi_baseten_gateway.resources.endpoint.model import Provider, Region
 from pulumi_baseten_gateway.resources.endpoint.rules import TARGET_FIELDS, Violation
+from tests import oracle
 
-# -- the API's per-provider field table ----------------------------------------------------------------------
+# -- the API's per-provider field table (the oracle's) -------------------------------------------------------
 
-REQUIRED: dict[Provider, frozenset[str]] = {
-    Provider.BASETEN: frozenset({"model_id"}),
-    Provider.ANTHROPIC: frozenset({"secret_id", "target_model"}),
-    Provider.OPENAI: frozenset({"secret_id", "target_model"}),
-    Provider.BASETEN_MODEL_API: frozenset({"target_model"}),
-    Provider.VERTEX: frozenset({"vertex_config", "target_model"}),
-    Provider.OPENAI_COMPATIBLE: frozenset({"base_url", "secret_id", "target_model"}),
-}
-OPTIONAL: dict[Provider, frozenset[str]] = {
-    Provider.BASETEN: frozenset({"environment_name", "target_model"}),
-    Provider.ANTHROPIC: frozenset(),
-    Provider.OPENAI: frozenset(),
-    Provider.BASETEN_MODEL_API: frozenset({"secret_id"}),
-    Provider.VERTEX: frozenset({"secret_id"}),
-    Provider.OPENAI_COMPATIBLE: frozenset(),
-}
-OPTIONAL_FIELDS = TARGET_FIELDS[1:]
-FORBIDDEN: dict[Provider, frozenset[str]] = {
-    p: frozenset(OPTIONAL_FIELDS) - REQUIRED[p] - OPTIONAL[p] for p in Provider
-}
-SAMPLE_VALUES: dict[str, Any] = {
-    "model_id": "3kZ9xqd",
-    "environment_name": "staging",
-    "secret_id": "3kZ9xqd",
-    "target_model": "gpt-4o",
-    "base_url": "https://my-vllm.example.com",
-    "vertex_config": {"project_id": "my-gcp-project", "location": "global"},
-}
+_TABLE = oracle.provider_fields()
+REQUIRED: dict[Provider, frozenset[str]] = {Provider(p): f.required for p, f in _TABLE.items()}
+OPTIONAL: dict[Provider, frozenset[str]] = {Provider(p): f.optional for p, f in _TABLE.items()}
+FORBIDDEN: dict[Provider, frozenset[str]] = {Provider(p): f.forbidden for p, f in _TABLE.items()}
+#: The spec's example of each field.
+SAMPLE_VALUES: dict[str, Any] = {name: oracle.sample_value(name) for name in oracle.FIELDS}
 RULE_NAMES = {
     "required",
     "slug-format",
@@ -65,10 +47,7 @@ RULE_NAMES = {
 
 def minimal_target(provider: Provider) -> dict[str, Any]:
     """The smallest valid target of a provider: ``provider`` and its required fields."""
-    return {
-        "provider": provider.value,
-        **{field: SAMPLE_VALUES[field] for field in sorted(REQUIRED[provider])},
-    }
+    return oracle.sample_target(provider.value)
 
 
 def found(violations: list[Violation]) -> list[tuple[str, str]]:
@@ -76,12 +55,10 @@ def found(violations: list[Violation]) -> list[tuple[str, str]]:
     return sorted((v.path, v.rule) for v in violations)
 
 
-def test_the_table_covers_every_provider_and_field() -> None:
-    assert set(REQUIRED) == set(OPTIONAL) == set(Provider)
-    for provider in Provider:
-        assert not REQUIRED[provider] & OPTIONAL[provider]
-        assert REQUIRED[provider] | OPTIONAL[provider] | FORBIDDEN[provider] == set(OPTIONAL_FIELDS)
+def test_the_oracle_fields_are_the_target_fields() -> None:
+    """The rules judge exactly the fields the spec's target has, ``provider`` first."""
     assert TARGET_FIELDS[0] == "provider"
+    assert set(TARGET_FIELDS[1:]) == set(oracle.FIELDS)
 
 
 def test_violation_str() -> None:
@@ -781,6 +758,62 @@ def test_valid_endpoints_pass_every_rule(slug: str, target: dict[str, Any], regi
     assert rules.canonical_target(request.targets[0].to_api()) == rules.canonical_target(
         {**target, "provider": request.targets[0].provider.value}
     )
+
+
+# -- near misses: every rule, broken alone ------------------------------------------------------------------
+
+
+@st.composite
+def _valid_target_of(draw: st.DrawFn, provider: str) -> dict[str, Any]:
+    """A valid target of ``provider`` with every required field set (drawn values) and optional ones
+    absent, null or set: a skeleton for the near misses."""
+    target: dict[str, Any] = {"provider": provider}
+    for field in sorted(REQUIRED[Provider(provider)]):
+        target[field] = draw(VALID_FIELD_VALUES[field])
+    for field in sorted(OPTIONAL[Provider(provider)]):
+        choice = draw(st.sampled_from(["absent", "null", "set"]))
+        if choice != "absent":
+            target[field] = None if choice == "null" else draw(VALID_FIELD_VALUES[field])
+    return target
+
+
+@SETTINGS
+@given(provider=st.sampled_from(oracle.PROVIDERS), data=st.data())
+def test_each_rule_alone_breaks_a_valid_target_at_its_path(provider: str, data: st.DataObject) -> None:
+    """A valid skeleton passes; each of its provider's near misses (drawn values) is reported at its path
+    and only there. Every rule of the drawn provider is tried, so every rule is reached in a run."""
+    skeleton = data.draw(_valid_target_of(provider), label="skeleton")
+    assert rules.validate_target(skeleton) == []
+    for miss in oracle.near_misses(provider):
+        value: Any = None
+        if miss.change == "add":
+            value = data.draw(VALID_FIELD_VALUES[miss.target_field], label=miss.name)
+        elif miss.change == "port":
+            value = data.draw(oracle.PORTS, label=miss.name)
+        elif miss.change == "scheme":
+            value = data.draw(oracle.SCHEMES, label=miss.name)
+        target = miss.apply(skeleton, value)
+        paths = [v.path for v in rules.validate_target(target)]
+        assert paths, f"{miss.name}: {target!r} passed, against {miss.rule.cite()}"
+        assert all(p == miss.path or p.startswith(miss.path + ".") for p in paths), (miss.name, paths)
+        event(miss.name)
+
+
+def test_the_near_miss_property_reaches_every_rule() -> None:
+    """Not vacuous: run the property again, counting the near misses it judged."""
+    reached: Counter[str] = Counter()
+    original = oracle.near_misses
+
+    def counting(provider: str) -> list[oracle.NearMiss]:
+        misses = original(provider)
+        reached.update(m.name for m in misses)
+        return misses
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(oracle, "near_misses", counting)
+        test_each_rule_alone_breaks_a_valid_target_at_its_path()
+    every = {m.name for p in oracle.PROVIDERS for m in original(p)}
+    assert set(reached) == every
 
 
 # -- unknown values (preview placeholders) -------------------------------------------------------------------

@@ -13,10 +13,12 @@ configured in a private emulator workspace, so any hit is a real leak.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import logging
 import os
 import ssl
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import Any
 import dill
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
@@ -44,6 +46,7 @@ from pulumi_baseten_gateway import (
     ServerError,
     TransportError,
 )
+from pulumi_baseten_gateway.api.http import LOGGER_NAME
 from pulumi_baseten_gateway.provider import EndpointOperationError, EndpointProvider
 from tests.conftest import MakeEmulator
 from tests.harness.emulator import ACME_KEY, EmulatorProcess, unique_slug
@@ -265,10 +268,8 @@ def test_in_process_lifecycle_with_errors_leaks_no_key(
 
     # Every log record, at every level, of every logger; and the emulator's own log.
     records = caplog.records
-    assert any(r.name == "pulumi_baseten_gateway.api.client" and r.levelno == logging.DEBUG for r in records)
-    assert any(
-        r.name == "pulumi_baseten_gateway.api.client" and r.levelno == logging.WARNING for r in records
-    )
+    assert any(r.name == LOGGER_NAME and r.levelno == logging.DEBUG for r in records)
+    assert any(r.name == LOGGER_NAME and r.levelno == logging.WARNING for r in records)
     assert any(r.name.startswith("httpcore") and r.levelno == logging.DEBUG for r in records)
     assert any(r.name == "httpx" for r in records)
     for record in records:
@@ -427,17 +428,74 @@ def test_plain_http_to_anything_but_loopback_is_refused(url: str) -> None:
     assert KEY not in str(info.value)
 
 
-@given(host=st.from_regex(r"[a-z0-9.\-@:\[\]%\\]{1,30}", fullmatch=True))
-@settings(max_examples=200, deadline=None)
-def test_an_accepted_plain_http_url_always_reaches_a_loopback_host(host: str) -> None:
-    """Whatever the client accepts over plain http, the host httpx will connect to is loopback."""
+#: Loopback hosts as a URL may spell them, and pieces that turn one into a look-alike (or leave it one).
+_LOOPBACK_HOSTS = ("localhost", "LocalHost", "127.0.0.1", "127.1.2.3", "127.255.255.254", "[::1]", "[0::1]")
+_LOOK_ALIKE_PREFIXES = ("", "", "", "evil.", "127.0.0.1.", "x", "user@", "127.0.0.1@", "evil.test\\@", " ")
+_LOOK_ALIKE_SUFFIXES = (
+    *("", "", "", "."),
+    *(".evil.test", "evil.test", "-x", ".localdomain", "%2f@evil.test", "%00", "\t", "@evil.test"),
+    *(":", ":abc", ":99999", "]", "[", "\\"),
+)
+_PORTS = ("", "", ":8787", ":1", ":65535", ":0")
+_FILLER = st.from_regex(r"[a-z0-9.\-@:\[\]%\\]{0,6}", fullmatch=True)
+
+loopback_look_alikes = st.one_of(
+    st.sampled_from(
+        ["0.0.0.0", "2130706433", "0x7f000001", "0177.0.0.1", "127.1", "[::ffff:127.0.0.1]"]  # noqa: S104
+    ),
+    st.builds("{}{}".format, st.sampled_from(_LOOPBACK_HOSTS), st.sampled_from(_PORTS)),
+    st.builds(
+        "{}{}{}{}".format,
+        st.sampled_from(_LOOK_ALIKE_PREFIXES) | _FILLER,
+        st.sampled_from(_LOOPBACK_HOSTS),
+        st.sampled_from(_LOOK_ALIKE_SUFFIXES) | _FILLER,
+        st.sampled_from(_PORTS),
+    ),
+)
+
+
+def _is_loopback_host(host: str) -> bool:
+    """Independently of the client: ``localhost``, 127.0.0.0/8 or ::1 (also as an IPv4-mapped address)."""
+    if host.lower() == "localhost":
+        return True
     try:
-        client = GatewayClient(KEY, base_url=f"http://{host}")
-    except Exception:  # refused (whether with the right type is the next test's business)
-        return
-    connects_to = client._http.base_url.host
-    client.close()
-    assert connects_to in ("localhost", "::1") or connects_to.startswith("127."), (host, connects_to)
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv4Address):
+        return address in ipaddress.IPv4Network("127.0.0.0/8")
+    return address == ipaddress.IPv6Address("::1")
+
+
+def test_an_accepted_plain_http_url_always_reaches_a_loopback_host() -> None:
+    """Whatever the client accepts over plain http, the host httpx will connect to is loopback; whatever
+    it refuses, it refuses with a ConfigurationError. The hosts are loopback ones and their look-alikes,
+    and a count shows that both branches ran, the accepting one for decorated hosts too."""
+    outcomes: Counter[str] = Counter()
+
+    @given(host=loopback_look_alikes)
+    @settings(max_examples=300, deadline=None)
+    def accepted_means_loopback(host: str) -> None:
+        try:
+            client = GatewayClient(KEY, base_url=f"http://{host}")
+        except ConfigurationError:
+            event("refused")
+            outcomes["refused"] += 1
+            return
+        connects_to = client._http.base_url.host
+        client.close()
+        assert _is_loopback_host(connects_to), (host, connects_to)
+        event("accepted: connects to loopback")
+        outcomes["accepted"] += 1
+        if host not in _LOOPBACK_HOSTS:
+            outcomes["accepted with a port"] += 1
+
+    accepted_means_loopback()
+    assert outcomes["accepted"] >= 30, outcomes
+    assert outcomes["accepted with a port"] >= 10, outcomes
+    assert outcomes["refused"] >= 30, outcomes
 
 
 @pytest.mark.parametrize(
