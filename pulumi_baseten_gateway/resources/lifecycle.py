@@ -9,15 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from ..errors import GatewayError, ResourceOperationError
 from .common import IsUnknown, Violation
 from .declaration import ResourceDecl
 
 if TYPE_CHECKING:
     from ..api import GatewayClient
 
-__all__ = ["CheckOutcome", "DiffOutcome", "LifecycleCore", "ReadOutcome", "contains_unknown"]
+__all__ = [
+    "CheckOutcome",
+    "DiffOutcome",
+    "Hinted",
+    "LifecycleCore",
+    "ReadOutcome",
+    "contains_unknown",
+    "step",
+]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -79,3 +90,23 @@ class LifecycleCore(Protocol):
     def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]: ...
 
     def delete(self, id_: str, state: Mapping[str, Any]) -> None: ...
+
+
+class Hinted(Exception):
+    """Carries a typed error, and what the user can do about it, out of a step (see :func:`step`)."""
+
+    def __init__(self, cause: GatewayError, hint: str) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.hint = hint
+
+
+def step(error: type[ResourceOperationError], operation: str, name: Any, fn: Callable[[], _T]) -> _T:
+    """Run one lifecycle step; a failure becomes one line (``error``) naming the step, the resource and
+    the typed cause, with the hint when the step raised :class:`Hinted`."""
+    try:
+        return fn()
+    except Hinted as hinted:
+        raise error(str(name), operation, hinted.cause, hinted.hint) from None
+    except GatewayError as exc:
+        raise error(str(name), operation, exc) from None

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ...errors import ConfigurationError, GatewayApiKeyOperationError, GatewayError, NotFoundError
+from ...errors import ConfigurationError, GatewayApiKeyOperationError, NotFoundError
 from ..common import IsUnknown, never_unknown
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown
+from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown, step
 from . import rules
 from .model import GATEWAY_API_KEY, ApiKey
 
@@ -112,8 +112,4 @@ class GatewayApiKeyCore:
 
 
 def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
-    """Run one step; a failure becomes one line naming the step, the key and the cause."""
-    try:
-        return fn()
-    except GatewayError as exc:
-        raise GatewayApiKeyOperationError(str(name), operation, exc) from None
+    return step(GatewayApiKeyOperationError, operation, name, fn)

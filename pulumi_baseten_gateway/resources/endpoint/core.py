@@ -16,12 +16,11 @@ from ...errors import (
     ConfigurationError,
     DuplicateSlugError,
     EndpointOperationError,
-    GatewayError,
     NotFoundError,
 )
 from ..common import IsUnknown, Violation, never_unknown
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown
+from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, contains_unknown, step
 from . import rules
 from .model import ENDPOINT, Endpoint, Region
 
@@ -121,7 +120,7 @@ class EndpointCore:
                 if duplicate.existing is None:
                     raise
                 if inputs.get("adopt") is not True:
-                    raise _Hinted(duplicate, _ADOPT_HINT) from None
+                    raise Hinted(duplicate, _ADOPT_HINT) from None
                 return self._adopt(client, duplicate.existing, inputs)
 
         endpoint = _step("create", slug, create)
@@ -171,20 +170,5 @@ class EndpointCore:
         _step("delete", state.get("slug") or id_, delete)
 
 
-class _Hinted(Exception):
-    """Carries a typed error and what the user can do about it out of a step."""
-
-    def __init__(self, cause: GatewayError, hint: str) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-        self.hint = hint
-
-
 def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
-    """Run one lifecycle step; a failure becomes one line naming the step, the endpoint and the cause."""
-    try:
-        return fn()
-    except _Hinted as hinted:
-        raise EndpointOperationError(str(name), operation, hinted.cause, hinted.hint) from None
-    except GatewayError as exc:
-        raise EndpointOperationError(str(name), operation, exc) from None
+    return step(EndpointOperationError, operation, name, fn)

@@ -18,13 +18,12 @@ from ...errors import (
     BadRequestError,
     ConfigurationError,
     DuplicateGroupError,
-    GatewayError,
     GroupOperationError,
     NotFoundError,
 )
 from ..common import IsUnknown, Violation, never_unknown
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown
+from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, contains_unknown, step
 from . import rules
 from .model import GROUP, Group, LimitEnforcement
 
@@ -145,7 +144,7 @@ class GroupCore:
                 if duplicate.existing is None:
                     raise
                 if inputs.get("adopt") is not True:
-                    raise _Hinted(duplicate, _ADOPT_HINT) from None
+                    raise Hinted(duplicate, _ADOPT_HINT) from None
                 return self._adopt(client, duplicate.existing, inputs)
 
         group = _step("create", entity, create)
@@ -197,7 +196,7 @@ class GroupCore:
                 return self._client().update_group(id_, name=news.get("name"), models=news["models"])
             except BadRequestError as exc:
                 if "exceeds" in exc.server_message and "limit" in exc.server_message:
-                    raise _Hinted(exc, _CASCADE_HINT) from None
+                    raise Hinted(exc, _CASCADE_HINT) from None
                 raise
 
         return outputs_of(_step("update", entity, update))
@@ -214,20 +213,5 @@ class GroupCore:
         _step("delete", state.get("external_entity_id") or id_, delete)
 
 
-class _Hinted(Exception):
-    """Carries a typed error and what the user can do about it out of a step."""
-
-    def __init__(self, cause: GatewayError, hint: str) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-        self.hint = hint
-
-
 def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
-    """Run one step; a failure becomes one line naming the step, the group and the cause."""
-    try:
-        return fn()
-    except _Hinted as hinted:
-        raise GroupOperationError(str(name), operation, hinted.cause, hinted.hint) from None
-    except GatewayError as exc:
-        raise GroupOperationError(str(name), operation, exc) from None
+    return step(GroupOperationError, operation, name, fn)

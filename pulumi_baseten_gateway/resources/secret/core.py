@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ...errors import GatewayError, GoneError, NotFoundError, SecretExistsError, SecretOperationError
+from ...errors import GoneError, NotFoundError, SecretExistsError, SecretOperationError
 from ..common import IsUnknown, Violation, never_unknown
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown
+from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, contains_unknown, step
 from . import rules
 from .model import SECRET, Secret
 
@@ -89,7 +89,7 @@ class SecretCore:
             try:
                 return self._client().create_secret(name, str(value), overwrite=inputs.get("adopt") is True)
             except SecretExistsError as taken:
-                raise _Hinted(taken, _ADOPT_HINT) from None
+                raise Hinted(taken, _ADOPT_HINT) from None
 
         secret = _step("create", name, create)
         return secret.id, outputs_of(secret, value)
@@ -115,7 +115,7 @@ class SecretCore:
             try:
                 return self._client().rotate_secret(id_, name, str(value))
             except GoneError as gone:
-                raise _Hinted(gone, _GONE_HINT) from None
+                raise Hinted(gone, _GONE_HINT) from None
 
         return outputs_of(_step("update", name, rotate), value)
 
@@ -138,20 +138,5 @@ class SecretCore:
         _step("delete", name or id_, delete)
 
 
-class _Hinted(Exception):
-    """Carries a typed error and what the user can do about it out of a step."""
-
-    def __init__(self, cause: GatewayError, hint: str) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-        self.hint = hint
-
-
 def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
-    """Run one step; a failure becomes one line naming the step, the secret and the cause."""
-    try:
-        return fn()
-    except _Hinted as hinted:
-        raise SecretOperationError(str(name), operation, hinted.cause, hinted.hint) from None
-    except GatewayError as exc:
-        raise SecretOperationError(str(name), operation, exc) from None
+    return step(SecretOperationError, operation, name, fn)
