@@ -542,14 +542,22 @@ def test_unique_slugs_reports_each_shared_slug_once() -> None:
 def test_build_policies_names_levels_and_types() -> None:
     built = {p.name: p for p in policy.build_policies()}
     assert tuple(built) == policy.POLICY_NAMES
+    stack_policies = {
+        policy.UNIQUE_SLUGS_POLICY,
+        policy.GROUP_MODEL_SLUGS_POLICY,
+        policy.SECRET_NOT_LITERAL_POLICY,
+    }
     for name, p in built.items():
         assert p.enforcement_level is policy.DEFAULT_ENFORCEMENT_LEVELS[name]
-        expected_type = (
-            StackValidationPolicy if name == policy.UNIQUE_SLUGS_POLICY else ResourceValidationPolicy
-        )
+        expected_type = StackValidationPolicy if name in stack_policies else ResourceValidationPolicy
         assert isinstance(p, expected_type)
-    assert built[policy.ALLOWED_PROVIDERS_POLICY].enforcement_level is EnforcementLevel.ADVISORY
-    assert sum(p.enforcement_level is EnforcementLevel.MANDATORY for p in built.values()) == 5
+    advisory = {n for n, p in built.items() if p.enforcement_level is EnforcementLevel.ADVISORY}
+    assert advisory == {
+        policy.ALLOWED_PROVIDERS_POLICY,
+        policy.GROUP_RATE_LIMITS_POLICY,
+        policy.SECRET_NOT_LITERAL_POLICY,
+    }
+    assert sum(p.enforcement_level is EnforcementLevel.MANDATORY for p in built.values()) == 6
 
 
 def test_the_schema_defaults_the_cli_sends_act_like_no_config() -> None:
@@ -568,7 +576,13 @@ def test_the_schema_defaults_the_cli_sends_act_like_no_config() -> None:
         policy.ORG_PREFIX_POLICY: policy.validate_org_prefix,
         policy.ALLOWED_PROVIDERS_POLICY: policy.validate_allowed_providers,
     }
-    assert set(validators) == {name for name, p in built.items() if p.config_schema is not None}
+    # The Group and Secret policies' defaults: tests/test_policy_gateway.py.
+    gateway = {
+        policy.GROUP_MODEL_SLUGS_POLICY,
+        policy.GROUP_RATE_LIMITS_POLICY,
+        policy.SECRET_NOT_LITERAL_POLICY,
+    }
+    assert set(validators) | gateway == {name for name, p in built.items() if p.config_schema is not None}
     for name, validate in validators.items():
         schema = built[name].config_schema
         assert schema is not None
@@ -596,6 +610,9 @@ def test_built_policies_are_fresh_and_share_nothing_mutable_with_the_declaration
             continue
         assert a.config_schema is not b.config_schema
         for key, schema in a.config_schema.properties.items():
+            assert schema is not b.config_schema.properties[key]
+            if not isinstance(schema["default"], list):
+                continue  # a scalar default (a boolean) cannot be mutated
             schema["default"].append("mutated")
             assert "mutated" not in b.config_schema.properties[key]["default"]
             assert "mutated" not in policy.CONFIG_DEFAULTS[a.name][key]

@@ -21,9 +21,12 @@ from pulumi.runtime.proto import analyzer_pb2  # noqa: E402
 
 from pulumi_baseten_gateway.policy import (  # noqa: E402
     ALLOWED_PROVIDERS_POLICY,
+    GROUP_MODEL_SLUGS_POLICY,
+    GROUP_RATE_LIMITS_POLICY,
     ORG_PREFIX_POLICY,
     POLICY_NAMES,
     POLICY_PACK_NAME,
+    SECRET_NOT_LITERAL_POLICY,
     SINGLE_TARGET_POLICY,
     SLUG_FORMAT_POLICY,
     TARGET_FIELDS_POLICY,
@@ -88,14 +91,12 @@ def test_info_describes_every_policy(pack: PolicyPackProcess) -> None:
     assert info.supportsConfig
     policies = {p.name: p for p in info.policies}
     assert set(policies) == set(POLICY_NAMES)
+    advisory = {ALLOWED_PROVIDERS_POLICY, GROUP_RATE_LIMITS_POLICY, SECRET_NOT_LITERAL_POLICY}
+    stack = {UNIQUE_SLUGS_POLICY, GROUP_MODEL_SLUGS_POLICY, SECRET_NOT_LITERAL_POLICY}
     for name, policy_info in policies.items():
-        expected_level = analyzer_pb2.ADVISORY if name == ALLOWED_PROVIDERS_POLICY else analyzer_pb2.MANDATORY
+        expected_level = analyzer_pb2.ADVISORY if name in advisory else analyzer_pb2.MANDATORY
         assert policy_info.enforcementLevel == expected_level, name
-        expected_type = (
-            analyzer_pb2.POLICY_TYPE_STACK
-            if name == UNIQUE_SLUGS_POLICY
-            else analyzer_pb2.POLICY_TYPE_RESOURCE
-        )
+        expected_type = analyzer_pb2.POLICY_TYPE_STACK if name in stack else analyzer_pb2.POLICY_TYPE_RESOURCE
         assert policy_info.policy_type == expected_type, name
         assert policy_info.description
 

@@ -1,4 +1,4 @@
-"""Policy as code for Baseten Frontier Gateway endpoints (a Pulumi CrossGuard policy pack).
+"""Policy as code for Baseten Frontier Gateway endpoints, groups and secrets (a CrossGuard policy pack).
 
 Each policy is declared once, as one literal (:mod:`.spec`): name, display name, description,
 enforcement level, config schema with defaults, validator, and whether it reviews one resource or the
@@ -7,6 +7,9 @@ whole stack. Everything else is derived from the list of declarations (:mod:`.pa
 * :mod:`.values`: property values as plain data, unknowns (preview) marked :data:`UNKNOWN`;
 * :mod:`.spec`: how a policy is declared, built into the SDK's objects, and given its config defaults;
 * :mod:`.endpoint`: the Endpoint policies;
+* :mod:`.group`: the Group policies (model slugs, rate limits);
+* :mod:`.secret`: the Secret policy (value not written in the program);
+* :mod:`.stack_config`: the stack's configuration, which the SDK drops, recorded for :mod:`.secret`;
 * :mod:`.pack`: the pack's list of policies, the tables derived from it, and :func:`serve`.
 
 This package imports no client and makes no network call: policy review is offline.
@@ -28,6 +31,12 @@ from .endpoint import (
     validate_target_fields,
     validate_unique_slugs,
 )
+from .group import (
+    GROUP_MODEL_SLUGS_POLICY,
+    GROUP_RATE_LIMITS_POLICY,
+    validate_group_model_slugs,
+    validate_group_rate_limits,
+)
 from .pack import (
     CONFIG_DEFAULTS,
     DEFAULT_ENFORCEMENT_LEVELS,
@@ -37,15 +46,19 @@ from .pack import (
     policy_config,
     serve,
 )
+from .secret import SECRET_NOT_LITERAL_POLICY, validate_secret_not_literal
 from .values import UNKNOWN, is_unknown, plain_value
 
 __all__ = [
     "ALLOWED_PROVIDERS_POLICY",
     "CONFIG_DEFAULTS",
     "DEFAULT_ENFORCEMENT_LEVELS",
+    "GROUP_MODEL_SLUGS_POLICY",
+    "GROUP_RATE_LIMITS_POLICY",
     "ORG_PREFIX_POLICY",
     "POLICY_NAMES",
     "POLICY_PACK_NAME",
+    "SECRET_NOT_LITERAL_POLICY",
     "SINGLE_TARGET_POLICY",
     "SLUG_FORMAT_POLICY",
     "TARGET_FIELDS_POLICY",
@@ -57,7 +70,10 @@ __all__ = [
     "policy_config",
     "serve",
     "validate_allowed_providers",
+    "validate_group_model_slugs",
+    "validate_group_rate_limits",
     "validate_org_prefix",
+    "validate_secret_not_literal",
     "validate_single_target",
     "validate_slug_format",
     "validate_target_fields",

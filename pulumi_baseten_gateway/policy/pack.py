@@ -16,7 +16,10 @@ from typing import Any, Final
 
 from pulumi_policy import EnforcementLevel, Policy
 
+from . import stack_config
 from .endpoint import ENDPOINT_POLICIES
+from .group import GROUP_POLICIES
+from .secret import SECRET_POLICIES
 from .spec import PolicySpec, merge_config
 
 __all__ = [
@@ -33,7 +36,7 @@ __all__ = [
 POLICY_PACK_NAME: Final = "baseten-gateway"
 
 #: Every policy of the pack, in the order the pack lists them.
-POLICIES: Final[tuple[PolicySpec, ...]] = ENDPOINT_POLICIES
+POLICIES: Final[tuple[PolicySpec, ...]] = (*ENDPOINT_POLICIES, *GROUP_POLICIES, *SECRET_POLICIES)
 
 POLICY_NAMES: Final = tuple(spec.name for spec in POLICIES)
 
@@ -73,7 +76,8 @@ def serve() -> None:
     The console script is a policy pack the CLI can run as an executable (``pulumi preview --policy-pack
     "$(command -v baseten-gateway-policy-pack)"``), with the interpreter it was installed into, no
     language host and no virtualenv of its own. The SDK writes the port line to the raw stdout buffer
-    without flushing; the engine waits for that line, so stdout is made unbuffered first.
+    without flushing; the engine waits for that line, so stdout is made unbuffered first. The stack's
+    configuration, which the SDK drops, is recorded for the policies that need it (:mod:`.stack_config`).
     """
     import io
     import sys
@@ -82,4 +86,5 @@ def serve() -> None:
 
     raw = open(sys.stdout.fileno(), "wb", buffering=0, closefd=False)  # noqa: SIM115 (lives until exit)
     sys.stdout = io.TextIOWrapper(raw, write_through=True)
+    stack_config.install()
     PolicyPack(name=POLICY_PACK_NAME, policies=build_policies())

@@ -27,8 +27,9 @@ from pulumi_policy.proxy import (
 )
 
 from ..resources.common import is_sequence
+from ..resources.declaration import ResourceDecl, from_schema_names
 
-__all__ = ["UNKNOWN", "is_unknown", "plain_value", "prop"]
+__all__ = ["UNKNOWN", "declared_props", "is_unknown", "plain_value", "prop"]
 
 
 class _Unknown:
@@ -100,3 +101,13 @@ def prop(props: Mapping[str, Any], key: str) -> object:
     except UnknownValueError:
         return UNKNOWN
     return plain_value(value)
+
+
+def declared_props(decl: ResourceDecl, resource_type: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """Every property as plain data under the declaration's names (snake_case).
+
+    The native provider's resources (``decl.token``) carry the schema's camelCase names
+    (``rateLimits``), the Python dynamic provider's the declaration's own (``rate_limits``).
+    """
+    values = {key: prop(props, key) for key in props}
+    return from_schema_names(decl, values) if resource_type == decl.token else values
