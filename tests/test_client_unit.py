@@ -31,7 +31,9 @@ from pulumi_baseten_gateway import (
     ServerError,
     TransportError,
 )
-from pulumi_baseten_gateway.api.http import Reply, _bound_connection_pools, _DeadlineBackend, _Scrubber
+from pulumi_baseten_gateway.api.answers import Reply
+from pulumi_baseten_gateway.api.bounds import _bound_connection_pools, _DeadlineBackend
+from pulumi_baseten_gateway.api.scrub import _Scrubber
 from pulumi_baseten_gateway.settings import Settings
 
 KEY = "sk-unit-test-0123456789"

@@ -1,8 +1,9 @@
 """``GatewayClient``: the typed, retrying client of the Frontier Gateway management API.
 
 One class for every API, each API's operations in its own module (``endpoints.py``, ``secrets.py``,
-``groups.py``, ``keys.py``) over one HTTP layer (``http.py``: auth, pacing, retries, typed errors). It
-does not import Pulumi.
+``groups.py``, ``keys.py``) over one HTTP layer (``http.py``: auth, pacing, retries, bounds, typed
+errors, with ``scrub.py``, ``bounds.py``, ``pacing.py``, ``options.py`` and ``answers.py``). It does not
+import Pulumi.
 """
 
 from __future__ import annotations
