@@ -20,7 +20,7 @@ import pytest
 from pulumi_baseten_gateway import GatewayClient
 from tests.conftest import MakeEmulator
 from tests.harness.emulator import ENDPOINTS_PATH, EmulatorProcess
-from tests.harness.engine import EngineStack, declared_endpoints, example_program
+from tests.harness.engine import EngineStack, declared_endpoints, declared_gateway, example_program
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value in state
 DEMO_KEY = "demo-key"  # the emulator's default workspace (prefix `demo`) when it runs without a config
@@ -146,6 +146,36 @@ def test_target_change_updates_in_place_keeping_the_id(tmp_path: Path, demo: Emu
     assert after["targets"] == STAGING
     assert stack.resources()["a"]["outputs"]["targets"] == STAGING
     stack.preview(expect_no_changes=True)
+
+
+def test_a_target_change_leaves_what_uses_the_endpoint_id_unchanged_in_preview(
+    tmp_path: Path, demo: EmulatorProcess
+) -> None:
+    # A group whose immutable external_entity_id is the endpoint's id: were `endpoint_id` unknown in
+    # the preview of the endpoint's update (a dynamic provider's outputs all are), it would show replaced.
+    def declared(model_id: str) -> dict[str, Any]:
+        return {
+            "a": {
+                "kind": "Endpoint",
+                "props": {"slug": "demo/a", "targets": [{**BASETEN[0], "model_id": model_id}]},
+            },
+            "g": {
+                "kind": "Group",
+                "props": {"external_entity_id": "${a.endpoint_id}", "models": [{"slug": "demo/a"}]},
+            },
+        }
+
+    stack = EngineStack(
+        tmp_path,
+        declared_gateway,
+        api_url=demo.base_url,
+        api_key=DEMO_KEY,
+        config={"resources": declared("m1")},
+    )
+    stack.up()
+    stack.set_config({"resources": declared("m2")})
+    assert stack.preview().changes == {"same": 2, "update": 1}
+    assert stack.up().changes == {"same": 2, "update": 1}
 
 
 def test_slug_change_replaces_creating_the_new_endpoint_first(tmp_path: Path, demo: EmulatorProcess) -> None:

@@ -78,6 +78,10 @@ class Endpoint(Resource, module="baseten-gateway", name="Endpoint"):
             **{prop.name: None for prop in ENDPOINT.output_only},
         }
         super().__init__(EndpointProvider(), resource_name, props, opts)
+        # The same value as the id, which a preview knows for an endpoint being updated: so what refers
+        # to it is not shown as changing when only its targets change (a dynamic provider's outputs are
+        # all unknown in a preview of an update).
+        self.endpoint_id = self.id
 
     @staticmethod
     def get(
