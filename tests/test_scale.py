@@ -484,7 +484,8 @@ def test_the_same_under_faults_on_the_list_calls(make_emulator: MakeEmulator) ->
     stats = emulator.stats()
     assert stats["faults"]["5xx"] > 0
     assert stats["faults"]["429"] > 0
-    assert stats["faults"]["drop"] > 0
+    # No drop assertion: the emulator drops only writes (POST/PATCH/DELETE), and whether the out-of-band
+    # writer's few writes draw one is up to the thread schedule; the listings are GETs.
     assert stats["by_route"][LIST_ROUTE] >= 4  # two listings of two pages, and the retries
 
 
