@@ -1,7 +1,8 @@
 """Manage Baseten Frontier Gateway endpoints, secrets, groups and their API keys as code with Pulumi, and
 review them with policy as code.
 
-``from pulumi_baseten_gateway import Endpoint, TargetArgs`` (and ``Secret``, ``Group``, ``GatewayApiKey``)
+``from pulumi_baseten_gateway import Endpoint, TargetArgs`` (and ``Secret``, ``Group``, ``GatewayApiKey``,
+``RegisteredGatewayApiKey``)
 is the whole of everyday use. Every name but the errors is loaded on first use, so
 ``pulumi_baseten_gateway.api.client`` stays importable without Pulumi's start-up cost (scripts, the
 emulator's tests, other tools), and the provider plugin's first call imports only what it needs (no HTTP
@@ -26,10 +27,12 @@ from .errors import (
     GoneError,
     GroupOperationError,
     InvalidInputError,
+    KeyPrefixTakenError,
     MalformedResponseError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RegisteredGatewayApiKeyOperationError,
     ResourceOperationError,
     ResponseTooLargeError,
     SecretExistsError,
@@ -40,11 +43,17 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .api.client import GatewayClient, RetryPolicy
-    from .dynamic.api_key import GatewayApiKey, GatewayApiKeyArgs
+    from .api.signing import SigningKey
+    from .dynamic.api_key import (
+        GatewayApiKey,
+        GatewayApiKeyArgs,
+        RegisteredGatewayApiKey,
+        RegisteredGatewayApiKeyArgs,
+    )
     from .dynamic.endpoint import Endpoint, EndpointArgs, TargetArgs, VertexConfigArgs
     from .dynamic.group import Group, GroupArgs, GroupModelArgs, RateLimitArgs, UsageLimitArgs
     from .dynamic.secret import Secret, SecretArgs
-    from .resources.api_key.model import GATEWAY_API_KEY_TYPE_TOKEN
+    from .resources.api_key.model import GATEWAY_API_KEY_TYPE_TOKEN, REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN
     from .resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider, Region
     from .resources.group.model import (
         GROUP_TYPE_TOKEN,
@@ -59,6 +68,7 @@ __all__ = [
     "ENDPOINT_TYPE_TOKEN",
     "GATEWAY_API_KEY_TYPE_TOKEN",
     "GROUP_TYPE_TOKEN",
+    "REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN",
     "SECRET_TYPE_TOKEN",
     "APIStatusError",
     "AuthenticationError",
@@ -81,6 +91,7 @@ __all__ = [
     "GroupModelArgs",
     "GroupOperationError",
     "InvalidInputError",
+    "KeyPrefixTakenError",
     "LimitEnforcement",
     "LimitType",
     "MalformedResponseError",
@@ -91,6 +102,9 @@ __all__ = [
     "RateLimitError",
     "RateLimitUnit",
     "Region",
+    "RegisteredGatewayApiKey",
+    "RegisteredGatewayApiKeyArgs",
+    "RegisteredGatewayApiKeyOperationError",
     "ResourceOperationError",
     "ResponseTooLargeError",
     "RetryPolicy",
@@ -99,6 +113,7 @@ __all__ = [
     "SecretExistsError",
     "SecretOperationError",
     "ServerError",
+    "SigningKey",
     "TargetArgs",
     "TransportError",
     "UsageLimitArgs",
@@ -113,9 +128,15 @@ _LAZY_MODULES = {
     ".dynamic.endpoint": ("Endpoint", "EndpointArgs", "TargetArgs", "VertexConfigArgs"),
     ".dynamic.secret": ("Secret", "SecretArgs"),
     ".dynamic.group": ("Group", "GroupArgs", "GroupModelArgs", "RateLimitArgs", "UsageLimitArgs"),
-    ".dynamic.api_key": ("GatewayApiKey", "GatewayApiKeyArgs"),
+    ".dynamic.api_key": (
+        "GatewayApiKey",
+        "GatewayApiKeyArgs",
+        "RegisteredGatewayApiKey",
+        "RegisteredGatewayApiKeyArgs",
+    ),
     ".api.client": ("GatewayClient", "RetryPolicy"),
-    ".resources.api_key.model": ("GATEWAY_API_KEY_TYPE_TOKEN",),
+    ".api.signing": ("SigningKey",),
+    ".resources.api_key.model": ("GATEWAY_API_KEY_TYPE_TOKEN", "REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN"),
     ".resources.endpoint.model": ("ENDPOINT_TYPE_TOKEN", "Provider", "Region"),
     ".resources.group.model": (
         "GROUP_TYPE_TOKEN",

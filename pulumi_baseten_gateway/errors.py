@@ -7,13 +7,15 @@
     │   ├── EndpointOperationError   holds the error below that made it fail
     │   ├── SecretOperationError
     │   ├── GroupOperationError
-    │   └── GatewayApiKeyOperationError
+    │   ├── GatewayApiKeyOperationError
+    │   └── RegisteredGatewayApiKeyOperationError
     ├── InvalidInputError        rules broken before any request was sent (carries the violations)
     ├── ConfigurationError       no API key, a non-HTTPS URL to a remote host, ...
     ├── ConflictError            a natural key (a slug) is taken
     │   ├── DuplicateSlugError       by an existing endpoint (``existing``, when this workspace sees it)
     │   ├── SecretExistsError        a secret name, by an existing secret (a create never overwrites it)
-    │   └── DuplicateGroupError      a group ``external_entity_id``, by an existing group
+    │   ├── DuplicateGroupError      a group ``external_entity_id``, by an existing group
+    │   └── KeyPrefixTakenError      a registered key's prefix (first 16 characters), in its group
     ├── GoneError                a resource deleted out of band, found missing before a change
     ├── TransportError           connection refused or dropped, timeout: no HTTP status
     ├── MalformedResponseError   a 2xx body that is not the documented JSON
@@ -61,10 +63,12 @@ __all__ = [
     "GoneError",
     "GroupOperationError",
     "InvalidInputError",
+    "KeyPrefixTakenError",
     "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RegisteredGatewayApiKeyOperationError",
     "RequestContext",
     "ResourceOperationError",
     "ResponseTooLargeError",
@@ -328,6 +332,28 @@ class DuplicateGroupError(ConflictError):
         return self._detail
 
 
+class KeyPrefixTakenError(ConflictError):
+    """A registered key's prefix (its first 16 characters) is taken in the group already.
+
+    The API requires each registered key's prefix to be new to the workspace; the client asks the group
+    before registering, and the API refuses a prefix taken in another group with its own 400.
+    """
+
+    def __init__(self, context: RequestContext, prefix: str, group_id: str) -> None:
+        self.context = context
+        self.prefix = prefix
+        self.group_id = group_id
+        self._detail = (
+            f"a key with prefix {prefix!r} (the key's first 16 characters) is already registered in group "
+            f"{group_id!r}; a registered key's prefix must be new to the workspace"
+        )
+        super().__init__(f"{context} failed: {self._detail}")
+
+    @property
+    def detail(self) -> str:
+        return self._detail
+
+
 class GoneError(GatewayError):
     """A resource in the stack's state no longer exists on the server (deleted out of band).
 
@@ -385,6 +411,12 @@ class GatewayApiKeyOperationError(ResourceOperationError):
     """A GatewayApiKey lifecycle step failed. Its message never holds the key."""
 
     resource_type = "GatewayApiKey"
+
+
+class RegisteredGatewayApiKeyOperationError(ResourceOperationError):
+    """A RegisteredGatewayApiKey lifecycle step failed. Its message never holds the key."""
+
+    resource_type = "RegisteredGatewayApiKey"
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .resources.api_key.model import GATEWAY_API_KEY
+from .resources.api_key.model import GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY
 from .resources.declaration import ResourceDecl, camel_case
 from .resources.endpoint.model import ENDPOINT, PROVIDER_FIELDS, REGION_DOCS, Provider, Region
 from .resources.group.model import (
@@ -47,6 +47,7 @@ from .settings import (
     DEFAULT_TOTAL_TIMEOUT,
     MAX_REQUESTS_PER_SECOND,
     NATIVE_NAMESPACE,
+    SIGNING_KEY,
     TOTAL_TIMEOUT,
     Setting,
 )
@@ -54,7 +55,7 @@ from .settings import (
 __all__ = ["PACKAGE", "RESOURCES", "package_schema", "schema_text", "type_name"]
 
 PACKAGE = "baseten-gateway"
-RESOURCES: tuple[ResourceDecl, ...] = (ENDPOINT, SECRET, GROUP, GATEWAY_API_KEY)
+RESOURCES: tuple[ResourceDecl, ...] = (ENDPOINT, SECRET, GROUP, GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY)
 
 #: Names of nested types in the schema where the Python class name would clash or mislead
 #: (``Provider`` is every package's provider resource in Pulumi SDKs).
@@ -116,6 +117,16 @@ _CONFIG: Mapping[str, dict[str, Any]] = {
         f"and look-ups (`{_key(TOTAL_TIMEOUT)}`, or the `{TOTAL_TIMEOUT.env}` environment variable). A "
         "rate limit asking to wait longer than what is left fails the operation at once.",
         "defaultInfo": {"environment": [TOTAL_TIMEOUT.env]},
+    },
+    SIGNING_KEY.name: {
+        "type": "string",
+        "secret": True,
+        "description": "The workspace's Ed25519 private key, whose public half Baseten registered for the "
+        "workspace: it signs `RegisteredGatewayApiKey` registrations (`X-Baseten-Signature`), and nothing "
+        "else needs it. A PEM `-----BEGIN PRIVATE KEY-----` block (`openssl genpkey -algorithm ed25519 -out "
+        f"priv.pem`) or the 32-byte raw key in base64. Set it with `pulumi config set --secret "
+        f'{_key(SIGNING_KEY)} -- "$(cat priv.pem)"`, or the `{SIGNING_KEY.env}` environment variable.',
+        "defaultInfo": {"environment": [SIGNING_KEY.env]},
     },
 }
 

@@ -38,6 +38,7 @@ __all__ = [
     "DYNAMIC_NAMESPACES",
     "MAX_REQUESTS_PER_SECOND",
     "NATIVE_NAMESPACE",
+    "SIGNING_KEY",
     "TOTAL_TIMEOUT",
     "Setting",
     "Settings",
@@ -78,9 +79,11 @@ MAX_REQUESTS_PER_SECOND: Final = Setting(
 )
 ATTEMPT_TIMEOUT: Final = Setting("attemptTimeout", "BASETEN_ATTEMPT_TIMEOUT", "attempt_timeout")
 TOTAL_TIMEOUT: Final = Setting("totalTimeout", "BASETEN_TOTAL_TIMEOUT", "total_timeout")
-_SETTINGS = (API_KEY, API_URL, MAX_REQUESTS_PER_SECOND, ATTEMPT_TIMEOUT, TOTAL_TIMEOUT)
+#: The workspace's Ed25519 private key, which signs key registrations (RegisteredGatewayApiKey).
+SIGNING_KEY: Final = Setting("signingKey", "BASETEN_SIGNING_KEY", "signing_key")
+_SETTINGS = (API_KEY, API_URL, MAX_REQUESTS_PER_SECOND, ATTEMPT_TIMEOUT, TOTAL_TIMEOUT, SIGNING_KEY)
 
-_clients: dict[tuple[str | None, str, float | None, float, float], GatewayClient] = {}
+_clients: dict[tuple[str | None, str, float | None, float, float, str | None], GatewayClient] = {}
 _clients_lock = threading.Lock()
 
 
@@ -94,6 +97,7 @@ class Settings:
     rate: str | None
     attempt_timeout: str | None = None
     total_timeout: str | None = None
+    signing_key: str | None = field(default=None, repr=False)
     #: The namespace errors name settings in (the first one read).
     namespace: str = DYNAMIC_NAMESPACES[0]
 
@@ -116,6 +120,7 @@ class Settings:
             rate=value(MAX_REQUESTS_PER_SECOND),
             attempt_timeout=value(ATTEMPT_TIMEOUT),
             total_timeout=value(TOTAL_TIMEOUT),
+            signing_key=value(SIGNING_KEY),
             namespace=namespaces[0],
         )
 
@@ -154,17 +159,35 @@ class Settings:
                 f"no Baseten API key: set it with `{command}` or the {API_KEY.env} environment variable"
             )
         from .api import DEFAULT_BASE_URL, GatewayClient
+        from .api.signing import SigningKey
 
         rate = self.requests_per_second()
         retry = self.retry_policy()
         base_url = self.base_url or DEFAULT_BASE_URL
-        identity = (self.api_key, base_url, rate, retry.attempt_timeout, retry.total_timeout)
+        identity = (
+            self.api_key,
+            base_url,
+            rate,
+            retry.attempt_timeout,
+            retry.total_timeout,
+            self.signing_key,
+        )
         with _clients_lock:
             client = _clients.get(identity)
             if client is None:
+                # Parsed at the first registration: a malformed one fails only that, naming the setting.
+                signing_key = (
+                    SigningKey(self.signing_key, setting=SIGNING_KEY.named(self.namespace))
+                    if self.signing_key
+                    else None
+                )
                 try:
                     client = GatewayClient(
-                        self.api_key, base_url=base_url, max_requests_per_second=rate, retry=retry
+                        self.api_key,
+                        base_url=base_url,
+                        max_requests_per_second=rate,
+                        retry=retry,
+                        signing_key=signing_key,
                     )
                 except ConfigurationError as exc:
                     raise self._named(exc) from None

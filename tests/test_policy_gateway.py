@@ -37,6 +37,10 @@ from pulumi_baseten_gateway.policy import (  # noqa: E402
     SECRET_NOT_LITERAL_POLICY,
     stack_config,
 )
+from pulumi_baseten_gateway.resources.api_key.model import (  # noqa: E402
+    REGISTERED_GATEWAY_API_KEY,
+    REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN,
+)
 from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT, ENDPOINT_TYPE_TOKEN  # noqa: E402
 from pulumi_baseten_gateway.resources.group.model import GROUP, GROUP_TYPE_TOKEN  # noqa: E402
 from pulumi_baseten_gateway.resources.secret.model import SECRET, SECRET_TYPE_TOKEN  # noqa: E402
@@ -354,6 +358,7 @@ def analyze_stack_with_dependencies(
         )
         if depends_on:
             message.propertyDependencies["value"].urns.extend(depends_on)
+            message.propertyDependencies["key"].urns.extend(depends_on)
         request.resources.append(message)
     response = pack.stub.AnalyzeStack(request, timeout=pack.rpc_timeout)
     return [
@@ -398,6 +403,33 @@ def test_a_value_computed_from_another_resource_passes(pack: PolicyPackProcess, 
     source_urn = make_urn(source.type, source.name)
     derived = secret_resource("derived", secret(LITERAL), native=native, depends_on=[source_urn])
     assert analyze_stack_with_dependencies(pack, [(source, []), derived]) == []
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_a_registered_keys_key_is_checked_the_same_way(pack: PolicyPackProcess, native: bool) -> None:
+    configure_stack(pack)
+    token = REGISTERED_GATEWAY_API_KEY.token if native else REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN
+    group_id = "groupId" if native else "group_id"
+
+    def registered(name: str, key: Any, depends_on: Sequence[str] = ()) -> tuple[StackResource, list[str]]:
+        return StackResource(token, {group_id: "g", "key": key}, name), list(depends_on)
+
+    diagnostic = only(
+        analyze_stack_with_dependencies(pack, [registered("legacy", secret(LITERAL))]),
+        SECRET_NOT_LITERAL_POLICY,
+    )
+    assert said(diagnostic).startswith(
+        "key: the key of RegisteredGatewayApiKey 'legacy' is written in the program"
+    )
+    assert LITERAL not in diagnostic.message
+    source, _ = secret_resource("source", secret("sk-from-secret-config"))
+    passing = [
+        (source, []),
+        registered("from-config", secret("sk-from-secret-config")),
+        registered("preview", UNKNOWN),
+        registered("derived", secret(LITERAL), depends_on=[make_urn(source.type, source.name)]),
+    ]
+    assert analyze_stack_with_dependencies(pack, passing) == []
 
 
 def test_plain_text_config_is_reported_unless_allowed(pack: PolicyPackProcess) -> None:

@@ -26,6 +26,7 @@ from pulumi_baseten_gateway.settings import (
     API_URL,
     ATTEMPT_TIMEOUT,
     MAX_REQUESTS_PER_SECOND,
+    SIGNING_KEY,
     TOTAL_TIMEOUT,
 )
 from tests.conftest import REPO_ROOT
@@ -83,9 +84,10 @@ def test_resource_inputs_outputs_and_replacements_follow_the_declaration() -> No
 
 def test_config_variables_are_the_provider_settings() -> None:
     config = package_schema()["config"]["variables"]
-    settings = (API_KEY, API_URL, MAX_REQUESTS_PER_SECOND, ATTEMPT_TIMEOUT, TOTAL_TIMEOUT)
+    settings = (API_KEY, API_URL, MAX_REQUESTS_PER_SECOND, ATTEMPT_TIMEOUT, TOTAL_TIMEOUT, SIGNING_KEY)
     assert set(config) == {setting.name for setting in settings}
     assert config["apiKey"]["secret"] is True
+    assert config["signingKey"]["secret"] is True
     for setting in settings:
         assert config[setting.name]["defaultInfo"]["environment"] == [setting.env]
         # The native provider is handed its own package's config: `baseten-gateway:<name>`.

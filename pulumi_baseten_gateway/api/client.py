@@ -30,5 +30,7 @@ class GatewayClient(EndpointOperations, SecretOperations, GroupOperations, ApiKe
 
     ``api_key`` is a workspace key with management scope. ``auth_scheme`` picks the header form
     (``Api-Key`` or ``Bearer``; the API accepts both). ``max_requests_per_second`` paces requests below
-    the API's per-key limit (off when None). ``transport`` swaps the HTTP layer (tests only).
+    the API's per-key limit (off when None). ``signing_key`` (a :class:`~.signing.SigningKey`, the
+    workspace's Ed25519 private key) signs key registrations, and nothing else needs it. ``transport``
+    swaps the HTTP layer (tests only).
     """

@@ -59,6 +59,7 @@ from .bounds import _DEADLINE, _bound_connection_pools, _Overdue, _read_body
 from .options import _ApiKeyAuth, _base_url_error, _check_base_url, _check_options
 from .pacing import _Pacer
 from .scrub import _scrub_credentials, _Scrubber
+from .signing import SigningKey
 
 __all__ = [
     "DEFAULT_ATTEMPT_TIMEOUT",
@@ -160,11 +161,14 @@ class BaseClient:
         max_requests_per_second: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.BaseTransport | None = None,
+        signing_key: SigningKey | None = None,
     ) -> None:
         _check_options(api_key, auth_scheme, max_requests_per_second, max_response_bytes)
         self.base_url = _check_base_url(base_url)
         self.auth_scheme = auth_scheme
         self.max_response_bytes = max_response_bytes
+        #: The workspace's Ed25519 private key: signs key registrations (``register_api_key``) only.
+        self.signing_key = signing_key
         self._retry = retry or RetryPolicy()
         self._pacer = _Pacer(max_requests_per_second) if max_requests_per_second else None
         self._scrub = _Scrubber(api_key.strip())

@@ -1,4 +1,4 @@
-"""The operations of ``/v1/gateway/groups/{group_id}/api_keys``: create, get, list, revoke.
+"""The operations of ``/v1/gateway/groups/{group_id}/api_keys``: create, register, get, list, revoke.
 
 A create returns the whole key exactly once, and the API has no idempotency key: a key created by an
 attempt whose answer was lost is live, yet nobody holds it. So a create lists the group's keys before its
@@ -7,6 +7,13 @@ retry loop and time budget, and revokes each key that appeared since with this c
 a warning naming its prefix) before posting again. A key another writer creates in the same group, with
 the same name, during that window cannot be told apart: keep one writer per group and key name.
 
+A registration (a key of the caller's own) is signed: ``X-Baseten-Signature`` is the Ed25519 signature
+of the exact body bytes sent, made with the client's ``signing_key``. The key is checked against the
+documented rules before any request, and hidden from every log record and error while it is sent. The
+registration is safe to retry: the group is first asked for the key's prefix (a prefix taken already is
+:class:`~pulumi_baseten_gateway.errors.KeyPrefixTakenError`, before any POST), and after an attempt
+without a clear answer, a key with that prefix is the one sent (nobody else holds it).
+
 The key itself is a ``SecretStr`` (:class:`~..resources.api_key.model.CreatedApiKey`): no repr, log
 record or error shows it.
 """
@@ -14,18 +21,29 @@ record or error shows it.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from urllib.parse import quote
 
-from ..errors import InvalidInputError, NotFoundError, RequestContext, ServerError, TransportError
+from ..errors import (
+    ConfigurationError,
+    InvalidInputError,
+    KeyPrefixTakenError,
+    NotFoundError,
+    RequestContext,
+    ServerError,
+    TransportError,
+)
 from ..resources.api_key import rules
-from ..resources.api_key.model import ApiKey, ApiKeyPage, ApiKeyTombstone, CreatedApiKey
+from ..resources.api_key.model import ApiKey, ApiKeyPage, ApiKeyTombstone, CreatedApiKey, RegisteredApiKey
 from ..resources.common import Violation
 from ..resources.endpoint.model import Pagination
 from .endpoints import MAX_PAGE_SIZE, _page_params
 from .groups import group_path, iterate_pages
+from .hidden import hiding
 from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+from .signing import SIGNATURE_HEADER, SigningKey
 
 __all__ = ["ApiKeyOperations"]
 
@@ -77,6 +95,56 @@ class ApiKeyOperations(BaseClient):
                         raise
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
+    def register_api_key(
+        self, group_id: str, key: str, *, name: str | None = None, signing_key: SigningKey | None = None
+    ) -> ApiKey:
+        """Register a key of the caller's own under the group; returns its ``prefix`` (first 16 characters)
+        and name, never the key. Signed with ``signing_key``, else the client's.
+
+        The key's rules (length, characters, entropy) and the signing key's presence are checked before any
+        request; a prefix taken in the group is :class:`KeyPrefixTakenError` before any POST. Safe to retry
+        (see the module's docstring).
+        """
+        path = f"{_keys_path(group_id)}/register"
+        context = RequestContext("register API key", "POST", path, name or group_id)
+        violations = rules.validate_api_key(group_id, name) + rules.validate_registered_key(key)
+        raise_if_invalid(context, violations)
+        signer = signing_key or self.signing_key
+        if signer is None:
+            raise ConfigurationError(
+                f"{context}: no signing key: registering a key needs the workspace's Ed25519 private key "
+                "(the client's signing_key)",
+                setting="signing_key",
+                reason="is required to register an API key",
+            )
+        prefix = rules.registered_prefix(key)
+        look_up = RequestContext(context.operation, "GET", _key_path(group_id, prefix), prefix)
+        body = json.dumps({"key": key, "name": name}, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signer.sign(body)}
+        registered = ApiKey(prefix=prefix, name=name)
+        checked = ambiguous = False
+        with hiding(key), self._budget():
+            for attempt in self._write_retrying:
+                with attempt:
+                    if not checked:
+                        # Before the first POST: a prefix already taken is someone else's key (or ours, from
+                        # a registration nothing recorded): refused, never taken over.
+                        if self._key_or_none(look_up) is not None:
+                            raise KeyPrefixTakenError(context, prefix, group_id)
+                        checked = True
+                    if ambiguous:
+                        # An attempt got no clear answer: a key with our prefix now is the one we sent.
+                        if self._key_or_none(look_up) is not None:
+                            return registered
+                        ambiguous = False
+                    try:
+                        parse(self._send(context, content=body, headers=headers), RegisteredApiKey, context)
+                    except (TransportError, ServerError):
+                        ambiguous = True
+                        raise
+                    return registered
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
     def get_api_key(self, group_id: str, prefix: str) -> ApiKey:
         """A key's prefix and name (``NotFoundError`` when it, or its group, is gone or revoked)."""
         path = _key_path(group_id, prefix)
@@ -107,6 +175,13 @@ class ApiKeyOperations(BaseClient):
         return parse(self._request(context), ApiKeyTombstone, context)
 
     # -- the create's look-ups ------------------------------------------------------------------------
+
+    def _key_or_none(self, context: RequestContext) -> ApiKey | None:
+        """The key at ``context.path``, or None; one attempt, whose failure is the caller's."""
+        try:
+            return parse(self._send(context), ApiKey, context)
+        except NotFoundError:
+            return None
 
     def _keys_in_create(self, create: RequestContext, group_id: str) -> list[ApiKey]:
         """The group's live keys, one attempt per page; failures are the create's."""

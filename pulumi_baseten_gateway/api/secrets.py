@@ -9,85 +9,23 @@ new one under the old name), and a delete that the secret's name now belongs to 
 another id, leaves that one alone.
 
 The value is sent in the request body and nowhere else: it is scrubbed from every error and from every
-record of the API logger (retry warnings quote the server) while the request that carries it runs.
+record of the API logger (retry warnings quote the server) while the request that carries it runs
+(``hidden.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import logging
-from collections.abc import Iterator
-from contextvars import ContextVar
 from urllib.parse import quote
 
-from ..errors import GatewayError, GoneError, InvalidInputError, RequestContext, SecretExistsError
+from ..errors import GoneError, InvalidInputError, RequestContext, SecretExistsError
 from ..resources.secret import rules
 from ..resources.secret.model import Secret, SecretList, SecretTombstone
-from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+from .hidden import hiding
+from .http import BaseClient, parse, raise_if_invalid
 
 __all__ = ["SECRETS_PATH", "SecretOperations"]
 
 SECRETS_PATH = "/v1/secrets"
-_REDACTED = "<redacted>"
-
-#: The secret values of the requests running on this thread (context): scrubbed from log records.
-_HIDDEN: ContextVar[tuple[str, ...]] = ContextVar("pulumi_baseten_gateway_hidden", default=())
-
-
-def _forms(value: str) -> tuple[str, ...]:
-    """The value as sent, and JSON-escaped (as a server echoing the body would quote it), longest first."""
-    return tuple(sorted({value, json.dumps(value)[1:-1]} - {""}, key=len, reverse=True))
-
-
-def _scrub(text: str, values: tuple[str, ...]) -> str:
-    for value in values:
-        for form in _forms(value):
-            text = text.replace(form, _REDACTED)
-    return text
-
-
-class _HideValues(logging.Filter):
-    """Scrubs the values of the secrets being written on this context from the API logger's records."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        values = _HIDDEN.get()
-        if not values:
-            return True
-        try:
-            text = record.getMessage()
-        except Exception:  # a record that cannot be formatted: the handler reports it
-            return True
-        scrubbed = _scrub(text, values)
-        if scrubbed != text:
-            record.msg, record.args = scrubbed, None
-        return True
-
-
-_HIDE_VALUES = _HideValues()
-logging.getLogger(LOGGER_NAME).addFilter(_HIDE_VALUES)
-
-
-@contextlib.contextmanager
-def _hiding(value: str) -> Iterator[None]:
-    """While the block runs, the value appears in no API log record and in no error it raises."""
-    token = _HIDDEN.set((*_HIDDEN.get(), value))
-    try:
-        yield
-    except GatewayError as exc:
-        _redact(exc, value)
-        raise
-    finally:
-        _HIDDEN.reset(token)
-
-
-def _redact(exc: GatewayError, value: str) -> None:
-    """Scrub ``value`` from every text an error carries (its message, detail, the server's message)."""
-    for attribute in ("message", "_detail", "server_message", "reason"):
-        text = getattr(exc, attribute, None)
-        if isinstance(text, str):
-            setattr(exc, attribute, _scrub(text, (value,)))
-    exc.args = tuple(_scrub(a, (value,)) if isinstance(a, str) else a for a in exc.args)
 
 
 def _secret_path(name: str) -> str:
@@ -131,7 +69,7 @@ class SecretOperations(BaseClient):
         raise_if_invalid(context, rules.validate_secret(name, value))
         look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
         checked = False
-        with _hiding(value), self._budget():
+        with hiding(value), self._budget():
             for attempt in self._write_retrying:
                 with attempt:
                     if not checked:
@@ -146,7 +84,7 @@ class SecretOperations(BaseClient):
         """``POST /v1/secrets`` as the API defines it: create the secret, or set an existing one's value."""
         context = RequestContext("upsert secret", "POST", SECRETS_PATH, name)
         raise_if_invalid(context, rules.validate_secret(name, value))
-        with _hiding(value), self._budget():
+        with hiding(value), self._budget():
             for attempt in self._write_retrying:
                 with attempt:
                     return self._upsert(context, name, value)
@@ -162,7 +100,7 @@ class SecretOperations(BaseClient):
         raise_if_invalid(context, rules.validate_secret(name, value))
         look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
         checked = False
-        with _hiding(value), self._budget():
+        with hiding(value), self._budget():
             for attempt in self._write_retrying:
                 with attempt:
                     if not checked:

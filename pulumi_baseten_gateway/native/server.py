@@ -29,6 +29,7 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from ..errors import GatewayError
 from ..resources.api_key.core import GatewayApiKeyCore
+from ..resources.api_key.registered import RegisteredGatewayApiKeyCore
 from ..resources.declaration import camel_case
 from ..resources.endpoint.core import EndpointCore
 from ..resources.group.core import GroupCore
@@ -42,7 +43,8 @@ __all__ = ["CORES", "NativeProvider", "main"]
 
 #: The lifecycle core of each resource, by its type token.
 CORES: Mapping[str, type[LifecycleCore]] = {
-    core.declaration.token: core for core in (EndpointCore, SecretCore, GroupCore, GatewayApiKeyCore)
+    core.declaration.token: core
+    for core in (EndpointCore, SecretCore, GroupCore, GatewayApiKeyCore, RegisteredGatewayApiKeyCore)
 }
 
 _logger = logging.getLogger("pulumi_baseten_gateway.native")

@@ -29,6 +29,8 @@ from typing import Final
 
 from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs
 
+from ..resources.api_key.model import REGISTERED_GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN
+from ..resources.declaration import ResourceDecl
 from ..resources.secret.model import SECRET, SECRET_TYPE_TOKEN
 from . import stack_config
 from .spec import PolicySpec, StackPolicySpec
@@ -52,6 +54,14 @@ _ADVICE = (
 
 #: A Secret of the Python dynamic provider, and of the native provider (any language).
 SECRET_TYPES: Final = frozenset({SECRET_TYPE_TOKEN, SECRET.token})
+#: The secret inputs the policy checks, by type token: a Secret's value, a registered key's key.
+_SECRET_INPUTS: Final[dict[str, tuple[ResourceDecl, str]]] = {
+    **{token: (SECRET, "value") for token in SECRET_TYPES},
+    **{
+        token: (REGISTERED_GATEWAY_API_KEY, "key")
+        for token in (REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN, REGISTERED_GATEWAY_API_KEY.token)
+    },
+}
 
 
 def validate_secret_not_literal(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -63,17 +73,20 @@ def validate_secret_not_literal(args: StackValidationArgs, report_violation: Rep
     allow_plaintext = SECRET_NOT_LITERAL.config_for(args.get_config()).get(_ALLOW_PLAINTEXT_CONFIG) is True
     config = stack_config.received()
     for resource in args.resources:
-        if resource.resource_type not in SECRET_TYPES:
+        checked = _SECRET_INPUTS.get(resource.resource_type)
+        if checked is None:
             continue
-        value = declared_props(SECRET, resource.resource_type, resource.props).get("value")
+        decl, prop = checked
+        value = declared_props(decl, resource.resource_type, resource.props).get(prop)
         if is_unknown(value) or not isinstance(value, str) or not value:
             continue
-        if resource.property_dependencies.get("value"):
+        dependencies = resource.property_dependencies
+        if dependencies.get(prop) or dependencies.get(decl.prop(prop).schema_name):
             continue  # computed from other resources' outputs
-        name = f"Secret '{resource.name}'"
+        name = f"{decl.name} '{resource.name}'"
         if config is None:
             report_violation(
-                f"value: cannot tell whether the value of {name} is written in the program: the engine "
+                f"{prop}: cannot tell whether the {prop} of {name} is written in the program: the engine "
                 f"sent this policy pack no stack configuration (ConfigureStack) to compare it with",
                 resource.urn,
             )
@@ -86,14 +99,14 @@ def validate_secret_not_literal(args: StackValidationArgs, report_violation: Rep
                 continue
             keys = ", ".join(f"'{source.key}'" for source in sources)
             report_violation(
-                f"value: {name} takes its value from config stored in plain text ({keys}); store it "
+                f"{prop}: {name} takes its {prop} from config stored in plain text ({keys}); store it "
                 f"encrypted with `pulumi config set --secret`, or set '{_ALLOW_PLAINTEXT_CONFIG}' for "
                 f"policy '{SECRET_NOT_LITERAL_POLICY}'",
                 resource.urn,
             )
             continue
         report_violation(
-            f"value: the value of {name} is written in the program (it equals no stack config value and "
+            f"{prop}: the {prop} of {name} is written in the program (it equals no stack config value and "
             f"comes from no other resource's output); {_ADVICE}",
             resource.urn,
         )
@@ -103,11 +116,11 @@ SECRET_NOT_LITERAL: Final = StackPolicySpec(
     name=SECRET_NOT_LITERAL_POLICY,
     display_name="Secret values come from config or outputs",
     description=(
-        "A Secret's value must come from stack config or another resource's output, not be written in "
-        "the program. Every value arrives marked secret whatever its source, so the policy compares: a "
-        "known value that depends on no resource and equals no stack config value is reported (one read "
-        "from a file or an environment variable, or derived from config, too), and so is one from "
-        "plain-text config unless allowPlaintextConfig is set."
+        "A Secret's value (and a RegisteredGatewayApiKey's key) must come from stack config or another "
+        "resource's output, not be written in the program. Every value arrives marked secret whatever "
+        "its source, so the policy compares: a known value that depends on no resource and equals no "
+        "stack config value is reported (one read from a file or an environment variable, or derived "
+        "from config, too), and so is one from plain-text config unless allowPlaintextConfig is set."
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
     config={

@@ -121,22 +121,27 @@ def declared_endpoints() -> None:
 def declared_gateway() -> None:
     """A program of any of our resources, from stack config, so a test edits config between runs.
 
-    Config ``resources``: ``{resource name: {"kind": "Secret" | "Group" | "GatewayApiKey" | "Endpoint",
-    "props": {...}}}``, declared in order; a string ``"${other.attribute}"`` anywhere in ``props`` is that
-    output of a resource declared before (``"${parent.group_id}"``), so Pulumi knows the dependency.
+    Config ``resources``: ``{resource name: {"kind": "Secret" | "Group" | "GatewayApiKey" | "Endpoint" |
+    "RegisteredGatewayApiKey", "props": {...}}}``, declared in order; a string ``"${other.attribute}"``
+    anywhere in ``props`` is that output of a resource declared before (``"${parent.group_id}"``), so
+    Pulumi knows the dependency, and ``"${config:name}"`` the secret config value ``name``.
     Config ``gets``: ``{resource name: {"kind": ..., "id": ...}}`` read with ``<Kind>.get``. Each resource
     is exported under its name: its id and its declared outputs (a secret output keeps its secrecy).
     """
     import pulumi_baseten_gateway as package
-    from pulumi_baseten_gateway.resources.api_key.model import GATEWAY_API_KEY
+    from pulumi_baseten_gateway.resources.api_key.model import GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY
     from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT
     from pulumi_baseten_gateway.resources.group.model import GROUP
     from pulumi_baseten_gateway.resources.secret.model import SECRET
 
-    declarations = {decl.name: decl for decl in (ENDPOINT, SECRET, GROUP, GATEWAY_API_KEY)}
+    decls = (ENDPOINT, SECRET, GROUP, GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY)
+    declarations = {decl.name: decl for decl in decls}
     declared: dict[str, Any] = {}
+    config = pulumi.Config()
 
     def resolve(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("${config:") and value.endswith("}"):
+            return config.require_secret(value[len("${config:") : -1])
         if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
             name, attribute = value[2:-1].split(".", 1)
             return getattr(declared[name], attribute)
@@ -150,7 +155,6 @@ def declared_gateway() -> None:
         outputs = {prop.name: getattr(resource, prop.name) for prop in declarations[kind].outputs}
         pulumi.export(name, {"id": resource.id, **outputs})
 
-    config = pulumi.Config()
     for name, spec in json.loads(config.get("resources") or "{}").items():
         declared[name] = getattr(package, spec["kind"])(name, **resolve(spec.get("props", {})))
         export(name, spec["kind"], declared[name])
@@ -215,6 +219,7 @@ class EngineStack:
             # The provider must take its settings from the stack, never from this process's environment.
             "BASETEN_API_KEY": "",
             "BASETEN_API_URL": "",
+            "BASETEN_SIGNING_KEY": "",
             **(extra_env or {}),
         }
         self.stack = auto.create_or_select_stack(
@@ -349,6 +354,7 @@ class ProjectStack:
             ),
             "BASETEN_API_KEY": "",
             "BASETEN_API_URL": "",
+            "BASETEN_SIGNING_KEY": "",
         }
         self.stack = stack
         self.pulumi("stack", "init", stack)

@@ -1,11 +1,32 @@
-"""Every GatewayApiKey rule, as pure functions over untrusted input."""
+"""Every GatewayApiKey and RegisteredGatewayApiKey rule, as pure functions over untrusted input."""
 
 from __future__ import annotations
+
+import math
+from collections import Counter
 
 from ..common import IsUnknown, Violation, never_unknown
 from ..group.rules import validate_text
 
-__all__ = ["split_key_id", "validate_api_key"]
+__all__ = [
+    "MAX_REGISTERED_KEY_LENGTH",
+    "MIN_KEY_ENTROPY_BITS",
+    "MIN_REGISTERED_KEY_LENGTH",
+    "REGISTERED_PREFIX_LENGTH",
+    "registered_prefix",
+    "shannon_entropy",
+    "split_key_id",
+    "validate_api_key",
+    "validate_registered_key",
+]
+
+#: The documented rules of a caller-supplied key (K2): "Between 32 and 128 characters, inclusive",
+#: "Shannon entropy of at least 3.0 bits per character", and "The first 16 characters become the key's
+#: stored prefix and must not already be registered in your workspace".
+MIN_REGISTERED_KEY_LENGTH = 32
+MAX_REGISTERED_KEY_LENGTH = 128
+MIN_KEY_ENTROPY_BITS = 3.0
+REGISTERED_PREFIX_LENGTH = 16
 
 
 def validate_api_key(
@@ -15,6 +36,58 @@ def validate_api_key(
     return validate_text(group_id, "group_id", required=True, is_unknown=is_unknown) + validate_text(
         name, "name", required=False, is_unknown=is_unknown
     )
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of ``text``'s own character distribution (0 for the empty string)."""
+    if not text:
+        return 0.0
+    counts = Counter(text).values()
+    return sum(n / len(text) * math.log2(len(text) / n) for n in counts)
+
+
+def validate_registered_key(
+    key: object, path: str = "key", *, is_unknown: IsUnknown = never_unknown
+) -> list[Violation]:
+    """A caller-supplied key the API will accept: its length, characters and entropy.
+
+    No message ever quotes the key (it is a credential): they give its length or entropy instead. The
+    uniqueness of its prefix in the workspace is the API's to check.
+    """
+    if is_unknown(key):
+        return []
+    if key is None:
+        return [Violation(path, "required", "is required")]
+    if not isinstance(key, str):
+        return [Violation(path, "field-type", f"must be a string, got {type(key).__name__}")]
+    if not MIN_REGISTERED_KEY_LENGTH <= len(key) <= MAX_REGISTERED_KEY_LENGTH:
+        return [
+            Violation(
+                path,
+                "key-length",
+                f"must be {MIN_REGISTERED_KEY_LENGTH} to {MAX_REGISTERED_KEY_LENGTH} characters, "
+                f"inclusive; this key has {len(key)}",
+            )
+        ]
+    if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
+        # Callers send it in an Authorization header: no spaces, no control or non-ASCII characters.
+        return [Violation(path, "key-characters", "must be printable ASCII without whitespace")]
+    entropy = shannon_entropy(key)
+    if entropy < MIN_KEY_ENTROPY_BITS:
+        return [
+            Violation(
+                path,
+                "key-entropy",
+                f"must have a Shannon entropy of at least {MIN_KEY_ENTROPY_BITS} bits per character; this "
+                f"key has {entropy:.2f} (use a securely generated key, e.g. `openssl rand -base64 48`)",
+            )
+        ]
+    return []
+
+
+def registered_prefix(key: str) -> str:
+    """The prefix the API stores for a registered key: its first 16 characters."""
+    return key[:REGISTERED_PREFIX_LENGTH]
 
 
 def split_key_id(id_: str) -> tuple[str, str] | None:
