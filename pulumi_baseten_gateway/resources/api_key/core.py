@@ -6,6 +6,9 @@ resource adds it to ``additional_secret_outputs``), so the engine stores it encr
 nowhere; a read keeps the state's copy, since the API never returns it again. Every input change
 replaces the key (created before the old one is revoked). A revoked key, or one whose group was deleted,
 reads as gone. The resource's id is ``<group_id>/<prefix>``.
+
+:class:`KeyLifecycle` is what both key resources share (``registered.py`` is the other): diff, read,
+update and delete of a key known by its group and prefix.
 """
 
 from __future__ import annotations
@@ -13,7 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ...errors import ConfigurationError, GatewayApiKeyOperationError, NotFoundError
+from ...errors import (
+    ConfigurationError,
+    GatewayApiKeyOperationError,
+    NotFoundError,
+    ResourceOperationError,
+)
 from ..common import IsUnknown, never_unknown
 from ..declaration import ResourceDecl
 from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown, step
@@ -23,26 +31,31 @@ from .model import GATEWAY_API_KEY, ApiKey
 if TYPE_CHECKING:
     from ...api import GatewayClient
 
-__all__ = ["GatewayApiKeyCore"]
+__all__ = ["GatewayApiKeyCore", "KeyLifecycle"]
 
 _T = TypeVar("_T")
 
 
-class GatewayApiKeyCore:
-    """One federated key's lifecycle against the API, through the client that ``client()`` returns."""
+class KeyLifecycle:
+    """What every federated key resource does alike: it is immutable, read and revoked by its prefix.
 
-    declaration: ClassVar[ResourceDecl] = GATEWAY_API_KEY
+    ``kept`` names the secret property the API never returns (the generated ``api_key``, a registered
+    ``key``): a read keeps the state's copy. ``error`` is the resource's operation error.
+    """
+
+    declaration: ClassVar[ResourceDecl]
+    error: ClassVar[type[ResourceOperationError]]
+    kept: ClassVar[str]
 
     def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
         self._client = client
         self._is_unknown = is_unknown
 
-    def check(self, news: Mapping[str, Any]) -> CheckOutcome:
-        failures = rules.validate_api_key(news.get("group_id"), news.get("name"), is_unknown=self._is_unknown)
-        return CheckOutcome(dict(news), failures)
+    def _step(self, operation: str, name: Any, fn: Callable[[], _T]) -> _T:
+        return step(self.error, operation, name, fn)
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
-        """Any input change replaces: keys are immutable."""
+        """Any input change replaces: keys are immutable. The new key comes before the old is revoked."""
         replaces = [
             key
             for key in self.declaration.replaces
@@ -50,30 +63,14 @@ class GatewayApiKeyCore:
         ]
         return DiffOutcome(replaces, list(replaces), delete_before_replace=False)
 
-    def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        group_id, name = str(inputs.get("group_id")), inputs.get("name")
-        created = _step(
-            "create", name or group_id, lambda: self._client().create_api_key(group_id, name=name)
-        )
-        outputs = {
-            "group_id": group_id,
-            "name": created.name,
-            "prefix": created.prefix,
-            "api_key": created.api_key.get_secret_value(),
-        }
-        return f"{group_id}/{created.prefix}", outputs
-
     def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
         """GET by group and prefix: None when the key (or its group) is gone; the key is the state's."""
         group_id, prefix = state.get("group_id"), state.get("prefix")
         if not (isinstance(group_id, str) and isinstance(prefix, str)):
             parts = rules.split_key_id(id_)
             if parts is None:
-                raise GatewayApiKeyOperationError(
-                    id_,
-                    "read",
-                    ConfigurationError(f"the id {id_!r} is not of the form <group_id>/<prefix>"),
-                )
+                cause = ConfigurationError(f"the id {id_!r} is not of the form <group_id>/<prefix>")
+                raise self.error(id_, "read", cause)
             group_id, prefix = parts
 
         def read() -> ApiKey | None:
@@ -82,19 +79,23 @@ class GatewayApiKeyCore:
             except NotFoundError:
                 return None
 
-        key = _step("read", prefix, read)
-        if key is None:
+        found = self._step("read", prefix, read)
+        if found is None:
             return None
-        outputs: dict[str, Any] = {"group_id": group_id, "name": key.name, "prefix": key.prefix}
-        if state.get("api_key") is not None:
-            outputs["api_key"] = state["api_key"]
-        inputs = {"group_id": group_id, **({"name": key.name} if key.name is not None else {})}
-        return ReadOutcome(f"{group_id}/{key.prefix}", outputs, inputs)
+        outputs: dict[str, Any] = {"group_id": group_id, "name": found.name, "prefix": found.prefix}
+        inputs: dict[str, Any] = {"group_id": group_id}
+        if found.name is not None:
+            inputs["name"] = found.name
+        if state.get(self.kept) is not None:  # the API never returns it: the state's copy stays
+            outputs[self.kept] = state[self.kept]
+            if self.declaration.prop(self.kept).input:
+                inputs[self.kept] = state[self.kept]
+        return ReadOutcome(f"{group_id}/{found.prefix}", outputs, inputs)
 
     def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         """Never called: every input change replaces a key (see ``diff``)."""
         cause = ConfigurationError("API keys are immutable: a change replaces the key")
-        raise GatewayApiKeyOperationError(str(olds.get("prefix") or id_), "update", cause)
+        raise self.error(str(olds.get("prefix") or id_), "update", cause)
 
     def delete(self, id_: str, state: Mapping[str, Any]) -> None:
         """Revoke, irreversibly; a key already revoked (or gone with its group) counts as deleted."""
@@ -108,8 +109,29 @@ class GatewayApiKeyCore:
             except NotFoundError:
                 return
 
-        _step("delete", prefix or id_, delete)
+        self._step("delete", prefix or id_, delete)
 
 
-def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
-    return step(GatewayApiKeyOperationError, operation, name, fn)
+class GatewayApiKeyCore(KeyLifecycle):
+    """One generated federated key's lifecycle against the API, through the client ``client()`` returns."""
+
+    declaration: ClassVar[ResourceDecl] = GATEWAY_API_KEY
+    error: ClassVar[type[ResourceOperationError]] = GatewayApiKeyOperationError
+    kept: ClassVar[str] = "api_key"
+
+    def check(self, news: Mapping[str, Any]) -> CheckOutcome:
+        failures = rules.validate_api_key(news.get("group_id"), news.get("name"), is_unknown=self._is_unknown)
+        return CheckOutcome(dict(news), failures)
+
+    def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        group_id, name = str(inputs.get("group_id")), inputs.get("name")
+        created = self._step(
+            "create", name or group_id, lambda: self._client().create_api_key(group_id, name=name)
+        )
+        outputs = {
+            "group_id": group_id,
+            "name": created.name,
+            "prefix": created.prefix,
+            "api_key": created.api_key.get_secret_value(),
+        }
+        return f"{group_id}/{created.prefix}", outputs
