@@ -76,6 +76,21 @@ class ApiKeyTombstone(_Model):
     prefix: str
 
 
+#: The inputs both key resources have.
+_GROUP_ID = Prop(
+    "group_id",
+    str,
+    "The `groupId` of the group the key belongs to. Immutable: a change replaces the key.",
+    required=True,
+    replaces=True,
+)
+_NAME = Prop(
+    "name",
+    str,
+    "Display name of the key (at most 255 characters). Immutable: a change replaces the key.",
+    replaces=True,
+)
+
 GATEWAY_API_KEY: Final = ResourceDecl(
     name="GatewayApiKey",
     description=(
@@ -88,19 +103,8 @@ GATEWAY_API_KEY: Final = ResourceDecl(
         "deleted reads as gone on refresh. The resource's id is `<groupId>/<prefix>`."
     ),
     props=(
-        Prop(
-            "group_id",
-            str,
-            "The `groupId` of the group the key belongs to. Immutable: a change replaces the key.",
-            required=True,
-            replaces=True,
-        ),
-        Prop(
-            "name",
-            str,
-            "Display name of the key (at most 255 characters). Immutable: a change replaces the key.",
-            replaces=True,
-        ),
+        _GROUP_ID,
+        _NAME,
         Prop(
             "prefix",
             str,
@@ -139,13 +143,7 @@ REGISTERED_GATEWAY_API_KEY: Final = ResourceDecl(
         "`<groupId>/<prefix>`."
     ),
     props=(
-        Prop(
-            "group_id",
-            str,
-            "The `groupId` of the group the key belongs to. Immutable: a change replaces the key.",
-            required=True,
-            replaces=True,
-        ),
+        _GROUP_ID,
         Prop(
             "key",
             str,
@@ -155,12 +153,7 @@ REGISTERED_GATEWAY_API_KEY: Final = ResourceDecl(
             replaces=True,
             secret=True,
         ),
-        Prop(
-            "name",
-            str,
-            "Display name of the key (at most 255 characters). Immutable: a change replaces the key.",
-            replaces=True,
-        ),
+        _NAME,
         Prop(
             "prefix",
             str,
