@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8787
 DB     ?= baseten-gateway-emulator.sqlite3
 
-.PHONY: install pulumi schema lint typecheck test emulator demo bench soak clean
+.PHONY: install pulumi schema sdks lint typecheck test emulator demo bench soak clean
 
 install: $(STAMP)
 
@@ -22,10 +22,19 @@ $(STAMP): pyproject.toml
 pulumi:
 	@bash tools/pulumi-engine/build.sh
 
-# Everything generated from the resource declarations: schema.json and the Python resources' argument types.
+# Everything generated from the resource declarations: schema.json, the Python resources' argument types, and
+# the TypeScript and Go SDKs.
 schema: install
 	$(BIN)/python -m pulumi_baseten_gateway.schema schema.json
 	$(BIN)/python -m pulumi_baseten_gateway.dynamic.typegen pulumi_baseten_gateway/dynamic/types.py
+	@$(MAKE) --no-print-directory sdks
+
+# The TypeScript and Go SDKs of schema.json (sdk/nodejs, sdk/go/basetengateway), written by tools/sdkgen: the
+# pinned Pulumi release's code generators (pkg/v3), built once into the cache like the CLI (a second run takes
+# a second). Committed; tests/test_sdks.py regenerates and compares. sdk/go/go.mod is not generated: after an
+# SDK change that imports something new, run `go mod tidy` in sdk/go.
+sdks:
+	@tool="$$(bash tools/sdkgen/build.sh)" && "$$tool" -schema schema.json -out sdk
 
 lint: install
 	$(BIN)/ruff check .
