@@ -36,7 +36,7 @@ def go_runner() -> tuple[list[str], Path]:
     return [str(binary)], binary.parent
 
 
-RUNNERS: dict[str, Callable[[], tuple[list[str], Path]]] = {"typescript": typescript_runner}
+RUNNERS: dict[str, Callable[[], tuple[list[str], Path]]] = {"typescript": typescript_runner, "go": go_runner}
 
 
 def held(emulator: EmulatorProcess) -> dict[str, Any]:
