@@ -23,13 +23,14 @@ pulumi:
 	@bash tools/pulumi-engine/build.sh
 
 # Everything generated from the resource declarations: schema.json, the Python resources' argument types, and
-# the TypeScript and Go SDKs.
+# the TypeScript, Go and Python SDKs.
 schema: install
 	$(BIN)/python -m pulumi_baseten_gateway.schema schema.json
 	$(BIN)/python -m pulumi_baseten_gateway.dynamic.typegen pulumi_baseten_gateway/dynamic/types.py
 	@$(MAKE) --no-print-directory sdks
 
-# The TypeScript and Go SDKs of schema.json (sdk/nodejs, sdk/go/basetengateway), written by tools/sdkgen: the
+# The TypeScript, Go and Python SDKs of schema.json (sdk/nodejs, sdk/go/basetengateway, sdk/python), written by
+# tools/sdkgen: the
 # pinned Pulumi release's code generators (pkg/v3), built once into the cache like the CLI (a second run takes
 # a second). Committed; tests/test_sdks.py regenerates and compares. sdk/go/go.mod is not generated: after an
 # SDK change that imports something new, run `go mod tidy` in sdk/go.

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pulumi
+import pulumi.automation as auto
+import pytest
+
+from pulumi_baseten_gateway import GatewayClient
+from tests.conftest import MakeEmulator
+from tests.harness.engine import EngineStack
 from tests.harness.sdks import (
     GENERATED,
     GO_BUILD_FLAGS,
     SDK_DIR,
     generate_sdks,
+    python_sdk,
     require_tool,
     run,
     tree_files,
@@ -46,3 +54,51 @@ def test_the_go_sdk_builds_and_vets() -> None:
     go = require_tool("go")
     run([go, "build", *GO_BUILD_FLAGS, "./..."], SDK_DIR / "go", timeout=1800)
     run([go, "vet", "-mod=readonly", "./..."], SDK_DIR / "go", timeout=1800)
+
+
+def native_program() -> None:
+    """Two resources of the generated Python SDK, on the native plugin (not the dynamic provider)."""
+    import pulumi_baseten_gateway_native as native  # on sys.path by the test
+
+    glm = native.Endpoint(
+        "glm",
+        slug="demo/glm-5.2",
+        targets=[native.TargetArgs(provider=native.TargetProvider.BASETEN, model_id="3kZ9xqd")],
+    )
+    group = native.Group(
+        "customerGroup",
+        external_entity_id="cust_42",
+        models=[native.GroupModelArgs(slug=glm.slug)],
+    )
+    pulumi.export("glmEndpointId", glm.endpoint_id)
+    pulumi.export("groupId", group.group_id)
+
+
+def test_the_python_sdk_runs_a_program_on_the_native_plugin(
+    tmp_path: Path, make_emulator: MakeEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(python_sdk()))
+    demo = make_emulator(config=False)
+    stack = EngineStack(tmp_path, native_program, api_url=demo.base_url, api_key="demo-key")
+    stack.stack.set_config("baseten-gateway:apiUrl", auto.ConfigValue(demo.base_url))
+    stack.stack.set_config("baseten-gateway:apiKey", auto.ConfigValue("demo-key", secret=True))
+
+    run_ = stack.up()
+    assert run_.changes == {"create": 3}
+    assert {r["type"] for r in stack.resources("").values()} >= {
+        "baseten-gateway:index:Endpoint",
+        "baseten-gateway:index:Group",
+    }
+    with GatewayClient("demo-key", base_url=demo.base_url) as gateway:
+        [endpoint] = gateway.list_endpoints()
+        [group] = gateway.list_groups()
+    assert (endpoint.slug, [t.to_api() for t in endpoint.targets]) == (
+        "demo/glm-5.2",
+        [{"provider": "BASETEN", "model_id": "3kZ9xqd"}],
+    )
+    assert run_.outputs == {"glmEndpointId": endpoint.id, "groupId": group.id}
+    assert [m.slug for m in group.models] == ["demo/glm-5.2"]
+    assert stack.preview().changes == {"same": 3}
+    assert stack.destroy().changes == {"delete": 3}
+    with GatewayClient("demo-key", base_url=demo.base_url) as gateway:
+        assert (list(gateway.list_endpoints()), list(gateway.list_groups())) == ([], [])

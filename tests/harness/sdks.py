@@ -39,7 +39,7 @@ from tests.harness.engine import PASSPHRASE, REPO_ROOT, engine_bin_dir
 SDKGEN_BUILD = REPO_ROOT / "tools" / "sdkgen" / "build.sh"
 SDK_DIR = REPO_ROOT / "sdk"
 #: What ``make sdks`` writes (sdk/go/go.mod and go.sum are maintained by hand and ``go mod tidy``).
-GENERATED = ("nodejs", "go/basetengateway", "go/.gitattributes")
+GENERATED = ("nodejs", "python", "go/basetengateway", "go/.gitattributes")
 TS_EXAMPLE = REPO_ROOT / "examples" / "typescript"
 GO_EXAMPLE = REPO_ROOT / "examples" / "go"
 CACHE_ROOT = Path(
@@ -59,6 +59,7 @@ __all__ = [
     "ExampleStack",
     "generate_sdks",
     "go_example",
+    "python_sdk",
     "require_tool",
     "run",
     "sdkgen_tool",
@@ -177,6 +178,29 @@ def typescript_example() -> Path:
             stamp.write_text(key)
         run([str(modules / ".bin" / "tsc"), "-p", str(TS_EXAMPLE)], TS_EXAMPLE, env=env)
     return TS_EXAMPLE
+
+
+@functools.cache
+def python_sdk() -> Path:
+    """A directory to put on ``sys.path`` holding the generated Python SDK, installed (``pip --target``).
+
+    Installed, not just on the path, because the SDK reads its own version from its distribution's
+    metadata. Its dependencies (``pulumi``, ...) are this interpreter's. Cached by the SDK's sources.
+    """
+    target = CACHE_ROOT / f"python-sdk-{_digest(SDK_DIR / 'python')}"
+    with _locked("python-sdk"):
+        if not target.is_dir():
+            staging = target.with_name(target.name + ".tmp")
+            shutil.rmtree(staging, ignore_errors=True)
+            # From a copy: a build writes into its source tree (egg-info, build/).
+            source = staging.with_name(staging.name + "-src")
+            shutil.rmtree(source, ignore_errors=True)
+            shutil.copytree(SDK_DIR / "python", source)
+            pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(staging)]
+            run([*pip, str(source)], REPO_ROOT, timeout=900)
+            shutil.rmtree(source)
+            staging.rename(target)
+    return target
 
 
 @functools.cache

@@ -1,4 +1,4 @@
-// sdkgen: the TypeScript and Go SDKs of schema.json, written by the code generators of the pinned Pulumi
+// sdkgen: the TypeScript, Go and Python SDKs of schema.json, written by the code generators of the pinned Pulumi
 // release (see main.go). `make sdks` builds it into a cache outside the repository (build.sh).
 module pulumi-baseten-gateway/tools/sdkgen
 

@@ -1,12 +1,13 @@
-// sdkgen writes the TypeScript and Go SDKs of schema.json with the code generators of the pinned Pulumi
+// sdkgen writes the TypeScript, Go and Python SDKs of schema.json with the code generators of the pinned Pulumi
 // release (github.com/pulumi/pulumi/pkg/v3/codegen), the same functions the language plugins call for
-// `pulumi package gen-sdk`: the language plugins themselves (pulumi-language-nodejs, pulumi-language-go) are
+// `pulumi package gen-sdk`: the language plugins themselves (pulumi-language-nodejs, -go, -python) are
 // not served by the Go module proxy these machines reach, the code generators are (they live in pkg/v3).
 //
 //	sdkgen -schema schema.json -out sdk
 //
-// writes out/nodejs (the whole npm package, compiled when installed) and out/go/basetengateway (the Go package; out/go/go.mod is
-// maintained by hand, because `go mod tidy` owns its require list). Each output directory is emptied first.
+// writes out/nodejs (the whole npm package, compiled when installed), out/python (the Python package) and
+// out/go/basetengateway (the Go package; out/go/go.mod is maintained by hand, because `go mod tidy` owns its
+// require list). Each output directory is emptied first.
 // The output depends on schema.json and the pinned pkg/v3 alone, so a test regenerates and compares.
 package main
 
@@ -23,6 +24,7 @@ import (
 	"github.com/blang/semver"
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	nodejsgen "github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
+	pythongen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
@@ -38,6 +40,12 @@ var languageDefaults = map[string]map[string]any{
 	"go": {
 		"importBasePath":       "pulumi-baseten-gateway/sdk/go/basetengateway",
 		"respectSchemaVersion": true,
+	},
+	// The package name comes from the schema (pulumi_baseten_gateway_native: ours, the dynamic provider's, is
+	// pulumi_baseten_gateway).
+	"python": {
+		"respectSchemaVersion": true,
+		"pyproject":            map[string]any{"enabled": true},
 	},
 }
 
@@ -129,6 +137,17 @@ func run(schemaPath, out string) error {
 		return fmt.Errorf("nodejs: %w", err)
 	}
 	if err := write(filepath.Join(out, "nodejs"), files, true); err != nil {
+		return err
+	}
+
+	if pkg, err = bind(schemaPath); err != nil {
+		return err
+	}
+	files, err = pythongen.GeneratePackage("tools/sdkgen", pkg, nil, noReferences{})
+	if err != nil {
+		return fmt.Errorf("python: %w", err)
+	}
+	if err := write(filepath.Join(out, "python"), files, true); err != nil {
 		return err
 	}
 
