@@ -131,6 +131,30 @@ _CONFIG: Mapping[str, dict[str, Any]] = {
 }
 
 
+#: What the SDK generators name things (``make sdks``, or ``pulumi package gen-sdk`` where the language
+#: plugins are installed). The Python SDK is ``pulumi_baseten_gateway_native``: ``pulumi_baseten_gateway`` is
+#: this package, the dynamic provider's.
+_LANGUAGE: Mapping[str, dict[str, Any]] = {
+    "nodejs": {
+        "packageName": "pulumi-baseten-gateway",
+        "packageDescription": (
+            "Baseten Frontier Gateway resources for Pulumi programs in TypeScript and JavaScript."
+        ),
+        "respectSchemaVersion": True,
+        "typescriptVersion": "^5.9.3",
+    },
+    "go": {
+        "importBasePath": "pulumi-baseten-gateway/sdk/go/basetengateway",
+        "respectSchemaVersion": True,
+    },
+    "python": {
+        "packageName": "pulumi_baseten_gateway_native",
+        "respectSchemaVersion": True,
+        "pyproject": {"enabled": True},
+    },
+}
+
+
 def type_name(cls: type) -> str:
     """The schema name of a nested type or enum."""
     return _TYPE_NAMES.get(cls, cls.__name__)
@@ -240,7 +264,7 @@ def package_schema() -> dict[str, Any]:
         },
         "types": dict(sorted(found.items())),
         "resources": resources,
-        "language": {"python": {"packageName": "pulumi_baseten_gateway_native"}},
+        "language": _LANGUAGE,
     }
 
 

@@ -28,27 +28,6 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
-// The language settings our schema does not carry (yet): they name the npm package and the Go import
-// path. A schema that sets a key keeps its own value.
-var languageDefaults = map[string]map[string]any{
-	"nodejs": {
-		"packageName":          "pulumi-baseten-gateway",
-		"packageDescription":   "Baseten Frontier Gateway resources for Pulumi programs in TypeScript and JavaScript.",
-		"respectSchemaVersion": true,
-		"typescriptVersion":    "^5.9.3",
-	},
-	"go": {
-		"importBasePath":       "pulumi-baseten-gateway/sdk/go/basetengateway",
-		"respectSchemaVersion": true,
-	},
-	// The package name comes from the schema (pulumi_baseten_gateway_native: ours, the dynamic provider's, is
-	// pulumi_baseten_gateway).
-	"python": {
-		"respectSchemaVersion": true,
-		"pyproject":            map[string]any{"enabled": true},
-	},
-}
-
 // noReferences is the loader for a schema that references no other package: it has nothing to load.
 type noReferences struct{}
 
@@ -91,27 +70,7 @@ func bind(schemaPath string) (*schema.Package, error) {
 	if err := json.Unmarshal(text, &spec); err != nil {
 		return nil, fmt.Errorf("%s: %w", schemaPath, err)
 	}
-	if spec.Language == nil {
-		spec.Language = map[string]schema.RawMessage{}
-	}
-	for language, defaults := range languageDefaults {
-		settings := map[string]any{}
-		if raw, ok := spec.Language[language]; ok {
-			if err := json.Unmarshal(raw, &settings); err != nil {
-				return nil, fmt.Errorf("%s: language.%s: %w", schemaPath, language, err)
-			}
-		}
-		for key, value := range defaults {
-			if _, set := settings[key]; !set {
-				settings[key] = value
-			}
-		}
-		raw, err := json.Marshal(settings)
-		if err != nil {
-			return nil, err
-		}
-		spec.Language[language] = raw
-	}
+	// The schema names the npm package, the Go import path and the Python package (language.*).
 	// BindSpec validates against Pulumi's metaschema, as `pulumi package gen-sdk` does.
 	pkg, diags, err := schema.BindSpec(spec, noReferences{}, schema.ValidationOptions{})
 	if err != nil {
