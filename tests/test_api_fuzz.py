@@ -19,6 +19,7 @@ import copy
 import itertools
 import json
 import string
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -269,13 +270,15 @@ def test_updates_of_a_live_endpoint_are_documented(api: EmulatorProcess) -> None
             media_type="application/json",
         )
     )
-    rule_breaking_bodies = st.sampled_from(RULE_BREAKING_TARGETS).map(
-        lambda target: operation.Case(
+
+    def update_to(target: Mapping[str, Any]) -> Case[Any]:
+        return operation.Case(
             path_parameters={"endpoint_id": endpoint_id},
             body={"targets": [target]},
             media_type="application/json",
         )
-    )
+
+    rule_breaking_bodies = st.sampled_from(RULE_BREAKING_TARGETS).map(update_to)
     generated = operation.as_strategy(
         generation_mode=GenerationMode.POSITIVE, path_parameters={"endpoint_id": endpoint_id}
     )
@@ -307,6 +310,10 @@ def test_updates_of_a_live_endpoint_are_documented(api: EmulatorProcess) -> None
             assert response.status_code == 400, response.text
             assert after == before
 
+    # The 400 floor below is met by the rule-breaking targets as explicit examples, which every run
+    # tries: drawn, they are one kind of three, and runs drew as few as 7 refusals of 60, near the floor.
+    for target in RULE_BREAKING_TARGETS:
+        update = example(case=update_to(target))(update)
     update()
     assert statuses[200] >= 5, statuses
     assert statuses[400] >= 5, statuses
@@ -406,18 +413,19 @@ def test_group_creates_are_documented(api: EmulatorProcess) -> None:
     """POST bodies from the document (with a fresh external id) and valid ones: 200 and held, or no group."""
     operation = schema[GROUPS_PATH]["POST"]
     statuses: Counter[int] = Counter()
-    valid_bodies = st.builds(
-        lambda models, name, mode: operation.Case(
+
+    def valid_body(models: list[dict[str, Any]], name: str | None, mode: str | None) -> Case[Any]:
+        return operation.Case(
             body={
                 "metadata": {"external_entity_id": unique_slug(), "name": name},
                 "models": models,
                 "hierarchy": {"limit_enforcement": mode},
             },
             media_type="application/json",
-        ),
-        VALID_MODELS.filter(bool),
-        NAMES,
-        st.sampled_from([None, "INDEPENDENT", "CASCADING"]),
+        )
+
+    valid_bodies = st.builds(
+        valid_body, VALID_MODELS.filter(bool), NAMES, st.sampled_from([None, "INDEPENDENT", "CASCADING"])
     )
     generated = operation.as_strategy(generation_mode=GenerationMode.POSITIVE).map(_unique_entity)
 
@@ -447,6 +455,17 @@ def test_group_creates_are_documented(api: EmulatorProcess) -> None:
             assert response.status_code in (400, 404), response.text  # 404: a generated parent id
             assert found == []
 
+    # The 200 floor below is met by these explicit examples, which every run tries: drawn, valid bodies
+    # are one kind of two, and runs drew as few as 10 successes of 60, near the floor.
+    limits = [{"type": "REQUEST", "unit": "MINUTE", "threshold": 60}]
+    for models, name, mode in (
+        ([{"slug": "acme/m"}], None, None),
+        ([{"slug": "acme/m"}], "a group", "INDEPENDENT"),
+        ([{"slug": "acme/m"}], "a group", "CASCADING"),
+        ([{"slug": "acme/a", "rate_limits": limits}, {"slug": "acme/b"}], None, None),
+        ([{"slug": "acme/m", "usage_limits": [{"type": "TOKEN", "unit": "DAY", "threshold": 1}]}], "g", None),
+    ):
+        create = example(case=valid_body(models, name, mode))(create)
     create()
     assert statuses[200] >= 5, statuses
     assert statuses[400] + statuses[404] >= 5, statuses
@@ -524,15 +543,19 @@ def test_key_and_secret_operations_on_live_data_are_documented(api: EmulatorProc
     create_key = schema[KEYS_PATH]["POST"]
     upsert = schema[SECRETS_PATH]["POST"]
     key_chars = string.ascii_letters + string.digits + "-_.~!*"
-    registrations = st.builds(
-        lambda key, name: schema[f"{KEYS_PATH}/register"]["POST"].Case(
+
+    def registration(key: str, name: str | None = None) -> Case[Any]:
+        return schema[f"{KEYS_PATH}/register"]["POST"].Case(
             path_parameters={"group_id": group_id},
             body={"key": key, "name": name},
             media_type="application/json",
-        ),
-        st.text(key_chars, min_size=28, max_size=132),
-        NAMES,
-    )
+        )
+
+    def key_of(length: int) -> str:
+        """A key of ``length`` with a prefix (its first 16 characters) no other key has, and high entropy."""
+        return (uuid.uuid4().hex[:16] + (string.ascii_letters + string.digits) * 2)[:length]
+
+    registrations = st.builds(registration, st.text(key_chars, min_size=28, max_size=132), NAMES)
     cases = st.one_of(
         create_key.as_strategy(
             generation_mode=GenerationMode.POSITIVE, path_parameters={"group_id": group_id}
@@ -548,6 +571,27 @@ def test_key_and_secret_operations_on_live_data_are_documented(api: EmulatorProc
         ),
     )
     outcomes: Counter[tuple[str, int]] = Counter()
+
+    # The floors asserted after the run are met by these explicit examples, which every run tries
+    # first; the generated cases add to them. Without them the floors held by luck: Hypothesis spreads
+    # its 80 draws over the four kinds unevenly, and runs drew as few as 5 and 7 registrations, with 1
+    # refused (a too short, too long or low-entropy key) or 2 accepted, failing the floor.
+    explicit = [
+        *(
+            create_key.Case(path_parameters={"group_id": group_id}, body=body, media_type="application/json")
+            for body in ({}, {"name": None}, {"name": "fuzz key"})
+        ),
+        *(registration(key_of(length)) for length in (32, 64, 128)),  # accepted: length, entropy
+        registration(key_of(31)),  # refused: too short
+        registration(key_of(129)),  # refused: too long
+        registration("ab" * 20),  # refused: 1 bit of entropy per character
+        *(
+            upsert.Case(
+                body={"name": f"fuzz-{uuid.uuid4().hex[:12]}", "value": value}, media_type="application/json"
+            )
+            for value in ("v", "a value", "été")
+        ),
+    ]
 
     @settings(max_examples=80, deadline=None, suppress_health_check=ALL_HEALTH_CHECKS)
     @given(case=cases)
@@ -577,6 +621,8 @@ def test_key_and_secret_operations_on_live_data_are_documented(api: EmulatorProc
             assert held.status_code == 200, held.text
             assert held.json()["prefix"] == prefix
 
+    for case in explicit:
+        run = example(case=case)(run)
     run()
     assert outcomes[("api_keys", 200)] >= 3, outcomes
     assert outcomes[("register", 200)] >= 3, outcomes

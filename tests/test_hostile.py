@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 import time
 import traceback
 import tracemalloc
@@ -46,6 +47,7 @@ from pulumi_baseten_gateway import (
 from pulumi_baseten_gateway.api.http import DEFAULT_MAX_RESPONSE_BYTES, LOGGER_NAME
 from tests.harness.hostile import (
     Behaviour,
+    Exchange,
     HostileServer,
     Request,
     bomb,
@@ -463,17 +465,48 @@ def plugin_config(server: HostileServer, **extra: str) -> dict[str, str]:
 
 
 def test_the_plugins_create_and_read_end_within_the_configured_budget() -> None:
+    """The budget is measured where the plugin spends it: on the server, from the arrival of the call's
+    first request to the plugin hanging up on the last. Around that, the RPC (this process to the plugin
+    and back, the provider unpickled, the error built) is no part of the budget, and on a loaded machine
+    its time has no bound: a run took 2.28 s for a 1.2 s budget, over ``TOTAL + 2 * MARGIN``. It is
+    bounded loosely here only to say the call returns: without the budget the trickle lasts 5,000 s.
+    """
+    served = threading.Condition()
+    spans: list[tuple[float, float]] = []  # (arrival, hang-up) of each request
+    trickled = trickle(interval=0.05)
+
+    def timed(exchange: Exchange) -> None:
+        arrived = time.monotonic()
+        try:
+            trickled(exchange)  # until the client hangs up (seen at the next byte, 0.05 s later at most)
+        finally:
+            with served:
+                spans.append((arrived, time.monotonic()))
+                served.notify_all()
+
+    def spent_by(call: Callable[[], object]) -> tuple[float, PluginError]:
+        """The seconds from the call's first request to its last hang-up, and the call's error."""
+        with served:
+            spans.clear()
+        requests = server.count()
+        with stopwatch() as watch, pytest.raises(PluginError) as info:
+            call()
+        assert watch.seconds <= TOTAL + 30, watch.seconds
+        with served:  # every request of the call served to its end
+            assert served.wait_for(lambda: len(spans) == server.count() - requests, timeout=30)
+            assert spans
+            return max(end for _, end in spans) - min(start for start, _ in spans), info.value
+
     budget = {"baseten:attemptTimeout": str(ATTEMPT), "baseten:totalTimeout": str(TOTAL)}
-    with HostileServer(always(trickle(interval=0.05))) as server, ProviderPlugin() as plugin:
+    with HostileServer(always(timed)) as server, ProviderPlugin() as plugin:
         plugin.configure(plugin_config(server, **budget))
         checked, failures = plugin.check({"slug": "acme/slow", "targets": [BASETEN]})
         assert failures == []
         for call in (lambda: plugin.create(checked), lambda: plugin.read("e1", {"slug": "acme/slow"})):
-            with stopwatch() as watch, pytest.raises(PluginError) as info:
-                call()
-            assert watch.seconds <= TOTAL + 2 * MARGIN, watch.seconds  # + the RPC's own round trip
-            assert "Endpoint 'acme/slow'" in info.value.details
-            assert "timed out" in info.value.details
+            spent, error = spent_by(call)
+            assert spent <= TOTAL + MARGIN, (spent, spans)
+            assert "Endpoint 'acme/slow'" in error.details
+            assert "timed out" in error.details
         assert plugin.process.poll() is None
 
 
