@@ -35,6 +35,9 @@ operation, for callers that name the operation themselves (``Endpoint 'acme/glm'
 /v1/gateway/endpoints returned HTTP 400: ...``, not "create failed: create endpoint ... failed"). They
 never contain the API key: nothing here ever sees it, and the HTTP layer scrubs it from server text
 before building them.
+
+One module on purpose, though past 400 lines: it is the one place callers import errors from, the tree
+above is its table of contents, and most of its lines are the classes' documentation.
 """
 
 from __future__ import annotations
