@@ -8,10 +8,11 @@ import Pulumi.
 
 from __future__ import annotations
 
-from .endpoints import ENDPOINTS_PATH, MAX_PAGE_SIZE, EndpointOperations
+from .endpoints import ENDPOINTS_PATH, EndpointOperations
 from .groups import GROUPS_PATH, GroupOperations
 from .http import DEFAULT_BASE_URL, RetryPolicy
 from .keys import ApiKeyOperations
+from .pages import MAX_PAGE_SIZE
 from .secrets import SECRETS_PATH, SecretOperations
 
 __all__ = [

@@ -34,7 +34,6 @@ from ..errors import (
     BadRequestError,
     DuplicateSlugError,
     InvalidInputError,
-    MalformedResponseError,
     NotFoundError,
     RateLimitError,
     RequestContext,
@@ -43,21 +42,20 @@ from ..errors import (
 )
 from ..resources.common import Violation
 from ..resources.endpoint import rules
-from ..resources.endpoint.model import Endpoint, EndpointPage, EndpointTombstone, Region, Target
+from ..resources.endpoint.model import Endpoint, EndpointPage, EndpointTombstone, Pagination, Region, Target
 from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
 from .listing import ListingCache
+from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 
 __all__ = [
     "CLOCK_SKEW_ALLOWANCE",
     "DATE_MARGIN",
     "ENDPOINTS_PATH",
-    "MAX_PAGE_SIZE",
     "EndpointOperations",
     "TargetInput",
 ]
 
 ENDPOINTS_PATH = "/v1/gateway/endpoints"
-MAX_PAGE_SIZE = 1000
 #: How far the server's clock may run behind ours when telling our own ambiguous create from an
 #: endpoint that existed before it, when the server's answers carry no ``Date`` header to measure it.
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
@@ -194,12 +192,17 @@ class EndpointOperations(BaseClient):
         """One page of the workspace's endpoints; pass the previous page's ``pagination.cursor``."""
         context = RequestContext("list endpoints", "GET", ENDPOINTS_PATH)
         return parse(
-            self._request(context, params=_page_params(context, limit, cursor)), EndpointPage, context
+            self._request(context, params=page_params(context, limit, cursor)), EndpointPage, context
         )
 
     def list_endpoints(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[Endpoint]:
         """Every endpoint of the workspace, following ``cursor`` across pages lazily."""
-        return _pages(lambda cursor: self.list_endpoints_page(limit=page_size, cursor=cursor))
+
+        def fetch(cursor: str | None) -> tuple[Sequence[Endpoint], Pagination]:
+            page = self.list_endpoints_page(limit=page_size, cursor=cursor)
+            return page.items, page.pagination
+
+        return iterate_pages(fetch, RequestContext("list endpoints", "GET", ENDPOINTS_PATH))
 
     def find_endpoint_by_slug(self, slug: str) -> Endpoint | None:
         """The workspace's endpoint with this slug, or None (the API has no slug filter: lists all pages)."""
@@ -271,13 +274,15 @@ class EndpointOperations(BaseClient):
         context = RequestContext(create.operation, "GET", ENDPOINTS_PATH, create.subject)
         offsets: list[timedelta | None] = []
 
-        def page(cursor: str | None) -> EndpointPage:
-            params = _page_params(context, MAX_PAGE_SIZE, cursor)
+        def page(cursor: str | None) -> tuple[Sequence[Endpoint], Pagination]:
+            params = page_params(context, MAX_PAGE_SIZE, cursor)
             reply = self._send(context, params=params)
             offsets.append(reply.server_time_offset())
-            return parse(reply, EndpointPage, context)
+            found = parse(reply, EndpointPage, context)
+            return found.items, found.pagination
 
-        found = next((endpoint for endpoint in _pages(page) if endpoint.slug == slug), None)
+        endpoints = iterate_pages(page, context)
+        found = next((endpoint for endpoint in endpoints if endpoint.slug == slug), None)
         return found, offsets[0] if offsets else None
 
     def _ours_or_duplicate(
@@ -329,34 +334,3 @@ def _ours_since(started: datetime, offset: timedelta | None) -> datetime:
     if offset is None:
         return started - CLOCK_SKEW_ALLOWANCE
     return started + offset - DATE_MARGIN
-
-
-def _page_params(context: RequestContext, limit: int | None, cursor: str | None) -> dict[str, str | int]:
-    params: dict[str, str | int] = {}
-    if limit is not None:
-        if not 1 <= limit <= MAX_PAGE_SIZE:
-            message = f"must be between 1 and {MAX_PAGE_SIZE}, got {limit}"
-            raise_if_invalid(context, [Violation("limit", "page-size", message)])
-        params["limit"] = limit
-    if cursor is not None:
-        params["cursor"] = cursor
-    return params
-
-
-def _pages(fetch: Any) -> Iterator[Endpoint]:
-    """Every item of a cursor-paginated listing; ``fetch(cursor)`` returns one page."""
-    cursor: str | None = None
-    seen: set[str] = set()
-    while True:
-        page: EndpointPage = fetch(cursor)
-        yield from page.items
-        if not page.pagination.has_more:
-            return
-        cursor = page.pagination.cursor
-        if cursor is None or cursor in seen:
-            raise MalformedResponseError(
-                RequestContext("list endpoints", "GET", ENDPOINTS_PATH),
-                200,
-                "has_more is true but the cursor is missing or repeats",
-            )
-        seen.add(cursor)

@@ -1,5 +1,5 @@
 """The operations of ``/v1/gateway/groups``: create, get, list (with the ``external_entity_id`` filter),
-update, delete, and the cursor walk that the key listing shares.
+update, delete.
 
 A create is not idempotent and a duplicate ``external_entity_id`` is a 400. Both are recovered here,
 once, as for endpoints (``api/endpoints.py``): after a 400 that says "duplicate", or an attempt without a
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Final, TypeVar
@@ -24,7 +24,6 @@ from ..errors import (
     BadRequestError,
     DuplicateGroupError,
     InvalidInputError,
-    MalformedResponseError,
     RequestContext,
     ServerError,
     TransportError,
@@ -33,10 +32,11 @@ from ..resources.common import Violation
 from ..resources.endpoint.model import Pagination
 from ..resources.group import rules
 from ..resources.group.model import Group, GroupModel, GroupPage, GroupTombstone, LimitEnforcement
-from .endpoints import MAX_PAGE_SIZE, _ours_since, _page_params
+from .endpoints import _ours_since
 from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 
-__all__ = ["GROUPS_PATH", "UNSET", "GroupOperations", "ModelInput", "iterate_pages"]
+__all__ = ["GROUPS_PATH", "UNSET", "GroupOperations", "ModelInput"]
 
 GROUPS_PATH = "/v1/gateway/groups"
 #: A 400 that says the ``external_entity_id`` is taken (the docs: "duplicate `external_entity_id`").
@@ -65,25 +65,6 @@ def group_path(group_id: str) -> str:
     raise InvalidInputError(
         "group path", [Violation("group_id", "group-id", f"is not a valid id: {group_id!r}")]
     )
-
-
-def iterate_pages(
-    fetch: Callable[[str | None], tuple[Sequence[_ItemT], Pagination]], context: RequestContext
-) -> Iterator[_ItemT]:
-    """Every item of a cursor-paginated listing; ``fetch(cursor)`` returns one page's items and pagination."""
-    cursor: str | None = None
-    seen: set[str] = set()
-    while True:
-        items, pagination = fetch(cursor)
-        yield from items
-        if not pagination.has_more:
-            return
-        cursor = pagination.cursor
-        if cursor is None or cursor in seen:
-            raise MalformedResponseError(
-                context, 200, "has_more is true but the cursor is missing or repeats"
-            )
-        seen.add(cursor)
 
 
 def _model_dicts(context: RequestContext, models: Sequence[ModelInput]) -> list[Any]:
@@ -164,7 +145,7 @@ class GroupOperations(BaseClient):
     ) -> GroupPage:
         """One page of the workspace's groups, optionally only the one with ``external_entity_id``."""
         context = RequestContext("list groups", "GET", GROUPS_PATH, external_entity_id)
-        params = _page_params(context, limit, cursor)
+        params = page_params(context, limit, cursor)
         if external_entity_id is not None:
             params["external_entity_id"] = external_entity_id
         return parse(self._request(context, params=params), GroupPage, context)
@@ -227,7 +208,7 @@ class GroupOperations(BaseClient):
         offsets: list[timedelta | None] = []
 
         def page(cursor: str | None) -> tuple[Sequence[Group], Pagination]:
-            params = _page_params(context, MAX_PAGE_SIZE, cursor)
+            params = page_params(context, MAX_PAGE_SIZE, cursor)
             params["external_entity_id"] = external_entity_id
             reply = self._send(context, params=params)
             offsets.append(reply.server_time_offset())

@@ -39,10 +39,10 @@ from ..resources.api_key import rules
 from ..resources.api_key.model import ApiKey, ApiKeyPage, ApiKeyTombstone, CreatedApiKey, RegisteredApiKey
 from ..resources.common import Violation
 from ..resources.endpoint.model import Pagination
-from .endpoints import MAX_PAGE_SIZE, _page_params
-from .groups import group_path, iterate_pages
+from .groups import group_path
 from .hidden import hiding
 from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 from .signing import SIGNATURE_HEADER, SigningKey
 
 __all__ = ["ApiKeyOperations"]
@@ -156,7 +156,7 @@ class ApiKeyOperations(BaseClient):
     ) -> ApiKeyPage:
         """One page of the group's live keys."""
         context = RequestContext("list API keys", "GET", _keys_path(group_id), group_id)
-        params = _page_params(context, limit, cursor)
+        params = page_params(context, limit, cursor)
         return parse(self._request(context, params=params), ApiKeyPage, context)
 
     def list_api_keys(self, group_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[ApiKey]:
@@ -189,7 +189,7 @@ class ApiKeyOperations(BaseClient):
 
         def page(cursor: str | None) -> tuple[Sequence[ApiKey], Pagination]:
             found = parse(
-                self._send(context, params=_page_params(context, MAX_PAGE_SIZE, cursor)), ApiKeyPage, context
+                self._send(context, params=page_params(context, MAX_PAGE_SIZE, cursor)), ApiKeyPage, context
             )
             return found.items, found.pagination
 
