@@ -1,12 +1,13 @@
 """The operations of ``/v1/gateway/endpoints``: create, get, list, update, delete.
 
-A create (POST) is not idempotent, and the API has no idempotency key. After an ambiguous failure
-(timeout, dropped connection, 5xx) the request may have applied, so before posting again the client
-looks the slug up; a 400 "duplicate slug" is looked up the same way. That look-up is decided here, once:
-the endpoint found is either ours (an ambiguous create that had applied: returned) or someone else's
-(:class:`~pulumi_baseten_gateway.errors.DuplicateSlugError`, carrying it, so no caller lists the
-workspace again). Look-ups run inside the create's own retry loop and time budget, one attempt per
-page, and their errors name the create. A 400 that is not a duplicate is raised at once, without a look-up.
+A create (POST) is not idempotent, and the API has no idempotency key. After an ambiguous failure (timeout,
+dropped connection, 5xx) the request may have applied, so before posting again the client looks the slug up; a
+400 "duplicate slug" is looked up the same way (the loop is ``creates.py``'s, shared with groups; what "the
+same endpoint" means is decided here): the endpoint found is either ours (an ambiguous create that had
+applied: returned) or someone else's (:class:`~pulumi_baseten_gateway.errors.DuplicateSlugError`, carrying it,
+so no caller lists the workspace again). Look-ups run inside the create's own retry loop and time budget, one
+attempt per page, and their errors name the create. A 400 that is not a duplicate is raised at once, without a
+look-up.
 
 "Ours" cannot be proved: with no idempotency key, an identical endpoint that another writer created
 while this create was retrying looks exactly like one an earlier attempt of ours created. The window is
@@ -22,11 +23,10 @@ update and delete (see :meth:`EndpointOperations.endpoint_listing`).
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -43,7 +43,8 @@ from ..errors import (
 from ..resources.common import Violation
 from ..resources.endpoint import rules
 from ..resources.endpoint.model import Endpoint, EndpointPage, EndpointTombstone, Pagination, Region, Target
-from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+from .creates import CLOCK_SKEW_ALLOWANCE, DATE_MARGIN, NaturalKeyCreates
+from .http import LOGGER_NAME, parse, raise_if_invalid
 from .listing import ListingCache
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 
@@ -56,14 +57,6 @@ __all__ = [
 ]
 
 ENDPOINTS_PATH = "/v1/gateway/endpoints"
-#: How far the server's clock may run behind ours when telling our own ambiguous create from an
-#: endpoint that existed before it, when the server's answers carry no ``Date`` header to measure it.
-CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
-#: With a ``Date`` header, the offset between the clocks is measured instead; this margin covers a
-#: server whose ``created_at`` comes from another clock than its ``Date`` header (a database, a proxy).
-DATE_MARGIN = timedelta(seconds=1)
-#: A 400 that says the slug is taken. The docs call it "duplicate slug" without quoting the message.
-_DUPLICATE_SLUG = re.compile(r"(?i)\bduplicate\b|\balready (?:exists|in use|taken)\b")
 
 _logger = logging.getLogger(LOGGER_NAME)
 #: Makes each client's listing cache once, whichever thread asks first.
@@ -90,7 +83,7 @@ def _target_dicts(context: RequestContext, targets: Sequence[TargetInput]) -> li
     return [t.to_api() if isinstance(t, Target) else t for t in targets]
 
 
-class EndpointOperations(BaseClient):
+class EndpointOperations(NaturalKeyCreates):
     """The endpoint operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
 
     @property
@@ -156,32 +149,16 @@ class EndpointOperations(BaseClient):
         target_dicts = _target_dicts(context, targets)
         raise_if_invalid(context, rules.validate_endpoint(slug, target_dicts, region_value))
         body = {"slug": slug, "targets": rules.canonical_targets(target_dicts), "region": region_value}
-        started = datetime.now(timezone.utc)
-        ambiguous = False  # an attempt may have applied
-        look_up = False  # look the slug up before posting (again)
-        duplicate: BadRequestError | None = None  # the server said the slug is taken
-        with self._budget():  # one time budget for every attempt, look-up and wait of this create
-            for attempt in self._write_retrying:
-                with attempt:
-                    while True:  # at most: look up, post, look up (after a duplicate answer)
-                        if look_up:
-                            existing, offset = self._find_in_create(context, slug)
-                            if existing is not None:
-                                since = _ours_since(started, offset) if ambiguous else None
-                                return self._ours_or_duplicate(context, body, existing, since, duplicate)
-                            if duplicate is not None:  # taken, but not by an endpoint this workspace sees
-                                raise DuplicateSlugError(context, slug, None, duplicate.detail)
-                            look_up = False
-                        try:
-                            return parse(self._send(context, json=body), Endpoint, context)
-                        except (TransportError, ServerError):
-                            ambiguous = look_up = True
-                            raise
-                        except BadRequestError as exc:
-                            if duplicate is not None or not _DUPLICATE_SLUG.search(exc.server_message):
-                                raise
-                            duplicate, look_up = exc, True
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+        return self._create_by_natural_key(
+            context,
+            body,
+            Endpoint,
+            find=lambda: self._find_in_create(context, slug),
+            ours_or_duplicate=lambda existing, since, answer: self._ours_or_duplicate(
+                context, body, existing, since, answer
+            ),
+            unseen=lambda answer: DuplicateSlugError(context, slug, None, answer.detail),
+        )
 
     def get_endpoint(self, endpoint_id: str) -> Endpoint:
         """Fetch one endpoint by id (``NotFoundError`` when it does not exist or was deleted)."""
@@ -323,14 +300,3 @@ class EndpointOperations(BaseClient):
         held = self._scrub.text(held)  # what the server returned, repeated: scrubbed like its messages
         reason = f"{answer.detail}; {held}" if answer is not None else f"the slug is taken: {held}"
         raise DuplicateSlugError(context, existing.slug, existing, reason)
-
-
-def _ours_since(started: datetime, offset: timedelta | None) -> datetime:
-    """When this create began, on the server's clock: the earliest ``created_at`` that can be ours.
-
-    Measured from the server's ``Date`` header when it sends one (less ``DATE_MARGIN``), else allowing
-    ``CLOCK_SKEW_ALLOWANCE`` for a server clock behind ours.
-    """
-    if offset is None:
-        return started - CLOCK_SKEW_ALLOWANCE
-    return started + offset - DATE_MARGIN

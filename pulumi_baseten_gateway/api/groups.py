@@ -1,21 +1,20 @@
 """The operations of ``/v1/gateway/groups``: create, get, list (with the ``external_entity_id`` filter),
 update, delete.
 
-A create is not idempotent and a duplicate ``external_entity_id`` is a 400. Both are recovered here,
-once, as for endpoints (``api/endpoints.py``): after a 400 that says "duplicate", or an attempt without a
-clear answer, the client looks the ``external_entity_id`` up (the list filter, inside the create's own
-retry loop and time budget). The group found is either this create's (after an ambiguous attempt: the
-same settings, created since the create began on the server's clock) and returned, or someone else's:
-:class:`~pulumi_baseten_gateway.errors.DuplicateGroupError` carrying it, so the caller can adopt it
-without listing again. An update sends the whole model set (the API replaces it) and is idempotent.
+A create is not idempotent and a duplicate ``external_entity_id`` is a 400. Both are recovered by the loop
+endpoints use too (``api/creates.py``), with the group's own look-up and sameness: after a 400 that says
+"duplicate", or an attempt without a clear answer, the client looks the ``external_entity_id`` up (the list
+filter, inside the create's own retry loop and time budget). The group found is either this create's (after an
+ambiguous attempt: the same settings, created since the create began on the server's clock) and returned, or
+someone else's: :class:`~pulumi_baseten_gateway.errors.DuplicateGroupError` carrying it, so the caller can
+adopt it without listing again. An update sends the whole model set (the API replaces it) and is idempotent.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
@@ -25,22 +24,18 @@ from ..errors import (
     DuplicateGroupError,
     InvalidInputError,
     RequestContext,
-    ServerError,
-    TransportError,
 )
 from ..resources.common import Violation
 from ..resources.endpoint.model import Pagination
 from ..resources.group import rules
 from ..resources.group.model import Group, GroupModel, GroupPage, GroupTombstone, LimitEnforcement
-from .endpoints import _ours_since
-from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+from .creates import NaturalKeyCreates
+from .http import LOGGER_NAME, parse, raise_if_invalid
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 
 __all__ = ["GROUPS_PATH", "UNSET", "GroupOperations", "ModelInput"]
 
 GROUPS_PATH = "/v1/gateway/groups"
-#: A 400 that says the ``external_entity_id`` is taken (the docs: "duplicate `external_entity_id`").
-_DUPLICATE = re.compile(r"(?i)\bduplicate\b|\balready (?:exists|in use|taken)\b")
 
 _logger = logging.getLogger(LOGGER_NAME)
 _ItemT = TypeVar("_ItemT")
@@ -77,7 +72,7 @@ def _enforcement(value: LimitEnforcement | str | None) -> str | None:
     return value.value if isinstance(value, LimitEnforcement) else value
 
 
-class GroupOperations(BaseClient):
+class GroupOperations(NaturalKeyCreates):
     """The group operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
 
     def create_group(
@@ -107,33 +102,16 @@ class GroupOperations(BaseClient):
         if name is not None:
             metadata["name"] = name
         body = {"metadata": metadata, "models": rules.canonical_models(model_dicts), "hierarchy": hierarchy}
-        started = datetime.now(timezone.utc)
-        ambiguous = look_up = False
-        duplicate: BadRequestError | None = None
-        with self._budget():
-            for attempt in self._write_retrying:
-                with attempt:
-                    while True:  # at most: look up, post, look up (after a duplicate answer)
-                        if look_up:
-                            existing, offset = self._find_group_in_create(context, external_entity_id)
-                            if existing is not None:
-                                since = _ours_since(started, offset) if ambiguous else None
-                                return self._group_ours_or_duplicate(
-                                    context, body, existing, since, duplicate
-                                )
-                            if duplicate is not None:
-                                raise DuplicateGroupError(context, external_entity_id, None, duplicate.detail)
-                            look_up = False
-                        try:
-                            return parse(self._send(context, json=body), Group, context)
-                        except (TransportError, ServerError):
-                            ambiguous = look_up = True
-                            raise
-                        except BadRequestError as exc:
-                            if duplicate is not None or not _DUPLICATE.search(exc.server_message):
-                                raise
-                            duplicate, look_up = exc, True
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+        return self._create_by_natural_key(
+            context,
+            body,
+            Group,
+            find=lambda: self._find_group_in_create(context, external_entity_id),
+            ours_or_duplicate=lambda existing, since, answer: self._group_ours_or_duplicate(
+                context, body, existing, since, answer
+            ),
+            unseen=lambda answer: DuplicateGroupError(context, external_entity_id, None, answer.detail),
+        )
 
     def get_group(self, group_id: str) -> Group:
         """Fetch one group by id (``NotFoundError`` when it does not exist or was deleted)."""
