@@ -26,6 +26,7 @@ __all__ = [
     "ReadOutcome",
     "contains_unknown",
     "step",
+    "unknown_properties",
 ]
 
 _T = TypeVar("_T")
@@ -70,6 +71,17 @@ def contains_unknown(value: object, is_unknown: IsUnknown) -> bool:
     if isinstance(value, (list, tuple)):
         return any(contains_unknown(v, is_unknown) for v in value)
     return False
+
+
+def unknown_properties(decl: ResourceDecl, news: Mapping[str, Any]) -> list[Violation]:
+    """A violation for each input that is not a property of ``decl`` (``__``-prefixed keys, such as the
+    dynamic provider's ``__provider``, are Pulumi's own)."""
+    known = {prop.name for prop in decl.props}
+    return [
+        Violation(key, "unknown-field", f"is not a {decl.name} property")
+        for key in news
+        if key not in known and not key.startswith("__")
+    ]
 
 
 class LifecycleCore(Protocol):

@@ -18,13 +18,12 @@ from typing import Any, ClassVar
 from ...errors import ConfigurationError, RegisteredGatewayApiKeyOperationError, ResourceOperationError
 from ..common import Violation
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, Hinted
+from ..lifecycle import CheckOutcome, Hinted, unknown_properties
 from . import rules
 from .core import KeyLifecycle
 from .model import REGISTERED_GATEWAY_API_KEY, ApiKey
 
 __all__ = ["SIGNING_KEY_HINT", "RegisteredGatewayApiKeyCore"]
-_KNOWN = frozenset(prop.name for prop in REGISTERED_GATEWAY_API_KEY.props)
 
 #: What to do when the provider has no signing key.
 SIGNING_KEY_HINT = (
@@ -46,9 +45,7 @@ class RegisteredGatewayApiKeyCore(KeyLifecycle):
         failures = rules.validate_api_key(
             news.get("group_id"), news.get("name"), is_unknown=self._is_unknown
         ) + rules.validate_registered_key(news.get("key"), is_unknown=self._is_unknown)
-        for key in news:
-            if key not in _KNOWN and not key.startswith("__"):  # `__provider`: the dynamic provider's
-                failures.append(Violation(key, "unknown-field", "is not a RegisteredGatewayApiKey property"))
+        failures += unknown_properties(REGISTERED_GATEWAY_API_KEY, news)
         for output in REGISTERED_GATEWAY_API_KEY.output_only:
             if news.get(output.name) is not None and not self._is_unknown(news.get(output.name)):
                 failures.append(Violation(output.name, "output-only", "is an output: it cannot be set"))

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from ...errors import GoneError, NotFoundError, SecretExistsError, SecretOperationError
 from ..common import IsUnknown, Violation, never_unknown
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, contains_unknown, step
+from ..lifecycle import (
+    CheckOutcome,
+    DiffOutcome,
+    Hinted,
+    ReadOutcome,
+    contains_unknown,
+    step,
+    unknown_properties,
+)
 from . import rules
 from .model import SECRET, Secret
 
@@ -30,7 +38,6 @@ __all__ = ["SecretCore", "outputs_of"]
 
 _T = TypeVar("_T")
 _ADOPT_HINT = "to manage that secret with this resource (and set its value), set adopt=True on it"
-_KNOWN = frozenset(prop.name for prop in SECRET.props)
 _GONE_HINT = "run `pulumi refresh` to record that, then `pulumi up` creates it again"
 
 
@@ -65,9 +72,7 @@ class SecretCore:
         adopt = news.get("adopt")
         if adopt is not None and not self._is_unknown(adopt) and not isinstance(adopt, bool):
             failures.append(Violation("adopt", "field-type", f"must be true or false, got {adopt!r}"))
-        for key in news:
-            if key not in _KNOWN and not key.startswith("__"):  # `__provider`: the dynamic provider's
-                failures.append(Violation(key, "unknown-field", "is not a Secret property"))
+        failures += unknown_properties(SECRET, news)
         return CheckOutcome(dict(news), failures)
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
