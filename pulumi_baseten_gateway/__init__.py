@@ -122,7 +122,7 @@ __all__ = [
 ]
 
 #: Every name but the errors, by the module that defines it: loaded on first use. The resources import
-#: Pulumi, the client httpx and tenacity, the models pydantic; the provider plugin's first Check needs
+#: Pulumi, the client httpx and tenacity, the models msgspec; the provider plugin's first Check needs
 #: only the endpoint's model and rules, and a script using the client needs no resource.
 _LAZY_MODULES = {
     ".dynamic.endpoint": ("Endpoint", "EndpointArgs", "TargetArgs", "VertexConfigArgs"),

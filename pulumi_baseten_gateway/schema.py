@@ -1,7 +1,7 @@
 """The Pulumi package schema, generated from the resource declarations (never written by hand).
 
 ``package_schema()`` builds it from each resource's :class:`~.resources.declaration.ResourceDecl`, the
-pydantic models of its nested types (their ``Field`` descriptions), the enums with their value
+API models of its nested types (their ``Meta`` descriptions), the enums with their value
 descriptions, and the provider settings. ``make schema`` writes it to ``schema.json``
 (``python -m pulumi_baseten_gateway.schema schema.json``); a test fails when the committed file is stale.
 The native provider plugin serves the same document.
@@ -21,10 +21,10 @@ from enum import Enum
 from importlib.metadata import version
 from typing import Any
 
-from pydantic import BaseModel
+import msgspec
 
 from .resources.api_key.model import GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY
-from .resources.declaration import ResourceDecl, camel_case
+from .resources.declaration import ResourceDecl, camel_case, is_model, model_fields
 from .resources.endpoint.model import ENDPOINT, PROVIDER_FIELDS, REGION_DOCS, Provider, Region
 from .resources.group.model import (
     ENFORCEMENT_DOCS,
@@ -186,7 +186,7 @@ def _property_type(annotation: Any, found: dict[str, dict[str, Any]]) -> dict[st
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         _add_enum(annotation, found)
         return {"$ref": f"#/types/{_token(annotation)}"}
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if is_model(annotation):
         _add_object(annotation, found)
         return {"$ref": f"#/types/{_token(annotation)}"}
     raise TypeError(f"no schema type for {annotation!r}")
@@ -203,18 +203,18 @@ def _add_enum(enum: type[Enum], found: dict[str, dict[str, Any]]) -> None:
     }
 
 
-def _add_object(model: type[BaseModel], found: dict[str, dict[str, Any]]) -> None:
+def _add_object(model: type[msgspec.Struct], found: dict[str, dict[str, Any]]) -> None:
     token = _token(model)
     if token in found:
         return
     found[token] = {}  # reserved first: a recursive type refers to itself
     properties = {}
-    for name, info in model.model_fields.items():
-        properties[camel_case(name)] = {
-            **_property_type(info.annotation, found),
-            "description": info.description or "",
+    for info in model_fields(model):
+        properties[camel_case(info.name)] = {
+            **_property_type(info.type, found),
+            "description": info.description,
         }
-    required = [camel_case(n) for n, info in model.model_fields.items() if info.is_required()]
+    required = [camel_case(info.name) for info in model_fields(model) if info.required]
     found[token] = {"description": _describe(model), "type": "object", "properties": properties}
     if required:
         found[token]["required"] = required

@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any, Literal
 
 import httpx
+import msgspec
 import pytest
 
 from pulumi_baseten_gateway import (
@@ -199,7 +200,7 @@ def test_another_workspace_cannot_read_change_or_delete(
     # The owner's endpoint is untouched: same targets, same updated_at, still listed.
     assert owner_view(gateway, owner, endpoint["id"]) == endpoint
     with client(gateway, owner) as owning:
-        assert owning.get_endpoint(endpoint["id"]) == Endpoint.model_validate(endpoint)
+        assert owning.get_endpoint(endpoint["id"]) == msgspec.convert(endpoint, Endpoint)
         assert endpoint["id"] in {e.id for e in owning.list_endpoints()}
 
 

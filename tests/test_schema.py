@@ -64,7 +64,7 @@ def test_every_type_reference_resolves() -> None:
 def test_every_target_field_and_provider_rule_reaches_the_schema() -> None:
     schema = package_schema()
     target = schema["types"]["baseten-gateway:index:Target"]
-    assert list(target["properties"]) == [camel_case(name) for name in Target.model_fields]
+    assert list(target["properties"]) == [camel_case(name) for name in Target.__struct_fields__]
     providers = schema["types"]["baseten-gateway:index:TargetProvider"]["enum"]
     described = {value["value"]: value["description"] for value in providers}
     for provider, variant in PROVIDER_FIELDS.items():

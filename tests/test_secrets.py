@@ -26,6 +26,7 @@ from typing import Any
 
 import dill
 import httpx
+import msgspec
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -567,7 +568,7 @@ def decoy(emulator: EmulatorProcess) -> Iterator[tuple[GatewayClient, dict[str, 
     """A live endpoint on the shared emulator that hostile ids try to reach, and a client for acme."""
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=RetryPolicy.none()) as client:
         endpoint = client.create_endpoint(unique_slug(name="decoy"), [BASETEN])
-        yield client, endpoint.model_dump(mode="json")
+        yield client, msgspec.to_builtins(endpoint)
         client.delete_endpoint(endpoint.id)
 
 
@@ -585,7 +586,7 @@ def assert_not_found_for_that_id(client: GatewayClient, decoy: dict[str, Any], e
             # It reached the handler as one whole id (the emulator routes on decoded paths, so an id
             # with a "/" in it never does; a 404 from the router is all that can be asked there).
             assert f"no endpoint with id {endpoint_id!r}" in info.value.server_message
-    assert client.get_endpoint(decoy["id"]).model_dump(mode="json") == decoy
+    assert msgspec.to_builtins(client.get_endpoint(decoy["id"])) == decoy
 
 
 @pytest.mark.parametrize("template", HOSTILE_IDS)

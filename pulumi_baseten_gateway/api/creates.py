@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+import msgspec
 
 from ..errors import BadRequestError, GatewayError, RequestContext, ServerError, TransportError
 from .http import BaseClient, parse
@@ -34,7 +34,7 @@ DATE_MARGIN = timedelta(seconds=1)
 #: `external_entity_id`" without quoting the message.
 DUPLICATE_ANSWER = re.compile(r"(?i)\bduplicate\b|\balready (?:exists|in use|taken)\b")
 
-_ModelT = TypeVar("_ModelT", bound=BaseModel)
+_ModelT = TypeVar("_ModelT", bound=msgspec.Struct)
 
 
 def ours_since(started: datetime, offset: timedelta | None) -> datetime:

@@ -19,6 +19,8 @@ from enum import Enum
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
+import msgspec
+
 from ..errors import (
     BadRequestError,
     DuplicateGroupError,
@@ -65,7 +67,7 @@ def group_path(group_id: str) -> str:
 def _model_dicts(context: RequestContext, models: Sequence[ModelInput]) -> list[Any]:
     if isinstance(models, (str, bytes)) or not isinstance(models, Sequence):
         raise_if_invalid(context, [Violation("models", "field-type", "must be a list of models")])
-    return [m.model_dump(mode="json") if isinstance(m, GroupModel) else m for m in models]
+    return [msgspec.to_builtins(m) if isinstance(m, GroupModel) else m for m in models]
 
 
 def _enforcement(value: LimitEnforcement | str | None) -> str | None:

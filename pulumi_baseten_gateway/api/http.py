@@ -39,7 +39,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal, TypeVar
 
 import httpx
-import pydantic
+import msgspec
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from ..errors import (
@@ -54,6 +54,7 @@ from ..errors import (
     error_class_for_status,
 )
 from ..resources.common import Violation
+from ..resources.declaration import decode_hook
 from .answers import Reply, _json_body, _retry_after, _shorten, _utc_after
 from .bounds import _DEADLINE, _bound_connection_pools, _Overdue, _read_body
 from .options import _ApiKeyAuth, _base_url_error, _check_base_url, _check_options
@@ -92,7 +93,7 @@ _MAX_ERROR_BYTES = 64 * 1024
 #: The logger of every API module: requests at DEBUG (method, path, status, time), retries at WARNING.
 LOGGER_NAME = "pulumi_baseten_gateway.api"
 _logger = logging.getLogger(LOGGER_NAME)
-_ModelT = TypeVar("_ModelT", bound=pydantic.BaseModel)
+_ModelT = TypeVar("_ModelT", bound=msgspec.Struct)
 _ClientT = TypeVar("_ClientT", bound="BaseClient")
 
 
@@ -387,12 +388,9 @@ def raise_if_invalid(context: RequestContext, violations: Sequence[Violation]) -
 def parse(response: Reply, model: type[_ModelT], context: RequestContext) -> _ModelT:
     """The body as ``model``; a body that is not the documented JSON is a ``MalformedResponseError``."""
     try:
-        return model.model_validate_json(response.content)
-    except pydantic.ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in exc.errors()[:5]
-        )
+        return msgspec.json.decode(response.content, type=model, dec_hook=decode_hook)
+    except msgspec.DecodeError as exc:  # not JSON, or JSON of another shape (``ValidationError``)
         # The key itself never reaches here (``_Scrubber.body``); other credentials are scrubbed.
         raise MalformedResponseError(
-            context, response.status_code, _shorten(_scrub_credentials(problems))
+            context, response.status_code, _shorten(_scrub_credentials(str(exc)))
         ) from None

@@ -17,10 +17,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..resources.endpoint.model import Pagination
+from ..resources.endpoint import model as endpoint_model
+from .twins import pydantic_twin
+
+if TYPE_CHECKING:  # a model made at import: to the type checker, some pydantic model
+    Pagination = BaseModel
+else:
+    Pagination = pydantic_twin(endpoint_model.Pagination)
 
 __all__ = [
     "MAX_THRESHOLD",

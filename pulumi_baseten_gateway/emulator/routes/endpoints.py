@@ -2,7 +2,8 @@
 
 Bodies are read as raw JSON and checked with the endpoint rules first, because the rules name the field and
 the broken rule (``targets[0].secret_id: is required for OPENAI targets``) where pydantic would not. The
-OpenAPI document still describes every body (:func:`request_schemas`) and response (the API models) so
+OpenAPI document still describes every body (:func:`request_schemas`) and response (the API models'
+pydantic twins, :mod:`..twins`) so
 the emulator can be fuzzed from its own schema. Success responses skip FastAPI's response validation
 (they are built from validated rows) to keep the hot path cheap.
 """
@@ -34,6 +35,7 @@ from ..paths import ANY_ID
 from ..responses import JSONResponse
 from ..state import store_of
 from ..store import SlugTakenError, StoredEndpoint
+from ..twins import pydantic_twin
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -98,7 +100,7 @@ def _ok(row: StoredEndpoint) -> JSONResponse:
     ENDPOINTS_PATH,
     summary="Creates a Gateway endpoint",
     operation_id="create_endpoint",
-    response_model=models.Endpoint,
+    response_model=pydantic_twin(models.Endpoint),
     responses=error_responses(400, 401, 403, 413, 429),
     openapi_extra=json_request_body("CreateEndpointRequestV1", "The slug, its one target, and the region."),
 )
@@ -127,7 +129,7 @@ async def create_endpoint(request: Request, principal: Manager) -> Response:
     ENDPOINTS_PATH,
     summary="Lists Gateway endpoints",
     operation_id="list_endpoints",
-    response_model=models.EndpointPage,
+    response_model=pydantic_twin(models.EndpointPage),
     responses=error_responses(400, 401, 403, 429),
     openapi_extra={"parameters": PAGE_PARAMETERS},
 )
@@ -143,7 +145,7 @@ async def list_endpoints(request: Request, principal: Manager) -> Response:
     ENDPOINT_PATH,
     summary="Gets a Gateway endpoint",
     operation_id="get_endpoint",
-    response_model=models.Endpoint,
+    response_model=pydantic_twin(models.Endpoint),
     responses=error_responses(401, 403, 404, 429),
 )
 async def get_endpoint(endpoint_id: str, request: Request, principal: Manager) -> Response:
@@ -155,7 +157,7 @@ async def get_endpoint(endpoint_id: str, request: Request, principal: Manager) -
     ENDPOINT_PATH,
     summary="Updates a Gateway endpoint",
     operation_id="update_endpoint",
-    response_model=models.Endpoint,
+    response_model=pydantic_twin(models.Endpoint),
     responses=error_responses(400, 401, 403, 404, 413, 429),
     openapi_extra=json_request_body(
         "UpdateEndpointRequestV1", "The new full target list; omit it (or send null) to change nothing."
@@ -186,7 +188,7 @@ async def update_endpoint(endpoint_id: str, request: Request, principal: Manager
     ENDPOINT_PATH,
     summary="Deletes a Gateway endpoint",
     operation_id="delete_endpoint",
-    response_model=models.EndpointTombstone,
+    response_model=pydantic_twin(models.EndpointTombstone),
     responses=error_responses(401, 403, 404, 429),
 )
 async def delete_endpoint(endpoint_id: str, request: Request, principal: Manager) -> Response:
@@ -219,7 +221,7 @@ def request_schemas() -> dict[str, Any]:
     to be omitted or null (a no-op), as the public spec's ``UpdateEndpointRequestV1`` does.
     """
     ref_template = "#/components/schemas/{model}"
-    create = models.CreateEndpointRequest.model_json_schema(ref_template=ref_template)
+    create = pydantic_twin(models.CreateEndpointRequest).model_json_schema(ref_template=ref_template)
     schemas: dict[str, Any] = create.pop("$defs", {})
     target = dict(schemas["Target"], additionalProperties=False, title="EndpointTargetRequestV1")
     schemas["EndpointTargetRequestV1"] = target

@@ -1,7 +1,7 @@
-"""The Endpoint, declared once: its API objects (pydantic), which fields each provider needs, its properties.
+"""The Endpoint, declared once: its API objects (structs), which fields each provider needs, its properties.
 
-- The pydantic models mirror the public OpenAPI spec's schemas (``EndpointV1``, ``EndpointTargetV1``,
-  ``EndpointsResponseV1``, ...); their ``Field`` descriptions are the documentation of the nested types.
+- The models (msgspec structs) mirror the public OpenAPI spec's schemas (``EndpointV1``, ``EndpointTargetV1``,
+  ``EndpointsResponseV1``, ...); their ``Meta`` descriptions are the documentation of the nested types.
   Response models ignore unknown fields so a server that grows a field does not break existing stacks;
   request models forbid them so a typo is an error rather than a silently dropped setting.
 - :data:`PROVIDER_FIELDS`: which target fields each provider requires and allows (everything else is
@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
+from msgspec import Meta
 
-from ..declaration import Prop, ResourceDecl, Variant
+from ..declaration import ApiObject, ApiRequest, Prop, ResourceDecl, Variant
 
 __all__ = [
     "ENDPOINT",
@@ -65,68 +66,70 @@ class Region(str, Enum):
     EU = "EU"
 
 
-# defer_build: a schema is built on first use, not at import, which keeps the provider plugin's cold
-# start short (models that a run never touches cost nothing).
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-
-class _RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class VertexConfig(_Model):
+class VertexConfig(ApiObject, frozen=True, kw_only=True):
     """Google Vertex configuration of a `VERTEX` target. Required for and only valid with `VERTEX`."""
 
-    project_id: str = Field(description="Google Cloud project id, e.g. `my-gcp-project`.")
-    location: str = Field(description="Vertex location, e.g. `global`.")
+    project_id: Annotated[str, Meta(description="Google Cloud project id, e.g. `my-gcp-project`.")]
+    location: Annotated[str, Meta(description="Vertex location, e.g. `global`.")]
 
 
-class Target(_Model):
+class Target(ApiObject, omit_defaults=True, frozen=True, kw_only=True):
     """One upstream target of an endpoint. `provider` decides which other fields are required and which
     are forbidden; an invalid combination (e.g. `model_id` on an `OPENAI` target) is rejected."""
 
     # As sent (``EndpointTargetRequestV1``) and as returned (``EndpointTargetV1``): the two spec schemas
     # have the same fields. Which fields a provider needs or forbids is PROVIDER_FIELDS, below.
-    provider: Provider = Field(description="Upstream provider for the target.")
-    model_id: str | None = Field(
-        None,
-        description="The Baseten model the slug routes to, e.g. `3kZ9xqd`. "
-        "Required for and only valid with `BASETEN`.",
-    )
-    environment_name: str | None = Field(
-        None,
-        description="Baseten model environment to route to, e.g. `staging`. Only valid for `BASETEN` "
-        "targets. Omit it, or pass `production`, to target production (the API omits it for production, "
-        "so `production` is normalised away). An unknown environment is rejected.",
-    )
-    secret_id: str | None = Field(
-        None,
-        description="Id of the Baseten secret holding the provider credential. Required for `ANTHROPIC`, "
-        "`OPENAI` and `OPENAI_COMPATIBLE`; optional for `VERTEX` and `BASETEN_MODEL_API`; not valid for "
-        "`BASETEN`.",
-    )
-    target_model: str | None = Field(
-        None,
-        description="Upstream model name to send, e.g. `gpt-4o`. Required for external providers; "
-        "optional for `BASETEN`.",
-    )
-    base_url: str | None = Field(
-        None,
-        description="HTTPS base URL of the upstream OpenAI-compatible server, e.g. "
-        "`https://my-vllm.example.com`. Must not include a port. Required for and only valid with "
-        "`OPENAI_COMPATIBLE`.",
-    )
-    vertex_config: VertexConfig | None = Field(
-        None, description="Google Vertex configuration. Required for and only valid with `VERTEX`."
-    )
+    provider: Annotated[Provider, Meta(description="Upstream provider for the target.")]
+    model_id: Annotated[
+        str | None,
+        Meta(
+            description="The Baseten model the slug routes to, e.g. `3kZ9xqd`. "
+            "Required for and only valid with `BASETEN`."
+        ),
+    ] = None
+    environment_name: Annotated[
+        str | None,
+        Meta(
+            description="Baseten model environment to route to, e.g. `staging`. Only valid for `BASETEN` "
+            "targets. Omit it, or pass `production`, to target production (the API omits it for production, "
+            "so `production` is normalised away). An unknown environment is rejected."
+        ),
+    ] = None
+    secret_id: Annotated[
+        str | None,
+        Meta(
+            description="Id of the Baseten secret holding the provider credential. Required for `ANTHROPIC`, "
+            "`OPENAI` and `OPENAI_COMPATIBLE`; optional for `VERTEX` and `BASETEN_MODEL_API`; not valid for "
+            "`BASETEN`."
+        ),
+    ] = None
+    target_model: Annotated[
+        str | None,
+        Meta(
+            description="Upstream model name to send, e.g. `gpt-4o`. Required for external providers; "
+            "optional for `BASETEN`."
+        ),
+    ] = None
+    base_url: Annotated[
+        str | None,
+        Meta(
+            description="HTTPS base URL of the upstream OpenAI-compatible server, e.g. "
+            "`https://my-vllm.example.com`. Must not include a port. Required for and only valid with "
+            "`OPENAI_COMPATIBLE`."
+        ),
+    ] = None
+    vertex_config: Annotated[
+        VertexConfig | None,
+        Meta(description="Google Vertex configuration. Required for and only valid with `VERTEX`."),
+    ] = None
 
     def to_api(self) -> dict[str, Any]:
         """The JSON body form: set fields only, enums as their values."""
-        return self.model_dump(mode="json", exclude_none=True)
+        body: dict[str, Any] = msgspec.to_builtins(self)
+        return body
 
 
-class Endpoint(_Model):
+class Endpoint(ApiObject, frozen=True, kw_only=True):
     """A routing slug and its target (``EndpointV1``)."""
 
     id: str
@@ -137,42 +140,42 @@ class Endpoint(_Model):
     updated_at: datetime
 
 
-class EndpointTombstone(_Model):
+class EndpointTombstone(ApiObject, frozen=True, kw_only=True):
     """What a delete returns (``EndpointTombstoneV1``)."""
 
     id: str
     slug: str
 
 
-class Pagination(_Model):
+class Pagination(ApiObject, frozen=True, kw_only=True):
     """Cursor metadata of a list page (``PaginationResponseV1``)."""
 
     has_more: bool
     cursor: str | None = None
 
 
-class EndpointPage(_Model):
+class EndpointPage(ApiObject, frozen=True, kw_only=True):
     """One page of ``GET /v1/gateway/endpoints`` (``EndpointsResponseV1``)."""
 
     items: list[Endpoint]
     pagination: Pagination
 
 
-class CreateEndpointRequest(_RequestModel):
+class CreateEndpointRequest(ApiRequest, frozen=True, kw_only=True):
     """Body of ``POST /v1/gateway/endpoints`` (``CreateEndpointRequestV1``)."""
 
     slug: str
-    targets: list[Target] = Field(min_length=1, max_length=1)
+    targets: Annotated[list[Target], Meta(min_length=1, max_length=1)]
     region: Region = Region.UNRESTRICTED
 
 
-class UpdateEndpointRequest(_RequestModel):
+class UpdateEndpointRequest(ApiRequest, frozen=True, kw_only=True):
     """Body of ``PATCH /v1/gateway/endpoints/{id}`` (``UpdateEndpointRequestV1``): targets only.
 
     The spec made the slug immutable on 2026-06-25; a slug change is a replacement.
     """
 
-    targets: list[Target] = Field(min_length=1, max_length=1)
+    targets: Annotated[list[Target], Meta(min_length=1, max_length=1)]
 
 
 #: Which target fields each provider requires and allows; every other ``Target`` field is forbidden.

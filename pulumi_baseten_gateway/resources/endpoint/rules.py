@@ -40,8 +40,8 @@ MAX_SLUG_LENGTH = 255
 PRODUCTION_ENVIRONMENT = "production"
 
 #: Every target field, ``provider`` first, as declared on :class:`~.model.Target`.
-TARGET_FIELDS: tuple[str, ...] = tuple(Target.model_fields)
-_VERTEX_FIELDS: tuple[str, ...] = tuple(VertexConfig.model_fields)
+TARGET_FIELDS: tuple[str, ...] = Target.__struct_fields__
+_VERTEX_FIELDS: tuple[str, ...] = VertexConfig.__struct_fields__
 
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 

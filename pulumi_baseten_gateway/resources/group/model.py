@@ -1,4 +1,4 @@
-"""The Group, declared once: its API objects (pydantic, after the public spec's schemas) and its properties.
+"""The Group, declared once: its API objects (structs, after the public spec's schemas) and its properties.
 
 A group says *who may call which slugs, and how much*: an ``external_entity_id`` you choose (your
 customer's id, unique in the workspace), a set of models (endpoint slugs) each with optional rate and
@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from msgspec import Meta, field
 
-from ..declaration import Prop, ResourceDecl
+from ..declaration import ApiObject, Prop, ResourceDecl
 from ..endpoint.model import Pagination
 
 __all__ = [
@@ -94,104 +94,102 @@ ENFORCEMENT_DOCS: Final[Mapping[LimitEnforcement, str]] = {
 }
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-
-class RateLimit(_Model):
+class RateLimit(ApiObject, frozen=True, kw_only=True):
     """A rate limit of one model in a group (`RateLimitV1`): at most one per `type`."""
 
-    type: LimitType = Field(description="What the limit counts: `TOKEN` or `REQUEST`.")
-    unit: RateLimitUnit = Field(description="The window: `SECOND` or `MINUTE`.")
-    threshold: int = Field(ge=0, description="The most the window allows (an integer, at least 0).")
+    type: Annotated[LimitType, Meta(description="What the limit counts: `TOKEN` or `REQUEST`.")]
+    unit: Annotated[RateLimitUnit, Meta(description="The window: `SECOND` or `MINUTE`.")]
+    threshold: Annotated[int, Meta(ge=0, description="The most the window allows (an integer, at least 0).")]
 
 
-class UsageLimit(_Model):
+class UsageLimit(ApiObject, frozen=True, kw_only=True):
     """A usage limit of one model in a group (`UsageLimitV1`): at most one per `type` and `unit`."""
 
-    type: LimitType = Field(description="What the limit counts: `TOKEN` or `REQUEST`.")
-    unit: UsageLimitUnit = Field(description="The window: `DAY` (resets at midnight UTC).")
-    threshold: int = Field(ge=0, description="The most the window allows (an integer, at least 0).")
+    type: Annotated[LimitType, Meta(description="What the limit counts: `TOKEN` or `REQUEST`.")]
+    unit: Annotated[UsageLimitUnit, Meta(description="The window: `DAY` (resets at midnight UTC).")]
+    threshold: Annotated[int, Meta(ge=0, description="The most the window allows (an integer, at least 0).")]
 
 
-class GroupModel(_Model):
+class GroupModel(ApiObject, frozen=True, kw_only=True):
     """A model a group may call (`ModelConfigV1`): an endpoint slug and its limits. A group's models are a
     set (keyed by `slug`), and so are each model's limits: their order never matters."""
 
-    slug: str = Field(
-        description="The endpoint slug, formatted `{org_prefix}/{name}`, e.g. `my-org/glm-5.2`."
-    )
-    rate_limits: list[RateLimit] = Field(
-        default_factory=list, description="Rate limits: at most one per `type`. None: no rate limit."
-    )
-    usage_limits: list[UsageLimit] = Field(
-        default_factory=list,
-        description="Usage limits: at most one per `type` and `unit`. None: no usage limit.",
-    )
+    slug: Annotated[
+        str, Meta(description="The endpoint slug, formatted `{org_prefix}/{name}`, e.g. `my-org/glm-5.2`.")
+    ]
+    rate_limits: Annotated[
+        list[RateLimit], Meta(description="Rate limits: at most one per `type`. None: no rate limit.")
+    ] = field(default_factory=list)
+    usage_limits: Annotated[
+        list[UsageLimit],
+        Meta(description="Usage limits: at most one per `type` and `unit`. None: no usage limit."),
+    ] = field(default_factory=list)
 
 
-class EffectiveRateLimit(_Model):
+class EffectiveRateLimit(ApiObject, frozen=True, kw_only=True):
     """A rate limit the gateway enforces on a group (`EffectiveRateLimitV1`), and the group that set it."""
 
-    type: LimitType = Field(description="What the limit counts.")
-    unit: RateLimitUnit = Field(description="The window.")
-    threshold: int = Field(description="The most the window allows.")
-    source_group: str = Field(description="Id of the group in the hierarchy that set this limit.")
+    type: Annotated[LimitType, Meta(description="What the limit counts.")]
+    unit: Annotated[RateLimitUnit, Meta(description="The window.")]
+    threshold: Annotated[int, Meta(description="The most the window allows.")]
+    source_group: Annotated[str, Meta(description="Id of the group in the hierarchy that set this limit.")]
 
 
-class EffectiveUsageLimit(_Model):
+class EffectiveUsageLimit(ApiObject, frozen=True, kw_only=True):
     """A usage limit the gateway enforces on a group (`EffectiveUsageLimitV1`), and the group that set it."""
 
-    type: LimitType = Field(description="What the limit counts.")
-    unit: UsageLimitUnit = Field(description="The window.")
-    threshold: int = Field(description="The most the window allows.")
-    source_group: str = Field(description="Id of the group in the hierarchy that set this limit.")
+    type: Annotated[LimitType, Meta(description="What the limit counts.")]
+    unit: Annotated[UsageLimitUnit, Meta(description="The window.")]
+    threshold: Annotated[int, Meta(description="The most the window allows.")]
+    source_group: Annotated[str, Meta(description="Id of the group in the hierarchy that set this limit.")]
 
 
-class EffectiveGroupModel(_Model):
+class EffectiveGroupModel(ApiObject, frozen=True, kw_only=True):
     """The limits the gateway enforces for one model of a group after walking its hierarchy
     (`EffectiveModelConfigV1`)."""
 
-    slug: str = Field(description="The endpoint slug.")
-    rate_limits: list[EffectiveRateLimit] = Field(default_factory=list, description="Effective rate limits.")
-    usage_limits: list[EffectiveUsageLimit] = Field(
-        default_factory=list, description="Effective usage limits."
+    slug: Annotated[str, Meta(description="The endpoint slug.")]
+    rate_limits: Annotated[list[EffectiveRateLimit], Meta(description="Effective rate limits.")] = field(
+        default_factory=list
+    )
+    usage_limits: Annotated[list[EffectiveUsageLimit], Meta(description="Effective usage limits.")] = field(
+        default_factory=list
     )
 
 
-class GroupMetadata(_Model):
+class GroupMetadata(ApiObject, frozen=True, kw_only=True):
     """A group's identity (`GroupMetadataV1`)."""
 
     external_entity_id: str
     name: str | None = None
 
 
-class GroupHierarchy(_Model):
+class GroupHierarchy(ApiObject, frozen=True, kw_only=True):
     """A group's place in its hierarchy (`GroupHierarchyV1`); immutable."""
 
     limit_enforcement: LimitEnforcement
     parent_group_id: str | None = None
 
 
-class Group(_Model):
+class Group(ApiObject, frozen=True, kw_only=True):
     """A group (`GroupV1`)."""
 
     id: str
     metadata: GroupMetadata
-    models: list[GroupModel] = Field(default_factory=list)
-    effective_models: list[EffectiveGroupModel] = Field(default_factory=list)
+    models: list[GroupModel] = field(default_factory=list)
+    effective_models: list[EffectiveGroupModel] = field(default_factory=list)
     hierarchy: GroupHierarchy
     created_at: datetime
 
 
-class GroupPage(_Model):
+class GroupPage(ApiObject, frozen=True, kw_only=True):
     """One page of ``GET /v1/gateway/groups`` (`GroupsResponseV1`)."""
 
     items: list[Group]
     pagination: Pagination
 
 
-class GroupTombstone(_Model):
+class GroupTombstone(ApiObject, frozen=True, kw_only=True):
     """What a delete returns: ``{id, metadata, deleted_at}`` (documented; not in the spec)."""
 
     id: str

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import msgspec
+
 from ..common import IsUnknown, Violation, is_sequence, never_unknown
 from ..endpoint.rules import validate_slug
 from ..lifecycle import contains_unknown
@@ -43,7 +45,7 @@ _UNITS: Mapping[str, tuple[str, ...]] = {
 }
 _TYPES = tuple(t.value for t in LimitType)
 _LIMIT_FIELDS = ("type", "unit", "threshold")
-_MODEL_FIELDS = tuple(GroupModel.model_fields)
+_MODEL_FIELDS = GroupModel.__struct_fields__
 _MAX_THRESHOLD = 2**63 - 1
 
 
@@ -239,7 +241,7 @@ def canonical_models(models: Any, is_unknown: IsUnknown = never_unknown) -> Any:
 
 
 def _dumped(models: Iterable[GroupModel | EffectiveGroupModel]) -> list[dict[str, Any]]:
-    return [model.model_dump(mode="json") for model in models]
+    return [msgspec.to_builtins(model) for model in models]
 
 
 def group_models(group: Group) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The Secret, declared once: its API objects (``/v1/secrets``, pydantic) and its properties.
+"""The Secret, declared once: its API objects (``/v1/secrets``, msgspec structs) and its properties.
 
 A Baseten secret is a named value (an upstream provider's credential, say) that endpoint targets refer to
 by id (``Target.secret_id``). The API upserts by name (``POST /v1/secrets``), lists metadata only
@@ -11,9 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict
-
-from ..declaration import Prop, ResourceDecl
+from ..declaration import ApiObject, Prop, ResourceDecl
 
 __all__ = ["SECRET", "SECRET_TYPE_TOKEN", "Secret", "SecretList", "SecretTombstone"]
 
@@ -21,11 +19,7 @@ __all__ = ["SECRET", "SECRET_TYPE_TOKEN", "Secret", "SecretList", "SecretTombsto
 SECRET_TYPE_TOKEN = "pulumi-python:dynamic/baseten-gateway:Secret"  # noqa: S105 (a type token)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-
-class Secret(_Model):
+class Secret(ApiObject, frozen=True, kw_only=True):
     """A secret's metadata (``SecretV1``): the API never returns a value."""
 
     id: str
@@ -34,13 +28,13 @@ class Secret(_Model):
     created_at: datetime
 
 
-class SecretList(_Model):
+class SecretList(ApiObject, frozen=True, kw_only=True):
     """``GET /v1/secrets`` (``SecretsV1``): every secret of the caller's teams, unpaginated."""
 
     secrets: list[Secret]
 
 
-class SecretTombstone(_Model):
+class SecretTombstone(ApiObject, frozen=True, kw_only=True):
     """What a delete returns (``SecretTombstoneV1``)."""
 
     name: str
