@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from _common import BENCH_DIR, DEMO_KEY, DEMO_PREFIX, REPO_ROOT, Emulator, median
+from _common import BENCH_DIR, DEMO_KEY, DEMO_PREFIX, REPO_ROOT, Emulator, byte_compile, median
 
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
@@ -316,6 +316,7 @@ def bench_cold_start(emulator: Emulator, rounds: int) -> bool:
     print(f"## 2. cold start: plugin Popen to first Create response, {rounds} interleaved rounds")
     results: dict[str, list[tuple[float, float, float]]] = {"ours": [], "reference": []}
     arms = [OURS, REFERENCE]
+    byte_compile()  # both sides start from bytecode, as installed packages do
     cold_start(emulator, REFERENCE)  # warm the OS file cache for both
     cold_start(emulator, OURS)
     for round_no in range(rounds):
