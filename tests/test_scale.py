@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from pulumi_baseten_gateway import EndpointOperationError, GatewayClient, RetryPolicy
-from pulumi_baseten_gateway.api.listing import FRESHNESS, ListingCache
+from pulumi_baseten_gateway.api.listing import FRESHNESS, TOGETHER, ListingCache
 from pulumi_baseten_gateway.resources.endpoint.core import EndpointCore
 from pulumi_baseten_gateway.resources.endpoint.model import Endpoint
 from pulumi_baseten_gateway.settings import Settings
@@ -122,11 +122,25 @@ def together(backend: Backend, cache: ListingCache[Item], first: str = "i0", sec
 
 
 def test_a_lone_read_is_one_get_and_no_listing() -> None:
+    clock = Clock()
     backend = Backend()
-    cache = backend.cache()
+    cache = backend.cache(clock)
     assert cache.read("i1") == backend.items["i1"]
+    clock.now += TOGETHER  # not within TOGETHER of the last Read's end: alone again
     assert cache.read("nope") is None
     assert (backend.listings, backend.gets) == (0, ["i1", "nope"])
+
+
+def test_reads_in_quick_succession_share_one_listing_too() -> None:
+    """The engine's Reads may trickle in one by one, each GET over before the next Read arrives."""
+    clock = Clock()
+    backend = Backend(count=20)
+    cache = backend.cache(clock)
+    for n in range(20):
+        assert cache.read(f"i{n}") == backend.items[f"i{n}"]
+        clock.now += TOGETHER * 0.4  # never two at once, but each close on the heels of the last
+    assert (backend.listings, backend.gets) == (1, ["i0"])
+    assert (cache.counts.from_listing, cache.counts.gets) == (19, 1)
 
 
 def test_reads_arriving_together_share_one_listing() -> None:
@@ -171,11 +185,12 @@ def test_a_listing_serves_for_the_freshness_bound_then_reads_get_or_list_again()
     clock.now += FRESHNESS  # still fresh at the bound itself
     assert cache.read("i3") == backend.items["i3"]
     assert (backend.listings, len(backend.gets)) == (1, 1)
-    clock.now += 0.001  # past it: a lone Read GETs again
-    backend.items["i3"] = Item("i3", T0 + timedelta(seconds=1), "v1")
-    assert cache.read("i3") == Item("i3", T0 + timedelta(seconds=1), "v1")
-    assert (backend.listings, backend.gets[-1]) == (1, "i3")
-    together(backend, cache, "i4")  # and Reads together list again
+    clock.now += TOGETHER  # past it (and not on the heels of the last Read): a lone Read GETs again
+    backend.items["i4"] = Item("i4", T0 + timedelta(seconds=1), "v1")
+    assert cache.read("i4") == Item("i4", T0 + timedelta(seconds=1), "v1")
+    assert (backend.listings, backend.gets[-1]) == (1, "i4")
+    clock.now += TOGETHER
+    together(backend, cache, "i0", "i4")  # and Reads together list again
     assert backend.listings == 2
 
 
@@ -189,22 +204,41 @@ def test_an_id_missing_from_a_fresh_listing_is_looked_up() -> None:
     assert backend.gets[-2:] == ["new", "gone"]
 
 
-def test_our_writes_update_a_landed_listing() -> None:
+def test_a_listing_answers_only_first_looks() -> None:
+    """A re-read, or a Read after our own write, is a GET: never older than what this process saw."""
+    backend = Backend()
+    cache = backend.cache()
+    together(backend, cache)  # i0 by a GET, i1 from the listing
+    assert cache.read("i2") == backend.items["i2"]  # first look: from the listing
+    gets = len(backend.gets)
+    backend.items["i2"] = Item("i2", T0 + timedelta(seconds=1), "changed out of band")
+    backend.items["i1"] = Item("i1", T0 + timedelta(seconds=1), "changed out of band")
+    assert cache.read("i2") == backend.items["i2"]  # a re-read: the API as it is now
+    assert cache.read("i1") == backend.items["i1"]
+    assert backend.gets[gets:] == ["i2", "i1"]
+    assert cache.read("i3") == backend.items["i3"]  # untouched: still from the listing
+    assert len(backend.gets) == gets + 2
+
+
+def test_a_listing_never_answers_for_what_we_wrote() -> None:
     backend = Backend()
     cache = backend.cache()
     together(backend, cache)
-    updated = Item("i1", T0 + timedelta(seconds=1), "ours")
-    cache.record("i1", updated)
-    cache.record("i2", None)
-    created = Item("c", T0 + timedelta(seconds=2), "created by us")
-    cache.record("c", created)
+    backend.items["i3"] = updated = Item("i3", T0 + timedelta(seconds=1), "ours")
+    cache.record("i3")
+    del backend.items["i4"]
+    cache.record("i4")
+    backend.items["c"] = created = Item("c", T0 + timedelta(seconds=2), "created by us")
+    cache.record("c")
+    cache.record("i2")  # a write that failed on the way: what it did, only the API knows
     gets = len(backend.gets)
-    assert (cache.read("i1"), cache.read("i2"), cache.read("c")) == (updated, None, created)
-    assert len(backend.gets) == gets  # all three from the cache
+    assert (cache.read("i3"), cache.read("i4"), cache.read("c")) == (updated, None, created)
+    assert cache.read("i2") == backend.items["i2"]
+    assert backend.gets[gets:] == ["i3", "i4", "c", "i2"]
 
 
-def test_our_writes_during_a_listing_in_flight_apply_when_it_lands() -> None:
-    """The listing read i1 and i2 before our update and delete: what it lands with must not undo them."""
+def test_our_writes_during_a_listing_in_flight_are_never_undone_when_it_lands() -> None:
+    """The listing read i1 and i2 before our update and delete: it must not answer with them."""
     backend = Backend()
     cache = backend.cache()
     backend.get_gate = gate = threading.Event()
@@ -215,37 +249,16 @@ def test_our_writes_during_a_listing_in_flight_apply_when_it_lands() -> None:
     assert backend.listing_started.wait(30)  # it holds the old i1 and i2 now
     updated = Item("i1", T0 + timedelta(seconds=1), "ours")
     backend.items["i1"] = updated
-    cache.record("i1", updated)
+    cache.record("i1")
     del backend.items["i2"]
-    cache.record("i2", None)
+    cache.record("i2")
     backend.list_gate.set()
     gate.set()
     assert lone.result(30) == backend.items["i0"]
     assert leader.result(30) == updated
     assert cache.read("i2") is None
-    assert backend.gets == ["i0"]
-
-
-def test_a_newer_change_by_someone_else_beats_our_older_write() -> None:
-    backend = Backend()
-    cache = backend.cache()
-    backend.get_gate = gate = threading.Event()
-    backend.list_gate = threading.Event()
-    ours = Item("i1", T0 + timedelta(seconds=1), "ours")
-    theirs = Item("i1", T0 + timedelta(seconds=2), "theirs, later")
-    lone = read_in_thread(cache, "i0")
-    assert backend.get_started.wait(30)
-    backend.items["i1"] = theirs  # the listing will see their change, made after our write...
-    leader = read_in_thread(cache, "i3")
-    assert backend.listing_started.wait(30)
-    cache.record("i1", ours)  # ...whose answer we only record now
-    backend.list_gate.set()
-    gate.set()
-    lone.result(30)
-    leader.result(30)
-    assert cache.read("i1") == theirs
-    cache.record("i1", Item("i1", T0 + timedelta(seconds=3), "ours again"))
-    assert cache.read("i1") == Item("i1", T0 + timedelta(seconds=3), "ours again")
+    assert cache.read("i3") == backend.items["i3"]
+    assert backend.gets == ["i0", "i1", "i2"]
 
 
 def test_a_failed_listing_falls_back_to_gets_and_is_not_retried_at_once() -> None:
@@ -307,8 +320,9 @@ def arriving_together(client: GatewayClient) -> Iterator[None]:
     """The first GET of ``client`` waits until a second Read has arrived, as in the engine's refresh.
 
     Threads of a pool start one by one: without this, the first Read could, in theory, be over before
-    the second arrives, and the second would then be alone too. Arrivals are counted on the cache's clock,
-    which it reads once per Read as it arrives.
+    the second arrives (it would then still count as together, within ``TOGETHER`` of its end; this keeps
+    the overlap certain). Arrivals are counted on the cache's clock, which a Read reads as it arrives
+    (and again as it ends, which cannot happen first here: the first GET is held).
     """
     listing = client.endpoint_listing
     clock, get = listing.clock, client.get_endpoint
@@ -514,20 +528,23 @@ def test_a_delete_between_listing_and_read_is_reported_as_gone(
     writer = OutOfBand(scale_emulator, endpoints)
     # Deleted out of band before the listing: missing from it, so looked up, and gone.
     writer.delete(endpoints[0]["id"])
-    results = refresh(core, endpoints, client)
+    results = refresh(core, endpoints[:-1], client)  # the last one is listed, not read
     assert results[0] is None
     assert all(r is not None for r in results[1:])
-    # Deleted by us after the listing landed: gone at once, with no request.
+    # Deleted by us after the listing landed: gone, by a GET (the listing never answers for our writes).
     scale_emulator.reset_stats()
     core.delete(endpoints[1]["id"], {"slug": endpoints[1]["slug"]})
     assert core.read(endpoints[1]["id"], {}) is None
-    assert routes(scale_emulator) == {f"DELETE {ENDPOINTS_PATH}/{{endpoint_id}}": 1}
-    # Deleted out of band after the listing: the listing's answer while it is fresh (the documented
-    # bound), gone once it is not.
+    assert routes(scale_emulator) == {f"DELETE {ENDPOINTS_PATH}/{{endpoint_id}}": 1, GET_ROUTE: 1}
+    # Deleted out of band after the listing, and read before: a re-read is a GET, so gone at once.
     writer.delete(endpoints[2]["id"])
-    assert core.read(endpoints[2]["id"], {}) is not None
-    clock.now += FRESHNESS + 0.001
     assert core.read(endpoints[2]["id"], {}) is None
+    # Deleted out of band after the listing, never read: its first look is the listing's answer while
+    # the listing is fresh (the documented bound), gone once it is not.
+    writer.delete(endpoints[-1]["id"])
+    assert core.read(endpoints[-1]["id"], {}) is not None
+    clock.now += FRESHNESS + 0.001
+    assert core.read(endpoints[-1]["id"], {}) is None
     writer.raw.close()
 
 
@@ -575,7 +592,9 @@ def test_our_writes_while_a_listing_is_in_flight_are_never_undone(
     assert read is not None
     assert read.outputs["targets"] == new_targets == outputs["targets"]
     assert core.read(endpoints[3]["id"], {}) is None
-    assert routes(scale_emulator) == {}  # both from the cache
+    assert routes(scale_emulator) == {GET_ROUTE: 2}  # the listing never answers for our writes
+    assert core.read(endpoints[4]["id"], {}) is not None
+    assert routes(scale_emulator) == {GET_ROUTE: 2}  # an untouched one still comes from it
     assert listing.counts.listings == 1
 
 
@@ -658,12 +677,11 @@ class FirstReadHeld:
     listing has been asked for: :func:`arriving_together` for Reads made in another process.
 
     A refresh through a plugin sends its Reads at once, but the first arrives alone and GETs; without a
-    hold, on a loaded machine its GET can be over before the next Read reaches the plugin, which is then
-    alone too and GETs as well (a run counted three such GETs). Held, the first Read is still in progress
-    when the second arrives, so the second starts the listing, and every later Read arrives while the
-    first is in progress, or after the listing: exactly one GET and one listing. A plugin that did not
-    share one listing among its Reads never asks for one: the hold then ends at its timeout, and
-    ``released_by_listing`` is False.
+    hold, on a loaded machine its GET can be over before the next Read reaches the plugin (which then
+    counts as together only by ``TOGETHER``'s clock). Held, the first Read is still in progress when the
+    second arrives, so the second starts the listing whatever the machine's speed: exactly one GET and one
+    listing. A plugin that did not share one listing among its Reads never asks for one: the hold then
+    ends at its timeout, and ``released_by_listing`` is False.
     """
 
     def __init__(self, emulator: EmulatorProcess) -> None:
@@ -721,10 +739,6 @@ def test_a_refresh_through_the_plugin_costs_a_handful_of_requests(
     with ProviderPlugin() as plugin:
         plugin.configure({"baseten:apiKey": ACME_KEY, "baseten:apiUrl": proxy.base_url})
         scale_emulator.reset_stats()
-        lone = plugin.read(endpoints[0]["id"], {})  # Endpoint.get: no state, alone
-        assert lone[1]["slug"] == endpoints[0]["slug"]
-        assert routes(scale_emulator) == {GET_ROUTE: 1}
-        scale_emulator.reset_stats()
 
         def read(endpoint: dict[str, Any]) -> str:
             found, outputs, _ = plugin.read(
@@ -741,14 +755,19 @@ def test_a_refresh_through_the_plugin_costs_a_handful_of_requests(
         # The first Read's GET (held), and one listing for the rest; more only if the Reads outlasted
         # FRESHNESS (10 s) from the listing's start, which 300 Reads through the plugin do not come near.
         assert routes(scale_emulator) == {GET_ROUTE: 1, LIST_ROUTE: 1}
-        # Our own update, then a Read: the new targets, from the cache.
+        # Endpoint.get (no state) of one the listing answered for: a re-read, so one GET.
+        scale_emulator.reset_stats()
+        lone = plugin.read(endpoints[7]["id"], {})
+        assert lone[1]["slug"] == endpoints[7]["slug"]
+        assert routes(scale_emulator) == {GET_ROUTE: 1}
+        # Our own update, then a Read: the new targets, by a GET (the listing never answers for a write).
         new = {"slug": endpoints[5]["slug"], "targets": [{"provider": "BASETEN", "model_id": "ours"}]}
         checked, _ = plugin.check(new)
         plugin.update(endpoints[5]["id"], {**endpoints[5], "endpoint_id": endpoints[5]["id"]}, checked)
         scale_emulator.reset_stats()
         _, outputs, _ = plugin.read(endpoints[5]["id"], {"slug": endpoints[5]["slug"]})
         assert outputs["targets"] == [{"provider": "BASETEN", "model_id": "ours"}]
-        assert routes(scale_emulator) == {}
+        assert routes(scale_emulator) == {GET_ROUTE: 1}
 
 
 def test_pulumi_refresh_and_a_second_up_through_the_real_engine(

@@ -90,11 +90,12 @@ class EndpointOperations(NaturalKeyCreates):
     def endpoint_listing(self) -> ListingCache[Endpoint]:
         """This client's listing cache of endpoints, behind :meth:`read_endpoint` (made on first use).
 
-        Why the client keeps it, and keeps the rule "our writes update the cache" in its own create,
-        update and delete, rather than the lifecycle core: the client is the one object every write of
-        a process goes through for one API key (both adapters share one client per setting set, and the
-        cores are made afresh for every call), so no write can miss the cache, and one key is one
-        workspace, so a cache never serves another workspace's endpoints.
+        Why the client keeps it, and tells it of every write in its own create, update and delete (a
+        listing never answers for an id this process wrote since it began), rather than the lifecycle
+        core: the client is the one object every write of a process goes through for one API key (both
+        adapters share one client per setting set, and the cores are made afresh for every call), so no
+        write can miss the cache, and one key is one workspace, so a cache never serves another
+        workspace's endpoints.
         """
         listing: ListingCache[Endpoint] | None = self.__dict__.get("_endpoint_listing")
         if listing is None:
@@ -110,7 +111,7 @@ class EndpointOperations(NaturalKeyCreates):
 
         Alone, one GET (as :meth:`get_endpoint`). Among other reads in progress, from one listing of the
         workspace that they share (:mod:`~.listing`): an answer may then lag an out-of-band change by up
-        to :data:`~.listing.FRESHNESS` seconds, never a write of this client.
+        to :data:`~.listing.FRESHNESS` seconds, never a write or an earlier read of this client.
         """
         _endpoint_path(endpoint_id)  # an id that cannot be one is refused before any request
         return self.endpoint_listing.read(endpoint_id)
@@ -124,11 +125,11 @@ class EndpointOperations(NaturalKeyCreates):
         except NotFoundError:
             return None
 
-    def _wrote(self, endpoint_id: str, endpoint: Endpoint | None) -> None:
-        """A write of ours completed: the cache holds its result (None: deleted)."""
+    def _wrote(self, endpoint_id: str) -> None:
+        """A write of ours to the endpoint ended, well or not: the listing no longer answers for it."""
         listing: ListingCache[Endpoint] | None = self.__dict__.get("_endpoint_listing")
         if listing is not None:  # no cache yet: nothing cached to update
-            listing.record(endpoint_id, endpoint)
+            listing.record(endpoint_id)
 
     def create_endpoint(
         self, slug: str, targets: Sequence[TargetInput], *, region: Region | str = Region.UNRESTRICTED
@@ -140,7 +141,7 @@ class EndpointOperations(NaturalKeyCreates):
         very call had created it.
         """
         created = self._create_endpoint(slug, targets, region)
-        self._wrote(created.id, created)
+        self._wrote(created.id)
         return created
 
     def _create_endpoint(self, slug: str, targets: Sequence[TargetInput], region: Region | str) -> Endpoint:
@@ -194,12 +195,9 @@ class EndpointOperations(NaturalKeyCreates):
         whole target list, so sending it again is safe.
         """
         try:
-            updated = self._update_endpoint(endpoint_id, targets)
-        except NotFoundError:
-            self._wrote(endpoint_id, None)
-            raise
-        self._wrote(updated.id, updated)
-        return updated
+            return self._update_endpoint(endpoint_id, targets)
+        finally:
+            self._wrote(endpoint_id)
 
     def _update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> Endpoint:
         path = _endpoint_path(endpoint_id)
@@ -232,12 +230,9 @@ class EndpointOperations(NaturalKeyCreates):
         """Delete an endpoint and free its slug (``NotFoundError`` if already gone)."""
         context = RequestContext("delete endpoint", "DELETE", _endpoint_path(endpoint_id), endpoint_id)
         try:
-            tombstone = parse(self._request(context), EndpointTombstone, context)
-        except NotFoundError:
-            self._wrote(endpoint_id, None)  # gone already: the cache must not say otherwise
-            raise
-        self._wrote(endpoint_id, None)
-        return tombstone
+            return parse(self._request(context), EndpointTombstone, context)
+        finally:
+            self._wrote(endpoint_id)
 
     # -- the create's look-up -------------------------------------------------------------------------
 

@@ -4,28 +4,29 @@
 never holds another workspace's objects) and the API:
 
 - **A lone Read is one GET**, as before: ``Endpoint.get``, a refresh of one resource, a Read while no
-  other Read is in progress in this process.
+  other Read is in progress in this process and none ended in the last :data:`TOGETHER` seconds.
 - **Reads that arrive together share one listing.** A Read that arrives while another Read is in
-  progress starts a listing of the whole workspace (every page, 1,000 per page), once: Reads arriving
-  while it is in flight wait for it (single flight), and every Read then answers from it. The engine's
-  refresh sends up to its parallelism of Reads at once, so a refresh costs one GET (the first Read, which
-  was alone when it arrived) and one listing.
+  progress, or within :data:`TOGETHER` seconds of the last one's end, starts a listing of the whole
+  workspace (every page, 1,000 per page), once: Reads arriving while it is in flight wait for it (single
+  flight), and every Read then answers from it. The engine's refresh sends its Reads back to back (up to
+  its parallelism at once), so a refresh costs one GET (the first Read, alone when it arrived) and one
+  listing, whether or not the first GET ends before the next Read comes.
+- **A listing answers each id once: its first look.** A Read of an id that this process has read or
+  written since the listing began is a GET: a re-read, or a Read after any write of this client (a
+  create, an update or a delete, even one that failed on the way), sees the API as it is then. Only ids
+  that nothing in this process has touched since the listing began are answered from it (an id read by
+  a GET before it began gets the listing's newer answer).
 - **A listing serves for** :data:`FRESHNESS` **seconds** from the moment it began. A Read arriving
-  later does not use it: it starts a new one (if other Reads are in progress) or sends a GET.
+  later does not use it: it starts a new one (if it arrives together with others) or sends a GET.
 - **An id missing from a fresh listing is looked up with a GET**: it may be gone, or created after the
   listing began; only the API can tell.
-- **This client's own writes update the cached entries** (:meth:`ListingCache.record`, called by the
-  client after every create, update and delete), including the entries of a listing still in flight
-  when the write completes, so a Read after our own Update never returns the old targets, and a Read
-  after our own Delete reports the endpoint gone. Of a write's result and a listing's entry for the same
-  id, the one with the later ``updated_at`` wins (a tie goes to the write).
 - **A listing that fails** (after the client's own retries of each page) costs nothing but time: its
   Reads fall back to a GET each, and no new listing starts for :data:`FRESHNESS` seconds.
 
-What a Read returns is therefore the endpoint's state as of some moment no earlier than
-:data:`FRESHNESS` seconds before the Read arrived (the start of the listing that served it), with every
-write of this client applied: an out-of-band change (another stack, the console, a script) made in the
-last :data:`FRESHNESS` seconds before a Read may not be in its answer, a change of our own always is.
+What a Read returns is therefore the object's state as of some moment no earlier than :data:`FRESHNESS`
+seconds before the Read arrived (the start of the listing that served it), and never older than what an
+earlier Read or write of this process saw: an out-of-band change (another stack, the console, a script)
+made in the last :data:`FRESHNESS` seconds before a first look may not be in its answer.
 
 The cache knows nothing of HTTP or of endpoints: the client gives it a function that lists everything
 and one that fetches one object by id (``None`` when it does not exist). It keeps one listing at a time;
@@ -39,10 +40,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-__all__ = ["FRESHNESS", "Listed", "ListingCache", "ListingCounts"]
+__all__ = ["FRESHNESS", "TOGETHER", "Listed", "ListingCache", "ListingCounts"]
 
 #: How long (seconds) a listing may serve Reads, from the moment it began: the most an answer can lag
 #: behind a change made by someone else. Long enough for the engine to send a refresh's Reads of
@@ -50,17 +50,19 @@ __all__ = ["FRESHNESS", "Listed", "ListingCache", "ListingCounts"]
 #: gateway's own 60 s sync of endpoint changes.
 FRESHNESS = 10.0
 
+#: A Read that arrives less than this many seconds after the last Read ended counts as arriving together
+#: with it. The engine sends a refresh's Reads milliseconds apart; a person or a script reading one
+#: object at a time is rarely that quick, and when it is, costs one listing instead of a GET.
+TOGETHER = 1.0
+
 _logger = logging.getLogger("pulumi_baseten_gateway.api")
 
 
 class Listed(Protocol):
-    """What the cache needs of an object: its id and when it last changed."""
+    """What the cache needs of an object: its id."""
 
     @property
     def id(self) -> str: ...
-
-    @property
-    def updated_at(self) -> datetime: ...
 
 
 _T = TypeVar("_T", bound=Listed)
@@ -80,32 +82,22 @@ class ListingCounts:
 class _Listing(Generic[_T]):
     """One listing: in flight until ``done`` is set; then ``ok`` and its entries, or failed.
 
-    ``entries`` maps an id to the object, or to None for an object this client deleted. ``writes`` holds
-    this client's writes that completed while it was in flight; they are applied when it lands.
+    ``touched`` holds the ids read or written by this process since it began: it never answers those.
     """
 
     started: float
-    entries: dict[str, _T | None] = field(default_factory=dict)
-    writes: dict[str, _T | None] = field(default_factory=dict)
+    entries: dict[str, _T] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
     done: threading.Event = field(default_factory=threading.Event)
     ok: bool = False
-
-
-def _apply(entries: dict[str, _T | None], item_id: str, item: _T | None) -> None:
-    """A write of ours over a listing that began before it completed: the later ``updated_at`` wins."""
-    if item is not None:
-        listed = entries.get(item_id)
-        if listed is not None and listed.updated_at > item.updated_at:
-            return  # changed again, by someone else, after our write: the listing saw it
-    entries[item_id] = item
 
 
 class ListingCache(Generic[_T]):
     """Reads of one client's objects by id, from a shared listing when many arrive together. Thread-safe.
 
     ``list_all()`` returns every object of the workspace (all pages); ``get(id)`` fetches one, None when
-    it does not exist. ``freshness`` is :data:`FRESHNESS`; ``clock`` is ``time.monotonic`` (tests set
-    their own, here or on the attribute). ``counts`` says what it did.
+    it does not exist. ``freshness`` is :data:`FRESHNESS`, ``together`` :data:`TOGETHER`; ``clock`` is
+    ``time.monotonic`` (tests set their own, here or on the attribute). ``counts`` says what it did.
     """
 
     def __init__(
@@ -114,22 +106,28 @@ class ListingCache(Generic[_T]):
         get: Callable[[str], _T | None],
         *,
         freshness: float = FRESHNESS,
+        together: float = TOGETHER,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._list_all = list_all
         self._get = get
         self.freshness = freshness
+        self.together = together
         self.clock = clock
         self._lock = threading.Lock()
         self._current: _Listing[_T] | None = None
         self._reading = 0  # Reads in progress
+        self._last_end: float | None = None  # when the last Read ended
         self.counts = ListingCounts()
 
     def read(self, item_id: str) -> _T | None:
         """The object ``item_id`` (None: it does not exist): from a fresh listing, else by a GET."""
         with self._lock:
             arrived = self.clock()
-            listing, lead = self._listing_for(arrived, together=self._reading > 0)
+            together = self._reading > 0 or (
+                self._last_end is not None and arrived - self._last_end < self.together
+            )
+            listing, lead = self._listing_for(arrived, together=together)
             self._reading += 1
         try:
             if listing is not None:
@@ -137,33 +135,29 @@ class ListingCache(Generic[_T]):
                     self._fill(listing)
                 else:
                     listing.done.wait()
-                if listing.ok:
-                    with self._lock:  # a write may be applying to the entries
-                        if item_id in listing.entries:
-                            self.counts.from_listing += 1
-                            return listing.entries[item_id]
+                with self._lock:
+                    first_look = item_id not in listing.touched
+                    listing.touched.add(item_id)
+                    if listing.ok and first_look and item_id in listing.entries:
+                        self.counts.from_listing += 1
+                        return listing.entries[item_id]
             with self._lock:
                 self.counts.gets += 1
             return self._get(item_id)
         finally:
             with self._lock:
                 self._reading -= 1
+                self._last_end = self.clock()
 
-    def record(self, item_id: str, item: _T | None) -> None:
-        """A write of this client completed: ``item`` is the object as it returned, None once deleted.
+    def record(self, item_id: str) -> None:
+        """A write of this client to ``item_id`` ended (whether it succeeded or not).
 
-        Applied to the listing in use, or to the one in flight when it lands; a listing begun later
-        sees the write on the server.
+        The listing in use (or in flight) never answers for it again: later Reads of it are GETs. A
+        listing begun later sees the write on the server.
         """
         with self._lock:
-            listing = self._current
-            if listing is None:
-                return
-            if listing.done.is_set():
-                if listing.ok:
-                    _apply(listing.entries, item_id, item)
-            else:
-                listing.writes[item_id] = item
+            if self._current is not None:
+                self._current.touched.add(item_id)
 
     def clear(self) -> None:
         """Forget the listing (the next Reads GET, or list again)."""
@@ -176,8 +170,8 @@ class ListingCache(Generic[_T]):
     def _listing_for(self, arrived: float, *, together: bool) -> tuple[_Listing[_T] | None, bool]:
         """The listing a Read arriving now uses, and whether it is to fill it (under the lock).
 
-        A fresh one (landed or in flight) if there is one; else a new one if other Reads are in progress;
-        else none (a GET). A failed listing holds off new ones while it would have been fresh.
+        A fresh one (landed or in flight) if there is one; else a new one if the Read arrived together
+        with others; else none (a GET). A failed listing holds off new ones while it would have been fresh.
         """
         current = self._current
         if current is not None and arrived - current.started <= self.freshness:
@@ -193,8 +187,8 @@ class ListingCache(Generic[_T]):
         return self._current, True
 
     def _fill(self, listing: _Listing[_T]) -> None:
-        """List everything into ``listing``, apply the writes made meanwhile, and let its Reads go."""
-        entries: dict[str, _T | None] = {}
+        """List everything into ``listing`` and let its Reads go."""
+        entries: dict[str, _T] = {}
         ok = False
         try:
             for item in self._list_all():
@@ -203,12 +197,9 @@ class ListingCache(Generic[_T]):
         except Exception as exc:
             _logger.warning("listing failed, reading one at a time for %g s: %s", self.freshness, exc)
         finally:
-            with self._lock:  # landing and ``record`` exclude each other: no write falls in between
+            with self._lock:
                 if ok:
-                    for item_id, written in listing.writes.items():
-                        _apply(entries, item_id, written)
                     listing.entries, listing.ok = entries, True
                 else:
                     self.counts.failed_listings += 1
-                listing.writes.clear()
                 listing.done.set()
