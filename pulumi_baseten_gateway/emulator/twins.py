@@ -25,17 +25,15 @@ __all__ = ["pydantic_twin"]
 @functools.cache
 def pydantic_twin(struct: type[msgspec.Struct]) -> type[BaseModel]:
     """The pydantic model of ``struct``: same name, docstring, fields and unknown-field rule."""
-    defaults = {info.name: info for info in msgspec.structs.fields(struct)}
     fields: dict[str, Any] = {}
     for field in model_fields(struct):
-        info = defaults[field.name]
         options: dict[str, Any] = dict(field.constraints)
         if field.description:
             options["description"] = field.description
-        if info.default_factory is not msgspec.NODEFAULT:
-            spec = Field(default_factory=info.default_factory, **options)
+        if field.default_factory is not msgspec.NODEFAULT:
+            spec = Field(default_factory=field.default_factory, **options)
         else:
-            spec = Field(... if info.default is msgspec.NODEFAULT else info.default, **options)
+            spec = Field(... if field.required else field.default, **options)
         fields[field.name] = (_twin_type(field.type), spec)
     forbid = struct.__struct_config__.forbid_unknown_fields
     model: type[BaseModel] = create_model(

@@ -92,14 +92,20 @@ def decode_hook(annotation: type, value: Any) -> Any:
 
 @dataclass(frozen=True)
 class ModelField:
-    """One field of an API model: its name, type (``Annotated`` metadata removed), description, and
-    whether it is required; the schema, the Python argument types and the emulator read these."""
+    """One field of an API model: its name, type (``Annotated`` metadata removed), description,
+    constraints, and its default (``msgspec.NODEFAULT`` when it has none); the schema, the Python
+    argument types and the emulator read these."""
 
     name: str
     type: Any
     description: str
-    required: bool
     constraints: Mapping[str, Any]
+    default: Any
+    default_factory: Any
+
+    @property
+    def required(self) -> bool:
+        return self.default is msgspec.NODEFAULT and self.default_factory is msgspec.NODEFAULT
 
 
 def is_model(annotation: Any) -> bool:
@@ -124,7 +130,9 @@ def model_fields(model: type[msgspec.Struct]) -> tuple[ModelField, ...]:
             if getattr(meta, key) is not None
         }
         description = next((meta.description for meta in metas if meta.description), "")
-        result.append(ModelField(info.name, annotation, description, info.required, constraints))
+        result.append(
+            ModelField(info.name, annotation, description, constraints, info.default, info.default_factory)
+        )
     return tuple(result)
 
 
