@@ -38,6 +38,9 @@ TYPED_ERROR = f"{EndpointOperationError.__module__}.{EndpointOperationError.__qu
 #: Causes a caller may see after the retry budget, by the text that names them.
 FAILURE_KINDS = (
     ("already exists", "already exists"),
+    # The same duplicate found by a create's look-up before posting (DuplicateSlugError without a 400):
+    # after a create that gave up on an ambiguous attempt, its re-run finds the endpoint that attempt made.
+    ("the slug is taken", "already exists"),
     ("no response", "no response"),
     ("HTTP 429", "HTTP 429"),
     ("HTTP 5", "HTTP 5xx"),

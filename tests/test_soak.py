@@ -138,6 +138,12 @@ def test_failure_classification() -> None:
         "slug 'soak/lc-7' already exists in this workspace (endpoint id 'x'); ... set adopt=True on it": (
             "already exists (adopt advised)"
         ),
+        # Found by the create's look-up, before any POST (seen when a create under load gave up, and its
+        # re-run found the endpoint that create's last ambiguous attempt had made).
+        "the slug is taken: endpoint id 'x' in this workspace holds the slug (created at ..., before this "
+        "create began); to manage that endpoint with this resource, set adopt=True on it": (
+            "already exists (adopt advised)"
+        ),
     }
     for cause, kind in cases.items():
         assert classify_failure(traceback_head + typed.format("create", cause) + "\n", slug) == kind
