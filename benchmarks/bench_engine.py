@@ -40,8 +40,9 @@ if str(REPO_ROOT) not in sys.path:
 import reference_provider
 from pulumi.dynamic import Resource
 
+from harness.engine import EngineStack, engine_bin_dir
+from harness.programs import ProjectStack
 from pulumi_baseten_gateway import Endpoint
-from tests.harness.engine import EngineStack, ProjectStack, engine_bin_dir
 
 TARGET = 1.10
 

@@ -4,7 +4,7 @@
     python benchmarks/bench_hostile.py --only memory      # the bomb only (a few seconds)
     python benchmarks/bench_hostile.py --only time --attempt-timeout 2 --total-timeout 5   # a quick look
 
-**Time.** Each operation runs against its own hostile server (``tests/harness/hostile.py``), all at
+**Time.** Each operation runs against its own hostile server (``harness/hostile.py``), all at
 once on threads, with the client's default retry policy (or the bounds given): the issue's trickle
 (complete headers announcing ``Content-Length: 100000``, then one byte every ``--interval`` seconds, 5 by
 default), trickled headers, and a plain stall; client get, list, create, update and delete, and the
@@ -36,9 +36,7 @@ from _common import REPO_ROOT
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from pulumi_baseten_gateway import GatewayClient, GatewayError, RetryPolicy
-from pulumi_baseten_gateway.api.http import DEFAULT_MAX_RESPONSE_BYTES, LOGGER_NAME
-from tests.harness.hostile import (
+from harness.hostile import (
     Behaviour,
     HostileServer,
     bomb,
@@ -47,7 +45,9 @@ from tests.harness.hostile import (
     trickle,
     trickle_headers,
 )
-from tests.harness.plugin import PluginError, ProviderPlugin
+from harness.plugin import PluginError, ProviderPlugin
+from pulumi_baseten_gateway import GatewayClient, GatewayError, RetryPolicy
+from pulumi_baseten_gateway.api.http import DEFAULT_MAX_RESPONSE_BYTES, LOGGER_NAME
 
 KEY = "sk-bench-hostile-0123456789"
 BASETEN = {"provider": "BASETEN", "model_id": "3kZ9xqd"}

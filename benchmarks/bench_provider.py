@@ -43,8 +43,8 @@ from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
+from harness.plugin import ProviderPlugin
 from pulumi_baseten_gateway.provider import EndpointProvider
-from tests.harness.plugin import ProviderPlugin
 
 REFERENCE_BLOB = serialize_provider(reference_provider.ReferenceEndpointProvider())
 

@@ -4,7 +4,7 @@ Three parts (``--only`` picks some), each against its own emulator (faults off u
 
 1. ``plugin``: a refresh through the plugin driver, as the scale issue measured it: one Read of each of N
    existing endpoints through the real plugin process (``python -u -m pulumi.dynamic``, driven over gRPC by
-   ``tests.harness.plugin.ProviderPlugin``), 8 at a time. Three arms, a fresh plugin per arm per round,
+   ``harness.plugin.ProviderPlugin``), 8 at a time. Three arms, a fresh plugin per arm per round,
    order rotating: ours (default settings: pacing at 95 requests/s), ``reference_provider.py`` (one
    bare-httpx GET per Read, no pacing) and :class:`NoopEndpointProvider` (no HTTP: the plugin's own time).
    Each plugin is warmed up untimed with a Check and one lone Read. Reported: the HTTP requests of the
@@ -223,7 +223,7 @@ def plugin_refresh(
     """One refresh through a fresh plugin: (wall s, requests, requests by route, plugin peak RSS kB)."""
     from _common import DEMO_KEY
 
-    from tests.harness.plugin import ProviderPlugin
+    from harness.plugin import ProviderPlugin
 
     extra = {"__provider": blob} if blob is not None else {}
     with ProviderPlugin(env=plugin_env()) as plugin:
@@ -363,8 +363,8 @@ def engine_stack(
     import reference_provider
     from _common import DEMO_KEY, DEMO_PREFIX
 
+    from harness.engine import EngineStack
     from pulumi_baseten_gateway import Endpoint
-    from tests.harness.engine import EngineStack
 
     def declare() -> None:
         for i in range(count):
@@ -586,7 +586,7 @@ def main() -> int:
     parts = options.only or ["plugin", "engine", "up"]
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from tests.harness.engine import engine_bin_dir
+    from harness.engine import engine_bin_dir
 
     engine = engine_bin_dir() if {"engine", "up"} & set(parts) else None
     print(

@@ -27,7 +27,7 @@ from benchmarks.soak_plan import (
     lifecycle_targets,
 )
 from benchmarks.soak_report import FailureRecord, SoakReport
-from tests.harness.plugin import PluginError, ProviderPlugin
+from harness.plugin import PluginError, ProviderPlugin
 
 __all__ = ["DriverError", "LifecycleAborted", "SoakDriver", "run_soak"]
 

@@ -47,7 +47,7 @@ __all__ = [
     "to_struct",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 PACK_DIR = REPO_ROOT / "policy-pack"
 
 #: The value the engine sends for a property unknown during preview.

@@ -1,18 +1,17 @@
 """The real Pulumi engine in the tests: the pinned CLI that ``make pulumi`` builds, driving Python programs.
 
 :func:`engine_bin_dir` runs ``tools/pulumi-engine/build.sh`` (seconds once cached; a first build takes a
-few minutes) and returns the directory holding ``pulumi`` and our plugin launchers. There is no fallback
-and no skip: a machine that cannot build the engine fails the tests that need it.
+few minutes) and returns the directory holding ``pulumi``, its language hosts and our plugin launchers.
+There is no fallback and no skip: a machine that cannot build the engine fails the tests that need it.
 
-:class:`EngineStack` runs programs through that CLI with Pulumi's Automation API: ``pulumi up``,
-``preview``, ``refresh``, ``destroy`` and ``stack export`` are real CLI runs (local file backend in a
-temporary directory, passphrase secrets, update checks off). The program runs as an Automation API
-*inline program*: the CLI is started with ``--client``, and the Python SDK's own language runtime server
-runs the program; the Go Python language host (``pulumi-language-python``) is not served by the module
-proxy these machines reach, so it is the one piece of a normal installation that is not used here. The
-engine starts our dynamic provider through ``pulumi-resource-pulumi-python`` (our launcher, found on
-PATH) exactly as it does for any user, and runs the policy pack as an executable plugin
-(``baseten-gateway-policy-pack``).
+:class:`EngineStack` runs the tests' own Python programs (functions here, configured through stack config)
+through that CLI with Pulumi's Automation API: ``pulumi up``, ``preview``, ``refresh``, ``destroy`` and
+``stack export`` are real CLI runs (local file backend in a temporary directory, passphrase secrets, update
+checks off); the program runs as an Automation API *inline program* in this process, which keeps the many
+engine tests fast. The examples, the policy pack and everything a user types run through
+:mod:`harness.programs` instead: ``pulumi`` commands in a program directory, through the language hosts.
+The engine starts our dynamic provider through ``pulumi-resource-pulumi-python`` (our launcher, found on
+PATH) exactly as it does for any user.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import runpy
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +29,7 @@ from typing import Any
 import pulumi
 import pulumi.automation as auto
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 BUILD_SCRIPT = REPO_ROOT / "tools" / "pulumi-engine" / "build.sh"
 PASSPHRASE = "engine-test-passphrase"
 
@@ -42,7 +40,6 @@ __all__ = [
     "declared_endpoints",
     "declared_gateway",
     "engine_bin_dir",
-    "example_program",
     "pulumi_metaschema",
 ]
 
@@ -83,16 +80,6 @@ def pulumi_metaschema() -> dict[str, Any]:
     # Its patterns name groups the ECMAScript way, (?<name>...); Python's re spells that (?P<name>...).
     document: dict[str, Any] = json.loads(text.replace("(?<", "(?P<"))
     return document
-
-
-def example_program(name: str) -> Callable[[], None]:
-    """The program of ``examples/<name>`` (its ``__main__.py``), run as it is."""
-    path = REPO_ROOT / "examples" / name / "__main__.py"
-
-    def program() -> None:
-        runpy.run_path(str(path), run_name="__main__")
-
-    return program
 
 
 def declared_endpoints() -> None:
@@ -310,89 +297,3 @@ class EngineStack:
     def state_files(self) -> Sequence[Path]:
         """Every file the backend wrote (state, history, backups, stack config)."""
         return [p for p in [*self.state_dir.rglob("*"), *self.project_dir.rglob("*")] if p.is_file()]
-
-
-class ProjectStack:
-    """A stack of a program in a project directory (YAML here), driven by plain ``pulumi`` commands.
-
-    The program resolves our resources through the native provider plugin, which the engine finds on
-    PATH (``pulumi-resource-baseten-gateway``, installed with the package), or, with
-    ``plugin_on_path=False``, only where ``pulumi plugin install`` put it. ``api_url`` and ``api_key``
-    become the provider's config, ``baseten-gateway:apiUrl`` and the secret ``baseten-gateway:apiKey``.
-    """
-
-    def __init__(
-        self,
-        work: Path,
-        program: str,
-        *,
-        api_url: str,
-        api_key: str,
-        stack: str = "dev",
-        plugin_on_path: bool = True,
-    ) -> None:
-        self.work = work
-        self.project_dir = work / "project"
-        self.state_dir = work / "state"
-        for directory in (self.project_dir, self.state_dir, work / "pulumi-home"):
-            directory.mkdir(parents=True, exist_ok=True)
-        (self.project_dir / "Pulumi.yaml").write_text(program, encoding="utf-8")
-        engine = engine_bin_dir()
-        self.env = {
-            **os.environ,
-            "PULUMI_BACKEND_URL": f"file://{self.state_dir}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_HOME": str(work / "pulumi-home"),
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PATH": os.pathsep.join(
-                [
-                    str(engine),
-                    *([str(Path(sys.executable).parent)] if plugin_on_path else []),
-                    "/usr/bin:/bin",
-                ]
-            ),
-            "BASETEN_API_KEY": "",
-            "BASETEN_API_URL": "",
-            "BASETEN_SIGNING_KEY": "",
-        }
-        self.stack = stack
-        self.pulumi("stack", "init", stack)
-        self.pulumi("config", "set", "baseten-gateway:apiUrl", api_url)
-        self.pulumi("config", "set", "--secret", "baseten-gateway:apiKey", api_key)
-
-    def write_program(self, program: str) -> None:
-        (self.project_dir / "Pulumi.yaml").write_text(program, encoding="utf-8")
-
-    def pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """``pulumi ARGS --non-interactive`` in the project; raises with the output when it fails."""
-        result = subprocess.run(
-            [str(engine_bin_dir() / "pulumi"), *args, "--non-interactive", "--color", "never"],
-            cwd=self.project_dir,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def up(self) -> str:
-        return self.pulumi("up", "--yes", "--skip-preview").stdout
-
-    def preview(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.pulumi("preview", *args, check=check)
-
-    def outputs(self) -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(self.pulumi("stack", "output", "--json").stdout)
-        return document
-
-    def resources(self, type_suffix: str = "Endpoint") -> dict[str, dict[str, Any]]:
-        document = json.loads(self.pulumi("stack", "export").stdout)
-        return {
-            r["urn"].rsplit("::", 1)[-1]: r
-            for r in document["deployment"].get("resources", [])
-            if r["type"].endswith(type_suffix)
-        }

@@ -1,7 +1,7 @@
 """Drive the real dynamic-provider plugin process over its gRPC protocol, as the Pulumi engine does.
 
 For fast, fault-injected protocol tests and the provider benchmarks; the end-to-end evidence is the real
-CLI (:mod:`tests.harness.engine`).
+CLI (:mod:`harness.engine`).
 
 ``pulumi up`` launches ``python -u -m pulumi.dynamic <engine>``, reads the port it prints, and talks
 ``pulumirpc.ResourceProvider`` over gRPC: Configure once, then Check/Diff/Create/Read/Update/Delete with

@@ -1,18 +1,12 @@
-"""The generated SDKs (``sdk/``) and the TypeScript and Go example programs, built once for the tests.
+"""The generated SDKs (``sdk/``) and what the TypeScript and Go examples need, built once for the tests.
 
 :func:`sdkgen_tool` builds ``tools/sdkgen`` (cached by ``tools/sdkgen/build.sh`` outside the repository);
-:func:`generate_sdks` writes the SDKs of ``schema.json`` with it. :func:`typescript_example` installs
-``examples/typescript`` from its lockfile (``npm ci``: the pinned ``@pulumi/pulumi`` and the generated SDK,
-which compiles itself when installed) and compiles it; the install is skipped while the lockfile and
-``sdk/nodejs`` are unchanged (a stamp in ``node_modules``), so a rerun costs the ``tsc`` run. A file lock
-keeps two test runs on the same working tree from installing at once. :func:`go_example` builds
-``examples/go``'s Automation API runner into the cache, keyed by its sources and the SDK's.
-
-:class:`ExampleStack` runs one of those runners: each call is one ``pulumi`` command through the real
-CLI (the pinned build from ``make pulumi`` on PATH), on a local file backend in a temporary directory,
-with the native provider plugin found on PATH. The programs run as Automation API *inline* programs:
-the CLI is started with ``--client`` and the SDK's own language runtime server (in the Node.js or Go
-process) runs the program, so neither ``pulumi-language-nodejs`` nor ``pulumi-language-go`` is needed.
+:func:`generate_sdks` writes the SDKs of ``schema.json`` with it. :func:`npm_installed` is one ``npm ci`` of
+a TypeScript program directory (``examples/typescript``: the pinned ``@pulumi/pulumi`` and the generated
+SDK, which compiles itself when installed), cached by its inputs, for :mod:`harness.programs` to link
+as the program's ``node_modules``. :func:`python_sdk` installs the generated Python SDK. The Automation API
+runners of the TypeScript and Go examples (:func:`example_runner`) run their programs only where the language
+hosts are missing (the fallback of :mod:`harness.programs`).
 
 ``node``/``npm`` (and ``go``) missing: a test skips outside CI, and fails in CI (``CI`` set).
 """
@@ -23,18 +17,16 @@ import contextlib
 import fcntl
 import functools
 import hashlib
-import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.harness.engine import PASSPHRASE, REPO_ROOT, engine_bin_dir
+from harness.engine import REPO_ROOT
 
 SDKGEN_BUILD = REPO_ROOT / "tools" / "sdkgen" / "build.sh"
 SDK_DIR = REPO_ROOT / "sdk"
@@ -56,15 +48,15 @@ __all__ = [
     "GO_EXAMPLE",
     "SDK_DIR",
     "TS_EXAMPLE",
-    "ExampleStack",
+    "example_runner",
     "generate_sdks",
     "go_example",
+    "npm_installed",
     "python_sdk",
     "require_tool",
     "run",
     "sdkgen_tool",
     "tree_files",
-    "typescript_example",
 ]
 
 
@@ -154,30 +146,61 @@ def _tool_env(*tools: str) -> dict[str, str]:
     return {**os.environ, "PATH": os.pathsep.join([*directories, os.environ.get("PATH", "")])}
 
 
+def npm_installed(project: Path = TS_EXAMPLE) -> Path:
+    """``node_modules`` of one ``npm ci`` of ``project`` (a TypeScript program directory), for linking.
+
+    ``npm ci`` runs in a copy in the cache whose place mirrors the repository's (``examples/typescript``
+    beside ``sdk/nodejs``), so ``file:../../sdk/nodejs`` resolves; ``install-links`` copies the SDK into
+    ``node_modules``, where its postinstall compiles it. Cached by the project's files and the SDK's, and
+    compiled with ``tsc`` there too (the Automation API runner, ``bin/automation.js``, for the fallback).
+    A linked ``node_modules`` resolves as the user's own: Node follows the link to one copy of each module.
+    """
+    return _npm_installed(_digest_of(project, "npm"), project.resolve())
+
+
 @functools.cache
-def typescript_example() -> Path:
-    """``examples/typescript`` with its dependencies installed and compiled to ``bin/``."""
+def _npm_installed(key: str, project: Path) -> Path:
     env = _tool_env("node", "npm")
     npm = require_tool("npm")
-    modules = TS_EXAMPLE / "node_modules"
-    stamp = modules / ".baseten-gateway-installed"
-    key = _digest(
-        TS_EXAMPLE / "package.json",
-        TS_EXAMPLE / "package-lock.json",
-        TS_EXAMPLE / ".npmrc",
-        SDK_DIR / "nodejs",
-    )
-    with _locked("typescript-example"):
-        if not stamp.is_file() or stamp.read_text() != key:
-            run([npm, "ci", "--no-audit", "--no-fund"], TS_EXAMPLE, env=env, timeout=900)
-            sdk = modules / "pulumi-baseten-gateway"
-            if not (sdk / "bin" / "index.js").is_file():
-                # An npm that skips dependencies' install scripts: compile the SDK as its postinstall does.
-                bin_env = {**env, "PATH": os.pathsep.join([str(modules / ".bin"), env["PATH"]])}
-                run(["node", "scripts/postinstall.js"], sdk, env=bin_env)
-            stamp.write_text(key)
-        run([str(modules / ".bin" / "tsc"), "-p", str(TS_EXAMPLE)], TS_EXAMPLE, env=env)
-    return TS_EXAMPLE
+    root = CACHE_ROOT / f"npm-{key}"
+    installed = root / "examples" / project.name
+    with _locked("npm-install"):
+        if not (installed / "node_modules" / ".baseten-gateway-installed").is_file():
+            staging = root.with_name(root.name + ".tmp")
+            shutil.rmtree(staging, ignore_errors=True)
+            target = staging / "examples" / project.name
+            skipped = shutil.ignore_patterns(*_SKIPPED_DIRS)
+            shutil.copytree(project, target, symlinks=True, ignore=skipped)
+            shutil.copytree(SDK_DIR / "nodejs", staging / "sdk" / "nodejs", ignore=skipped)
+            run([npm, "ci", "--no-audit", "--no-fund"], target, env=env, timeout=900)
+            if not (target / "node_modules" / "pulumi-baseten-gateway" / "bin" / "index.js").is_file():
+                raise AssertionError(
+                    f"npm ci in {target} left the SDK uncompiled: its postinstall did not run"
+                )
+            run([str(target / "node_modules" / ".bin" / "tsc"), "-p", str(target)], target, env=env)
+            (target / "node_modules" / ".baseten-gateway-installed").write_text(key)
+            shutil.rmtree(root, ignore_errors=True)
+            staging.rename(root)
+    return installed / "node_modules"
+
+
+def _digest_of(project: Path, salt: str) -> str:
+    digest = hashlib.sha256(salt.encode())
+    for root in (project, SDK_DIR / "nodejs"):
+        for name, data in tree_files(root).items():
+            digest.update(f"{root.name}/{name}\0{len(data)}\0".encode())
+            digest.update(data)
+    return digest.hexdigest()[:16]
+
+
+def example_runner(runtime: str) -> list[str]:
+    """The Automation API runner of the TypeScript or Go example (the fallback without language hosts)."""
+    if runtime == "nodejs":
+        modules = npm_installed()
+        return [require_tool("node"), str(modules.parent / "bin" / "automation.js")]
+    if runtime == "go":
+        return [str(go_example())]
+    raise ValueError(f"no Automation API runner for runtime {runtime!r}")
 
 
 @functools.cache
@@ -218,80 +241,3 @@ def go_example() -> Path:
             run(args, GO_EXAMPLE, timeout=1800)
             staging.rename(binary.parent)
     return binary
-
-
-class ExampleStack:
-    """One stack of an example's Automation API runner (``command``), on a file backend under ``work``.
-
-    ``api_url`` and ``api_key`` become the native provider's ``baseten-gateway:apiUrl`` and the secret
-    ``baseten-gateway:apiKey``; ``secrets`` are more secret config values. Each method is one CLI
-    command; it returns the runner's summary: ``{"command", "changes", "outputs"}`` (secret outputs are
-    ``"[secret]"``), and keeps what the CLI printed in ``self.logs``.
-    """
-
-    def __init__(
-        self,
-        work: Path,
-        command: Sequence[str],
-        *,
-        api_url: str,
-        api_key: str,
-        secrets: Mapping[str, str] | None = None,
-        cwd: Path = REPO_ROOT,
-    ) -> None:
-        self.command = list(command)
-        self.cwd = cwd
-        self.work_dir = work / "workspace"
-        for directory in (self.work_dir, work / "state", work / "pulumi-home"):
-            directory.mkdir(parents=True, exist_ok=True)
-        node = shutil.which("node")
-        self.env = {
-            **os.environ,
-            "PULUMI_BACKEND_URL": f"file://{work / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_HOME": str(work / "pulumi-home"),
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            # The pinned CLI, and the native plugin (installed with the package, beside this interpreter).
-            "PATH": os.pathsep.join(
-                [
-                    str(engine_bin_dir()),
-                    str(Path(sys.executable).parent),
-                    *([str(Path(node).parent)] if node else []),
-                    "/usr/bin:/bin",
-                ]
-            ),
-            # The provider must take its settings from the stack, never from this process's environment.
-            "BASETEN_API_KEY": "",
-            "BASETEN_API_URL": "",
-            "BASETEN_SIGNING_KEY": "",
-        }
-        self.logs: list[str] = []
-        self.first_config: dict[str, Any] = {
-            "baseten-gateway:apiUrl": api_url,
-            "baseten-gateway:apiKey": {"value": api_key, "secret": True},
-            **{key: {"value": value, "secret": True} for key, value in (secrets or {}).items()},
-        }
-
-    def _run(self, command: str, config: Mapping[str, Any] | None) -> dict[str, Any]:
-        settings = {**self.first_config, **(config or {})}
-        self.first_config = {}
-        args = [*self.command, "--stack", "dev", "--work-dir", str(self.work_dir)]
-        if settings:
-            args += ["--config", json.dumps(settings)]
-        result = run([*args, command], self.cwd, env=self.env)
-        self.logs.append(result.stdout + result.stderr)
-        summary: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-        return summary
-
-    def up(self, config: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return self._run("up", config)
-
-    def preview(self) -> dict[str, Any]:
-        return self._run("preview", None)
-
-    def refresh(self) -> dict[str, Any]:
-        return self._run("refresh", None)
-
-    def destroy(self) -> dict[str, Any]:
-        return self._run("destroy", None)

@@ -1,6 +1,6 @@
 """Shared fixtures: one gateway emulator for the session, and a factory for private ones.
 
-``emulator`` is shared by every test: use :func:`tests.harness.emulator.unique_slug` for slugs and never
+``emulator`` is shared by every test: use :func:`harness.emulator.unique_slug` for slugs and never
 change its faults or rate limit. ``make_emulator`` starts a fresh process (own database and config)
 per call and stops it at teardown.
 """
@@ -21,15 +21,22 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from pulumi_baseten_gateway.settings import close_shared_clients  # noqa: E402
-from tests.harness.emulator import (  # noqa: E402
+from harness.emulator import (  # noqa: E402
     DEFAULT_WORKSPACES,
     TEST_RATE_LIMIT,
     EmulatorProcess,
     write_config,
 )
+from pulumi_baseten_gateway.settings import close_shared_clients  # noqa: E402
 
 MakeEmulator = Callable[..., EmulatorProcess]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Which of the two runs the example programs: the language hosts, or the Automation API fallback."""
+    from harness.programs import program_mode_reason
+
+    return program_mode_reason()
 
 
 @pytest.fixture(autouse=True)

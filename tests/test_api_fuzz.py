@@ -40,6 +40,15 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from harness.emulator import (
+    ACME_KEY,
+    ENDPOINTS_PATH,
+    EmulatorProcess,
+    auth_headers,
+    sign,
+    unique_slug,
+    write_config,
+)
 from pulumi_baseten_gateway import (
     APIStatusError,
     AuthenticationError,
@@ -54,15 +63,6 @@ from pulumi_baseten_gateway import (
 )
 from pulumi_baseten_gateway.emulator import create_app
 from pulumi_baseten_gateway.resources.endpoint.model import Endpoint, EndpointPage, EndpointTombstone
-from tests.harness.emulator import (
-    ACME_KEY,
-    ENDPOINTS_PATH,
-    EmulatorProcess,
-    auth_headers,
-    sign,
-    unique_slug,
-    write_config,
-)
 
 
 def _document() -> dict[str, Any]:

@@ -16,6 +16,8 @@ from typing import Any
 import msgspec
 import pytest
 
+from harness.emulator import ACME_KEY, EmulatorProcess
+from harness.engine import EngineStack, declared_gateway
 from pulumi_baseten_gateway import (
     GatewayApiKeyOperationError,
     GatewayClient,
@@ -25,8 +27,6 @@ from pulumi_baseten_gateway import (
 from pulumi_baseten_gateway.resources.api_key.core import GatewayApiKeyCore
 from pulumi_baseten_gateway.resources.api_key.model import GATEWAY_API_KEY
 from tests.conftest import MakeEmulator
-from tests.harness.emulator import ACME_KEY, EmulatorProcess
-from tests.harness.engine import EngineStack, declared_gateway
 
 DEMO_KEY = "demo-key"
 MODELS = [{"slug": "acme/a"}]

@@ -11,6 +11,15 @@ import httpx
 import msgspec
 import pytest
 
+from harness.emulator import (
+    ACME_KEY,
+    ACME_VIEWER_KEY,
+    GLOBEX_KEY,
+    GLOBEX_PREFIX,
+    EmulatorProcess,
+    auth_headers,
+    unique_slug,
+)
 from pulumi_baseten_gateway import (
     AuthenticationError,
     BadRequestError,
@@ -26,15 +35,6 @@ from pulumi_baseten_gateway import (
 )
 from pulumi_baseten_gateway.resources.endpoint.model import Endpoint, Provider, Region, Target
 from tests.conftest import MakeEmulator
-from tests.harness.emulator import (
-    ACME_KEY,
-    ACME_VIEWER_KEY,
-    GLOBEX_KEY,
-    GLOBEX_PREFIX,
-    EmulatorProcess,
-    auth_headers,
-    unique_slug,
-)
 
 BASETEN = {"provider": "BASETEN", "model_id": "3kZ9xqd"}
 FAST_RETRY = RetryPolicy(max_attempts=8, initial_backoff=0.005, max_backoff=0.05, total_timeout=30)

@@ -30,16 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from pulumi_baseten_gateway.emulator import (  # noqa: E402
-    ConfigError,
-    EmulatorConfig,
-    FaultSettings,
-    create_app,
-    load_config,
-)
-from pulumi_baseten_gateway.emulator.app import RateLimiter  # noqa: E402
-from pulumi_baseten_gateway.emulator.faults import InjectedDropError  # noqa: E402
-from tests.harness.emulator import (  # noqa: E402
+from harness.emulator import (  # noqa: E402
     ACME_KEY,
     ACME_VIEWER_KEY,
     ENDPOINTS_PATH,
@@ -49,6 +40,15 @@ from tests.harness.emulator import (  # noqa: E402
     unique_slug,
     write_config,
 )
+from pulumi_baseten_gateway.emulator import (  # noqa: E402
+    ConfigError,
+    EmulatorConfig,
+    FaultSettings,
+    create_app,
+    load_config,
+)
+from pulumi_baseten_gateway.emulator.app import RateLimiter  # noqa: E402
+from pulumi_baseten_gateway.emulator.faults import InjectedDropError  # noqa: E402
 
 MakeEmulator = Callable[..., EmulatorProcess]
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness.emulator import (
+from harness.emulator import (
     ACME_KEY,
     ACME_VIEWER_KEY,
     GLOBEX_KEY,

@@ -22,8 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_baseten_gateway.emulator import ConfigError, EmulatorConfig
-from tests.harness.emulator import (
+from harness.emulator import (
     ACME_KEY,
     ACME_PUBLIC_KEY,
     ACME_SIGNING_SEED,
@@ -35,6 +34,7 @@ from tests.harness.emulator import (
     sign,
     write_config,
 )
+from pulumi_baseten_gateway.emulator import ConfigError, EmulatorConfig
 from tests.test_emulator import assert_error, assert_spec, client_for
 
 MakeEmulator = Callable[..., EmulatorProcess]

@@ -1,7 +1,7 @@
 """Every user path through the real Pulumi CLI (the pinned build of ``make pulumi``) against the emulator.
 
 ``pulumi up``, ``preview``, ``refresh``, ``destroy`` and ``stack export`` run as CLI processes on a local
-file backend in a temporary directory (see :mod:`tests.harness.engine`); the engine launches our dynamic
+file backend in a temporary directory (see :mod:`harness.engine`); the engine launches our dynamic
 provider plugin itself. What the emulator holds afterwards is read with our client, and what the engine
 recorded with ``pulumi stack export``.
 """
@@ -17,10 +17,11 @@ from typing import Any
 import pulumi.automation as auto
 import pytest
 
+from harness.emulator import EmulatorProcess
+from harness.engine import REPO_ROOT, EngineStack, declared_endpoints, declared_gateway
+from harness.programs import ProgramStack
 from pulumi_baseten_gateway import GatewayClient
 from tests.conftest import MakeEmulator
-from tests.harness.emulator import ENDPOINTS_PATH, EmulatorProcess
-from tests.harness.engine import EngineStack, declared_endpoints, declared_gateway, example_program
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value in state
 DEMO_KEY = "demo-key"  # the emulator's default workspace (prefix `demo`) when it runs without a config
@@ -61,59 +62,6 @@ def stack_of(tmp_path: Path, emulator: EmulatorProcess, endpoints: dict[str, Any
         config={"endpoints": endpoints},
         **kw,
     )
-
-
-# -- the examples -------------------------------------------------------------------------------------
-
-
-EXAMPLES = {
-    "basic": {
-        "slugs": {"demo/glm-5.2": BASETEN, "demo/glm-5.2-staging": STAGING},
-        "outputs": {"endpoint_id": "demo/glm-5.2", "staging_endpoint_id": "demo/glm-5.2-staging"},
-    },
-    "external-provider": {
-        "slugs": {
-            "demo/claude": [
-                {
-                    "provider": "ANTHROPIC",
-                    "secret_id": "anthropic-secret",
-                    "target_model": "claude-sonnet-4-5",
-                }
-            ],
-            "demo/gpt": [{"provider": "OPENAI", "secret_id": "openai-secret", "target_model": "gpt-4o"}],
-        },
-        "outputs": {"claude_endpoint_id": "demo/claude", "gpt_endpoint_id": "demo/gpt"},
-    },
-}
-
-
-@pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_example_up_no_change_preview_and_destroy(
-    tmp_path: Path, demo: EmulatorProcess, example: str
-) -> None:
-    expected = EXAMPLES[example]
-    stack = EngineStack(tmp_path, example_program(example), api_url=demo.base_url, api_key=DEMO_KEY)
-
-    run = stack.up()
-    endpoints = held(demo)
-    assert {slug: e["targets"] for slug, e in endpoints.items()} == expected["slugs"]
-    for output, slug in expected["outputs"].items():
-        assert run.outputs[output] == endpoints[slug]["id"]
-    assert run.changes == {"create": len(expected["slugs"]) + 1}  # the endpoints and the stack itself
-
-    demo.reset_stats()
-    preview = stack.preview(expect_no_changes=True)
-    assert preview.changes == {"same": len(expected["slugs"]) + 1}
-    assert requests_to(demo, f"POST {ENDPOINTS_PATH}") == 0
-
-    state = stack.resources()
-    assert {r["outputs"]["slug"]: r["id"] for r in state.values()} == {
-        slug: e["id"] for slug, e in endpoints.items()
-    }
-
-    stack.destroy()
-    assert held(demo) == {}
-    assert stack.resources() == {}
 
 
 def test_a_second_up_changes_nothing_and_creates_nothing(tmp_path: Path, demo: EmulatorProcess) -> None:
@@ -263,7 +211,7 @@ def test_the_api_key_is_in_no_state_export_and_no_file_on_disk(
     emulator = make_emulator(
         workspaces=[{"name": "w", "prefixes": ["demo"], "api_keys": [{"key": key, "scopes": ["manage"]}]}]
     )
-    stack = EngineStack(tmp_path, example_program("basic"), api_url=emulator.base_url, api_key=key)
+    stack = ProgramStack(tmp_path, REPO_ROOT / "examples" / "basic", api_url=emulator.base_url, api_key=key)
     run = stack.up()
     assert len(held(emulator, key)) == 2
     stack.refresh()

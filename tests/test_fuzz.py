@@ -32,10 +32,10 @@ from pulumi.dynamic import CheckFailure, Config, ConfigureRequest
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
+from harness.emulator import ACME_KEY, ACME_PREFIXES, ENDPOINTS_PATH, EmulatorProcess, auth_headers
+from harness.plugin import PluginError, ProviderPlugin, without_provider
 from pulumi_baseten_gateway.provider import EndpointProvider
 from tests import oracle
-from tests.harness.emulator import ACME_KEY, ACME_PREFIXES, ENDPOINTS_PATH, EmulatorProcess, auth_headers
-from tests.harness.plugin import PluginError, ProviderPlugin, without_provider
 
 # -- the documented contract: the oracle's table, parsed from the public sources -----------------------
 

@@ -17,14 +17,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pulumi.automation as auto
 import pytest
 
+from harness.emulator import EmulatorProcess
+from harness.programs import CommandRun, ProgramStack, ProjectStack
 from pulumi_baseten_gateway import GatewayClient, NotFoundError
 from tests.conftest import MakeEmulator
-from tests.harness.emulator import EmulatorProcess
-from tests.harness.engine import EngineRun, EngineStack, ProjectStack, example_program
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 MANAGEMENT_KEY = "sk-mgmt-Example-7Hq2Lw9Xc4Vb1"
 OPENAI_KEY = "sk-openai-Example-FIRST-3Kd8Pz5Rt1"
 ROTATED_KEY = "sk-openai-Example-ROTATED-9Wn4Ys6Jm2"
@@ -71,25 +71,24 @@ def _secret_strings(value: Any, needle: str, inside_secret: bool = False) -> lis
     return [inside_secret] if isinstance(value, str) and needle in value else []
 
 
-def _run_text(run: EngineRun) -> str:
-    events = [
-        json.dumps(event.__dict__, default=lambda o: getattr(o, "__dict__", str(o))) for event in run.events
-    ]
-    # Not ``run.outputs``: the Automation API reads them with ``--show-secrets``, decrypted on purpose.
-    return "\n".join([run.stdout, run.stderr, *events])
-
-
 def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path: Path, world: World) -> None:
-    stack = EngineStack(
-        tmp_path, example_program("gateway"), api_url=world.emulator.base_url, api_key=MANAGEMENT_KEY
+    stack = ProgramStack(
+        tmp_path,
+        EXAMPLES / "gateway",
+        api_url=world.emulator.base_url,
+        api_key=MANAGEMENT_KEY,
+        secrets={"openaiKey": OPENAI_KEY},
     )
-    stack.stack.set_config("openaiKey", auto.ConfigValue(OPENAI_KEY, secret=True))
     seen: list[str] = []  # every text the CLI showed
     issued: list[str] = []  # every federated key the stack was given
 
-    def record(run: EngineRun) -> EngineRun:
-        seen.append(_run_text(run))
+    def record(run: CommandRun) -> CommandRun:
+        seen.append(run.text)
         return run
+
+    def outputs() -> dict[str, Any]:
+        # Decrypted on purpose, to know the keys issued; never recorded as shown.
+        return stack.outputs(show_secrets=True)
 
     # -- up: a secret, the slug routed to it, the customer's group with limits, and the customer's key.
     run = record(stack.up())
@@ -108,23 +107,24 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
         ("TOKEN", "DAY", 10_000_000)
     ]
     [prefix] = held["keys"][group.id]
-    assert run.outputs["secret_id"] == secret_id
-    assert run.outputs["group_id"] == group.id
-    assert run.outputs["customer_api_key_prefix"] == prefix
-    key = run.outputs["customer_api_key"]
+    exported = outputs()
+    assert exported["secret_id"] == secret_id
+    assert exported["group_id"] == group.id
+    assert exported["customer_api_key_prefix"] == prefix
+    key = exported["customer_api_key"]
     assert key.startswith(f"{prefix}.")
     issued.append(key)
     assert "customer_api_key       : [secret]" in run.stdout
-    assert run.outputs["effective_models"][0]["rate_limits"][0]["source_group"] == group.id
+    assert exported["effective_models"][0]["rate_limits"][0]["source_group"] == group.id
 
     # -- a preview with no change in the program changes nothing, and sends no write.
     world.emulator.reset_stats()
-    preview = record(stack.preview(expect_no_changes=True))
+    preview = record(stack.preview("--expect-no-changes"))
     assert preview.changes == {"same": 5}
     assert all(route.startswith("GET") for route in world.emulator.stats()["by_route"])
 
     # -- a higher rate limit: the group updates in place; nothing else changes, not even in the preview.
-    stack.set_config({"tokensPerMinute": "200000"})
+    stack.config_set("tokensPerMinute", "200000")
     assert record(stack.preview()).changes == {"same": 4, "update": 1}
     run = record(stack.up())
     assert run.changes == {"same": 4, "update": 1}
@@ -135,26 +135,26 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
         ("REQUEST", 600),
     }
     assert held["keys"][group.id] == [prefix]
-    record(stack.preview(expect_no_changes=True))
+    record(stack.preview("--expect-no-changes"))
 
     # -- the credential rotated: the secret updates in place (same id), so the endpoint does not change.
-    stack.stack.set_config("openaiKey", auto.ConfigValue(ROTATED_KEY, secret=True))
+    stack.config_set("openaiKey", ROTATED_KEY, secret=True)
     assert record(stack.preview()).changes == {"same": 4, "update": 1}
     run = record(stack.up())
     assert run.changes == {"same": 4, "update": 1}
     assert world.snapshot()["secrets"] == {"demo-openai": secret_id}
-    record(stack.preview(expect_no_changes=True))
+    record(stack.preview("--expect-no-changes"))
 
     # -- a new key for the customer: created first, then the old one revoked.
-    stack.set_config({"keyName": "prod-2"})
+    stack.config_set("keyName", "prod-2")
     run = record(stack.up())
     assert run.changes == {"same": 4, "replace": 1}
     steps = [op for op, name in run.steps() if name == "customer-key"]
     assert steps.index("create-replacement") < steps.index("delete-replaced")
     [new_prefix] = world.snapshot()["keys"][group.id]
     assert new_prefix != prefix
-    assert run.outputs["customer_api_key"].startswith(f"{new_prefix}.")
-    issued.append(run.outputs["customer_api_key"])
+    assert outputs()["customer_api_key"].startswith(f"{new_prefix}.")
+    issued.append(outputs()["customer_api_key"])
     with world.client() as gateway, pytest.raises(NotFoundError):
         gateway.get_api_key(group.id, prefix)
     prefix = new_prefix
@@ -189,8 +189,8 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
         ("REQUEST", 600),
     }
     [prefix] = held["keys"][group.id]
-    issued.append(run.outputs["customer_api_key"])
-    record(stack.preview(expect_no_changes=True))
+    issued.append(outputs()["customer_api_key"])
+    record(stack.preview("--expect-no-changes"))
 
     # -- destroy: nothing is left behind.
     destroy = stack.destroy()
@@ -215,12 +215,15 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
 
 def test_every_secret_in_a_live_stack_is_stored_only_encrypted(tmp_path: Path, world: World) -> None:
     """Before destroy, decrypted, the credential and the key appear only inside secret envelopes."""
-    stack = EngineStack(
-        tmp_path, example_program("gateway"), api_url=world.emulator.base_url, api_key=MANAGEMENT_KEY
+    stack = ProgramStack(
+        tmp_path,
+        EXAMPLES / "gateway",
+        api_url=world.emulator.base_url,
+        api_key=MANAGEMENT_KEY,
+        secrets={"openaiKey": OPENAI_KEY},
     )
-    stack.stack.set_config("openaiKey", auto.ConfigValue(OPENAI_KEY, secret=True))
-    run = stack.up()
-    key = run.outputs["customer_api_key"]
+    stack.up()
+    key = stack.outputs(show_secrets=True)["customer_api_key"]
     stack.refresh()  # a refresh keeps them secret too
     revealed = stack.export(show_secrets=True)
     for secret in (OPENAI_KEY, key):
@@ -236,13 +239,16 @@ def test_every_secret_in_a_live_stack_is_stored_only_encrypted(tmp_path: Path, w
 
 # -- the YAML example, through the native provider plugin ------------------------------------------------
 
-YAML_EXAMPLE = (Path(__file__).resolve().parents[1] / "examples" / "yaml-gateway" / "Pulumi.yaml").read_text()
-
 
 def test_the_yaml_example_through_the_native_provider(tmp_path: Path, world: World) -> None:
-    stack = ProjectStack(tmp_path, YAML_EXAMPLE, api_url=world.emulator.base_url, api_key=MANAGEMENT_KEY)
-    stack.pulumi("config", "set", "--secret", "openaiKey", OPENAI_KEY)
-    shown = [stack.up()]
+    stack = ProgramStack(
+        tmp_path,
+        EXAMPLES / "yaml-gateway",
+        api_url=world.emulator.base_url,
+        api_key=MANAGEMENT_KEY,
+        secrets={"openaiKey": OPENAI_KEY},
+    )
+    shown = [stack.up().stdout]
     held = world.snapshot()
     group = held["groups"]["cust_42"]
     [prefix] = held["keys"][group.id]
@@ -255,8 +261,9 @@ def test_the_yaml_example_through_the_native_provider(tmp_path: Path, world: Wor
     shown.append(stack.preview("--expect-no-changes").stdout)
 
     # A limit raised in the program: the group updates in place, nothing else changes.
-    stack.write_program(YAML_EXAMPLE.replace("threshold: 100000", "threshold: 250000"))
-    shown.append(stack.up())
+    program = stack.project_dir / "Pulumi.yaml"
+    program.write_text(program.read_text().replace("threshold: 100000", "threshold: 250000"))
+    shown.append(stack.up().stdout)
     after = world.snapshot()
     assert after["groups"]["cust_42"].id == group.id
     assert after["groups"]["cust_42"].models[0].rate_limits[0].threshold == 250_000

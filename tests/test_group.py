@@ -1,7 +1,7 @@
 """The Group: its rules (set semantics), client operations, core, and the resource through the real CLI.
 
 Fast tests use the session emulator (external ids made unique per test) or a private one with faults;
-the engine tests run ``tests.harness.engine.declared_gateway`` programs against private emulators.
+the engine tests run ``harness.engine.declared_gateway`` programs against private emulators.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from harness.emulator import ACME_KEY, EmulatorProcess
+from harness.engine import EngineStack, declared_gateway
 from pulumi_baseten_gateway import (
     DuplicateGroupError,
     GatewayClient,
@@ -23,8 +25,6 @@ from pulumi_baseten_gateway import (
 from pulumi_baseten_gateway.resources.group import rules
 from pulumi_baseten_gateway.resources.group.core import GroupCore
 from tests.conftest import MakeEmulator
-from tests.harness.emulator import ACME_KEY, EmulatorProcess
-from tests.harness.engine import EngineStack, declared_gateway
 
 DEMO_KEY = "demo-key"
 TOKEN_MINUTE = {"type": "TOKEN", "unit": "MINUTE", "threshold": 1000}

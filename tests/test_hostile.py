@@ -1,4 +1,4 @@
-"""The client and the plugin against a hostile server of our own (``tests/harness/hostile.py``).
+"""The client and the plugin against a hostile server of our own (``harness/hostile.py``).
 
 Each defect of the reliability issue is reproduced here and its bound asserted, not slept on:
 
@@ -33,20 +33,7 @@ import httpx
 import msgspec
 import pytest
 
-from pulumi_baseten_gateway import (
-    BadRequestError,
-    DuplicateSlugError,
-    GatewayClient,
-    GatewayError,
-    MalformedResponseError,
-    RateLimitError,
-    RetryPolicy,
-    ServerError,
-    TransportError,
-    errors,
-)
-from pulumi_baseten_gateway.api.http import DEFAULT_MAX_RESPONSE_BYTES, LOGGER_NAME
-from tests.harness.hostile import (
+from harness.hostile import (
     Behaviour,
     Exchange,
     HostileServer,
@@ -61,7 +48,20 @@ from tests.harness.hostile import (
     trickle_headers,
     unsized,
 )
-from tests.harness.plugin import PluginError, ProviderPlugin
+from harness.plugin import PluginError, ProviderPlugin
+from pulumi_baseten_gateway import (
+    BadRequestError,
+    DuplicateSlugError,
+    GatewayClient,
+    GatewayError,
+    MalformedResponseError,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+    TransportError,
+    errors,
+)
+from pulumi_baseten_gateway.api.http import DEFAULT_MAX_RESPONSE_BYTES, LOGGER_NAME
 
 KEY = "sk-hostile-Zq4Wm8Rt2Yp6Kd0Lx3"
 NEEDLES = [KEY] + [base64.b64encode(f"{s}{KEY}".encode()).decode() for s in ("", "Api-Key ", "Bearer ")]

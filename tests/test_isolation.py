@@ -18,15 +18,7 @@ import httpx
 import msgspec
 import pytest
 
-from pulumi_baseten_gateway import (
-    BadRequestError,
-    GatewayClient,
-    PermissionDeniedError,
-    RetryPolicy,
-)
-from pulumi_baseten_gateway.resources.endpoint.model import Endpoint
-from tests.conftest import MakeEmulator
-from tests.harness.emulator import (
+from harness.emulator import (
     ACME_KEY,
     ACME_VIEWER_KEY,
     ENDPOINTS_PATH,
@@ -36,6 +28,14 @@ from tests.harness.emulator import (
     unique_slug,
     write_config,
 )
+from pulumi_baseten_gateway import (
+    BadRequestError,
+    GatewayClient,
+    PermissionDeniedError,
+    RetryPolicy,
+)
+from pulumi_baseten_gateway.resources.endpoint.model import Endpoint
+from tests.conftest import MakeEmulator
 
 NO_SCOPE_KEY = "acme-no-scope"
 INITECH_KEY = "initech-key"  # manage scope, but the workspace is not onboarded to Frontier Gateway

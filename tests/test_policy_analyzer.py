@@ -19,6 +19,14 @@ if str(REPO_ROOT) not in sys.path:
 
 from pulumi.runtime.proto import analyzer_pb2  # noqa: E402
 
+from harness.analyzer import (  # noqa: E402
+    UNKNOWN,
+    Diagnostic,
+    PolicyPackProcess,
+    PolicySettings,
+    StackResource,
+    make_urn,
+)
 from pulumi_baseten_gateway.policy import (  # noqa: E402
     ALLOWED_PROVIDERS_POLICY,
     GROUP_MODEL_SLUGS_POLICY,
@@ -33,14 +41,6 @@ from pulumi_baseten_gateway.policy import (  # noqa: E402
     UNIQUE_SLUGS_POLICY,
 )
 from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider  # noqa: E402
-from tests.harness.analyzer import (  # noqa: E402
-    UNKNOWN,
-    Diagnostic,
-    PolicyPackProcess,
-    PolicySettings,
-    StackResource,
-    make_urn,
-)
 
 VALID_TARGET: dict[str, Any] = {
     "provider": "BASETEN",

@@ -29,6 +29,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from harness.analyzer import (  # noqa: E402
+    UNKNOWN,
+    Diagnostic,
+    PolicyPackProcess,
+    StackResource,
+    make_urn,
+    to_struct,
+)
+from harness.emulator import EmulatorProcess  # noqa: E402
+from harness.engine import EngineStack  # noqa: E402
+from harness.programs import ProjectStack  # noqa: E402
 from pulumi_baseten_gateway.policy import (  # noqa: E402
     GROUP_MODEL_SLUGS_POLICY,
     GROUP_RATE_LIMITS_POLICY,
@@ -45,16 +56,6 @@ from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT, ENDPOINT_T
 from pulumi_baseten_gateway.resources.group.model import GROUP, GROUP_TYPE_TOKEN  # noqa: E402
 from pulumi_baseten_gateway.resources.secret.model import SECRET, SECRET_TYPE_TOKEN  # noqa: E402
 from tests.conftest import MakeEmulator  # noqa: E402
-from tests.harness.analyzer import (  # noqa: E402
-    UNKNOWN,
-    Diagnostic,
-    PolicyPackProcess,
-    StackResource,
-    make_urn,
-    to_struct,
-)
-from tests.harness.emulator import EmulatorProcess  # noqa: E402
-from tests.harness.engine import EngineStack, ProjectStack  # noqa: E402
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's special-signature key ...
 SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"  # ... and the value that marks a secret

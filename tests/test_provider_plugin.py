@@ -12,9 +12,7 @@ import httpx
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_baseten_gateway.provider import EndpointOperationError, EndpointProvider
-from tests.conftest import MakeEmulator
-from tests.harness.emulator import (
+from harness.emulator import (
     ACME_KEY,
     ACME_VIEWER_KEY,
     GLOBEX_PREFIX,
@@ -22,7 +20,9 @@ from tests.harness.emulator import (
     auth_headers,
     unique_slug,
 )
-from tests.harness.plugin import UNKNOWN, PluginError, ProviderPlugin, without_provider
+from harness.plugin import UNKNOWN, PluginError, ProviderPlugin, without_provider
+from pulumi_baseten_gateway.provider import EndpointOperationError, EndpointProvider
+from tests.conftest import MakeEmulator
 
 BASETEN = {"provider": "BASETEN", "model_id": "3kZ9xqd"}
 OPENAI = {"provider": "OPENAI", "secret_id": "sec-1", "target_model": "gpt-4o"}

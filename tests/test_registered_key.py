@@ -23,6 +23,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pulumi import automation as auto
 
+from harness.emulator import ACME_KEY, ACME_SIGNING_SEED, GLOBEX_KEY, EmulatorProcess
+from harness.engine import EngineStack, declared_gateway
+from harness.programs import ProjectStack
 from pulumi_baseten_gateway import (
     BadRequestError,
     ConfigurationError,
@@ -40,8 +43,6 @@ from pulumi_baseten_gateway.resources.api_key.registered import RegisteredGatewa
 from pulumi_baseten_gateway.resources.api_key.rules import shannon_entropy
 from pulumi_baseten_gateway.settings import Settings
 from tests.conftest import MakeEmulator
-from tests.harness.emulator import ACME_KEY, ACME_SIGNING_SEED, GLOBEX_KEY, EmulatorProcess
-from tests.harness.engine import EngineStack, ProjectStack, declared_gateway
 
 MODELS = [{"slug": "acme/a"}]
 #: acme's signing key, as the 32-byte raw key in base64 and as the PEM `openssl genpkey` writes.
@@ -129,11 +130,13 @@ def test_a_registered_key_is_readable_by_its_prefix_and_never_echoed(
 @pytest.mark.parametrize(
     ("key", "rule"),
     [
-        ("short-" + "x1y2z3", "key-length"),
-        ("k" * 129, "key-length"),
-        ("abababababababababababababababababab", "key-entropy"),
-        ("with space " + secrets.token_hex(16), "key-characters"),
-        ("ünïcödé-" + secrets.token_hex(16), "key-characters"),
+        pytest.param("short-" + "x1y2z3", "key-length", id="12-characters"),
+        # The first invalid length below the documented minimum of 32, with entropy to spare.
+        pytest.param("Zq8Lw2Xr5Tn9Vb4Mc7Yp1Hd6Gf3Js0K", "key-length", id="31-characters"),
+        pytest.param("k" * 129, "key-length", id="129-characters"),
+        pytest.param("abababababababababababababababababab", "key-entropy", id="low-entropy"),
+        pytest.param("with space " + secrets.token_hex(16), "key-characters", id="whitespace"),
+        pytest.param("ünïcödé-" + secrets.token_hex(16), "key-characters", id="non-ascii"),
     ],
 )
 def test_a_key_breaking_a_rule_is_refused_before_any_request(
@@ -440,7 +443,7 @@ def test_a_yaml_program_registers_through_the_native_provider(
     assert "baseten-gateway:signingKey" in failed.stdout
 
     stack.pulumi("config", "set", "--secret", "baseten-gateway:signingKey", SEED_B64)
-    printed = stack.up()
+    printed = stack.up().stdout
     outputs = stack.outputs()
     assert outputs["prefix"] == key[:16]
     assert _live(emulator, outputs["groupId"]) == [key[:16]]

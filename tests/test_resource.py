@@ -1,6 +1,6 @@
 """The `Endpoint` resource class as a program uses it: args object or keywords, outputs, type token.
 
-The program runs through the real Pulumi CLI (:mod:`tests.harness.engine`)."""
+The program runs through the real Pulumi CLI (:mod:`harness.engine`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
+from harness.engine import EngineStack
 from pulumi_baseten_gateway import ENDPOINT_TYPE_TOKEN, Endpoint, EndpointArgs, TargetArgs
 from tests.conftest import MakeEmulator
-from tests.harness.engine import EngineStack
 
 
 def program() -> None:

@@ -21,13 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from pulumi_baseten_gateway import EndpointOperationError, GatewayClient, RetryPolicy
-from pulumi_baseten_gateway.api.listing import FRESHNESS, TOGETHER, ListingCache
-from pulumi_baseten_gateway.resources.endpoint.core import EndpointCore
-from pulumi_baseten_gateway.resources.endpoint.model import Endpoint
-from pulumi_baseten_gateway.settings import Settings
-from tests.conftest import MakeEmulator
-from tests.harness.emulator import (
+from harness.emulator import (
     ACME_KEY,
     ENDPOINTS_PATH,
     GLOBEX_KEY,
@@ -36,7 +30,13 @@ from tests.harness.emulator import (
     auth_headers,
     unique_slug,
 )
-from tests.harness.hostile import Behaviour, HostileServer, Request, reply
+from harness.hostile import Behaviour, HostileServer, Request, reply
+from pulumi_baseten_gateway import EndpointOperationError, GatewayClient, RetryPolicy
+from pulumi_baseten_gateway.api.listing import FRESHNESS, TOGETHER, ListingCache
+from pulumi_baseten_gateway.resources.endpoint.core import EndpointCore
+from pulumi_baseten_gateway.resources.endpoint.model import Endpoint
+from pulumi_baseten_gateway.settings import Settings
+from tests.conftest import MakeEmulator
 
 FAST_RETRY = RetryPolicy(max_attempts=10, initial_backoff=0.005, max_backoff=0.05, total_timeout=60)
 T0 = datetime(2026, 11, 29, tzinfo=timezone.utc)
@@ -733,7 +733,7 @@ def proxy(scale_emulator: EmulatorProcess) -> Iterator[FirstReadHeld]:
 def test_a_refresh_through_the_plugin_costs_a_handful_of_requests(
     scale_emulator: EmulatorProcess, proxy: FirstReadHeld
 ) -> None:
-    from tests.harness.plugin import ProviderPlugin
+    from harness.plugin import ProviderPlugin
 
     endpoints = seed(scale_emulator, 300)
     with ProviderPlugin() as plugin:
@@ -773,7 +773,7 @@ def test_a_refresh_through_the_plugin_costs_a_handful_of_requests(
 def test_pulumi_refresh_and_a_second_up_through_the_real_engine(
     scale_emulator: EmulatorProcess, proxy: FirstReadHeld, tmp_path: Any
 ) -> None:
-    from tests.harness.engine import EngineStack, declared_endpoints
+    from harness.engine import EngineStack, declared_endpoints
 
     count = 40
     specs = {
@@ -823,7 +823,7 @@ def test_pulumi_refresh_through_the_native_plugin_shares_one_listing(
 ) -> None:
     import json
 
-    from tests.harness.engine import ProjectStack
+    from harness.programs import ProjectStack
 
     count = 30
     resources = {

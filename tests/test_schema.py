@@ -15,6 +15,8 @@ import re
 import jsonschema  # type: ignore[import-untyped]  # dev dependency, no stubs
 import pytest
 
+from harness.emulator import EmulatorProcess
+from harness.engine import pulumi_metaschema
 from pulumi_baseten_gateway import Endpoint, GatewayClient
 from pulumi_baseten_gateway.dynamic import typegen
 from pulumi_baseten_gateway.resources.declaration import camel_case
@@ -30,8 +32,6 @@ from pulumi_baseten_gateway.settings import (
     TOTAL_TIMEOUT,
 )
 from tests.conftest import REPO_ROOT
-from tests.harness.emulator import EmulatorProcess
-from tests.harness.engine import pulumi_metaschema
 
 TYPES_PATH = REPO_ROOT / "pulumi_baseten_gateway" / "dynamic" / "types.py"
 

@@ -14,20 +14,20 @@ import pulumi
 import pulumi.automation as auto
 import pytest
 
-from pulumi_baseten_gateway import GatewayClient
-from tests.conftest import MakeEmulator
-from tests.harness.engine import EngineStack
-from tests.harness.sdks import (
+from harness.engine import EngineStack
+from harness.sdks import (
     GENERATED,
     GO_BUILD_FLAGS,
     SDK_DIR,
     generate_sdks,
+    npm_installed,
     python_sdk,
     require_tool,
     run,
     tree_files,
-    typescript_example,
 )
+from pulumi_baseten_gateway import GatewayClient
+from tests.conftest import MakeEmulator
 
 
 def test_the_committed_sdks_are_what_make_sdks_generates(tmp_path: Path) -> None:
@@ -41,10 +41,10 @@ def test_the_committed_sdks_are_what_make_sdks_generates(tmp_path: Path) -> None
 
 
 def test_the_typescript_sdk_type_checks() -> None:
-    example = typescript_example()  # npm ci compiled the SDK once (its postinstall runs tsc)
-    sdk = example / "node_modules" / "pulumi-baseten-gateway"
+    modules = npm_installed()  # npm ci of the TypeScript example compiled the SDK (its postinstall runs tsc)
+    sdk = modules / "pulumi-baseten-gateway"
     assert (sdk / "bin" / "index.d.ts").is_file()
-    tsc = str(example / "node_modules" / ".bin" / "tsc")
+    tsc = str(modules / ".bin" / "tsc")
     run([tsc, "--noEmit", "-p", str(sdk)], sdk)
     # The SDK as installed is the committed one.
     assert tree_files(SDK_DIR / "nodejs")["endpoint.ts"] == (sdk / "endpoint.ts").read_bytes()

@@ -2,7 +2,7 @@
 
 Fast tests use the session emulator (names made unique per test: secrets are per workspace) and
 ``httpx.MockTransport`` servers for what the emulator never does (echoing a value back). The engine tests
-run ``tests.harness.engine.declared_gateway`` programs against private emulators.
+run ``harness.engine.declared_gateway`` programs against private emulators.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import httpx
 import pulumi.automation as auto
 import pytest
 
+from harness.emulator import ACME_KEY, EmulatorProcess
+from harness.engine import EngineStack, declared_gateway
 from pulumi_baseten_gateway import (
     BadRequestError,
     GatewayClient,
@@ -30,8 +32,6 @@ from pulumi_baseten_gateway.api.http import LOGGER_NAME
 from pulumi_baseten_gateway.resources.secret.core import SecretCore
 from pulumi_baseten_gateway.resources.secret.model import SECRET
 from tests.conftest import MakeEmulator
-from tests.harness.emulator import ACME_KEY, EmulatorProcess
-from tests.harness.engine import EngineStack, declared_gateway
 
 VALUE = "sk-secret-Value-4Tq9Wm2Zr7"
 DEMO_KEY = "demo-key"

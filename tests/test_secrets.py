@@ -33,6 +33,8 @@ from hypothesis import strategies as st
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from harness.emulator import ACME_KEY, EmulatorProcess, unique_slug
+from harness.plugin import PluginError, ProviderPlugin
 from pulumi_baseten_gateway import (
     AuthenticationError,
     BadRequestError,
@@ -50,8 +52,6 @@ from pulumi_baseten_gateway import (
 from pulumi_baseten_gateway.api.http import LOGGER_NAME
 from pulumi_baseten_gateway.provider import EndpointOperationError, EndpointProvider
 from tests.conftest import MakeEmulator
-from tests.harness.emulator import ACME_KEY, EmulatorProcess, unique_slug
-from tests.harness.plugin import PluginError, ProviderPlugin
 
 KEY = "sk-vault-Q7m2Xr9Lp4Wz8Nc3"  # management scope
 VIEW_KEY = "sk-vault-view-H5t1Jd6Ky0Bf2Sg7"  # view scope: 403 everywhere
