@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The pinned Pulumi CLI, built from the Go module proxy into a cache outside the repository (minutes the first
-# time, a second afterwards), plus our plugin launchers. The last line printed is the directory to put on PATH.
-# PULUMI_DIR=/path/to/dir uses the `pulumi` already there instead.
+# time, a second afterwards), its Python, Node.js and Go language hosts (from $PULUMI_LANGUAGE_HOSTS_SRC, else
+# ../shared/third_party/pulumi-language-hosts), plus our plugin launchers. The last line printed is the
+# directory to put on PATH. PULUMI_DIR=/path/to/dir uses the `pulumi` already there instead.
 pulumi:
 	@bash tools/pulumi-engine/build.sh
 
@@ -44,14 +45,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy pulumi_baseten_gateway
 
+# pytest on every core (pytest-xdist): the CLI runs are mostly waiting on subprocesses.
 test: install lint typecheck pulumi
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # The local gateway emulator on http://127.0.0.1:$(PORT) (key `demo-key`, prefix `demo`).
 emulator: install
 	$(BIN)/baseten-gateway-emulator --host 127.0.0.1 --port $(PORT) --db $(DB)
 
-# Emulator + a real `pulumi up`, no-change preview and destroy of examples/basic.
+# Emulator, then the `pulumi` commands a user types in examples/basic (stack init, config set, up, a no-change
+# preview, destroy), each printed before it runs.
 demo: install pulumi
 	$(BIN)/python examples/demo.py
 
