@@ -136,10 +136,10 @@ def test_the_pack_directory_blocks_each_mandatory_violation_warns_on_advisory_an
             assert secret not in printed
         return run.returncode, printed
 
-    # A compliant stack: the preview passes, the pack is loaded, nothing is reported.
+    # A compliant stack: the preview passes and nothing is reported. (The CLI lists a pack that reported
+    # nothing only on a terminal that is not CI's; the cases below show this pack runs on this stack.)
     status, printed = preview("compliant")
     assert status == 0, printed
-    assert f"(local: {pack})" in printed
     assert reported(printed) == set(), printed
 
     # One violation of each advisory policy: each is reported as advisory, and the preview still passes.
