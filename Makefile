@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8787
 DB     ?= baseten-gateway-emulator.sqlite3
 
-.PHONY: install pulumi schema sdks lint typecheck test emulator demo bench soak clean
+.PHONY: install pulumi schema sdks lint typecheck dist test emulator demo bench soak clean
 
 install: $(STAMP)
 
@@ -45,8 +45,15 @@ lint: install
 typecheck: install
 	$(BIN)/mypy pulumi_baseten_gateway
 
-# pytest on every core (pytest-xdist): the CLI runs are mostly waiting on subprocesses.
-test: install lint typecheck pulumi
+# The installable artifacts in dist/: the wheel and sdist, a wheelhouse of their dependencies, the provider
+# plugin archive (pulumi plugin install ... --file), the TypeScript SDK tarball, the Python native SDK wheel
+# and the policy pack archive. See tools/dist.py.
+dist: install
+	$(BIN)/python tools/dist.py dist
+
+# pytest on every core (pytest-xdist): the CLI runs are mostly waiting on subprocesses. tests/test_dist.py
+# installs what `make dist` wrote.
+test: install lint typecheck pulumi dist
 	$(BIN)/pytest -n auto
 
 # The local gateway emulator on http://127.0.0.1:$(PORT) (key `demo-key`, prefix `demo`).
@@ -67,4 +74,4 @@ soak: install
 	$(BIN)/python benchmarks/soak.py --lifecycles 1000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

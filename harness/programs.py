@@ -130,8 +130,11 @@ class ProgramStack:
 
     ``api_url`` and ``api_key`` become the provider settings: ``baseten:apiUrl`` and the secret
     ``baseten:apiKey`` for a Python program (the dynamic provider's names), ``baseten-gateway:...`` for
-    the others (the native plugin's). ``config`` and ``secrets`` set more keys. With
-    ``plugin_on_path=False`` the native plugin is only where ``pulumi plugin install`` put it.
+    the others (the native plugin's), or ``<namespace>:...`` when given. ``config`` and ``secrets`` set
+    more keys. With ``plugin_on_path=False`` the native plugin is only where ``pulumi plugin install`` put
+    it. ``virtualenv``: the environment a Python project's ``venv`` links to (default: this interpreter's).
+    ``isolated``: nothing of the checkout on any path (the copy elsewhere, no variable naming the checkout,
+    no plugin on PATH, no virtualenv unless given). ``home``: a ``PULUMI_HOME`` to share.
     """
 
     def __init__(
@@ -146,12 +149,17 @@ class ProgramStack:
         secrets: Mapping[str, str] | None = None,
         plugin_on_path: bool = True,
         extra_env: Mapping[str, str] | None = None,
+        virtualenv: Path | None = None,
+        isolated: bool = False,
+        home: Path | None = None,
+        namespace: str | None = None,
     ) -> None:
         self.work = work
         self.source = source.resolve()
-        self.project_dir = _lay_out(self.source, work / "tree")
+        self.isolated = isolated
+        self.project_dir = _lay_out(self.source, work / "tree", isolated=isolated)
         self.state_dir = work / "state"
-        self.home = work / "pulumi-home"
+        self.home = home or work / "pulumi-home"
         for directory in (self.state_dir, self.home):
             directory.mkdir(parents=True, exist_ok=True)
         project = yaml.safe_load((self.project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
@@ -159,12 +167,15 @@ class ProgramStack:
         self.runtime: str = runtime if isinstance(runtime, str) else runtime["name"]
         self.project_name: str = project["name"]
         self.mode = program_mode() if self.runtime in LANGUAGE_HOSTS else "cli"
-        _prepare(self.runtime, self.project_dir, runtime if isinstance(runtime, dict) else {})
-        self.env = _environment(self, plugin_on_path=plugin_on_path, extra_env=extra_env or {})
+        spec = runtime if isinstance(runtime, dict) else {}
+        _prepare(self.runtime, self.project_dir, spec, virtualenv=virtualenv, isolated=isolated)
+        self.env = _environment(
+            self, plugin_on_path=plugin_on_path and not isolated, extra_env=extra_env or {}
+        )
         self.stack = stack
         self.runs: list[CommandRun] = []
         self.pulumi("stack", "init", stack)
-        namespace = "baseten" if self.runtime == "python" else "baseten-gateway"
+        namespace = namespace or ("baseten" if self.runtime == "python" else "baseten-gateway")
         self.config_set(f"{namespace}:apiUrl", api_url)
         self.config_set(f"{namespace}:apiKey", api_key, secret=True)
         for key, value in (config or {}).items():
@@ -279,28 +290,41 @@ def policy_pack(work: Path, source: Path = REPO_ROOT / "policy-pack") -> Path:
     return target
 
 
-def _lay_out(source: Path, tree: Path) -> Path:
-    """Copy ``source`` to its place under ``tree``, link ``tree/sdk`` to ours; return the copy."""
+def _lay_out(source: Path, tree: Path, *, isolated: bool = False) -> Path:
+    """Copy ``source`` to its place under ``tree``, link ``tree/sdk`` to ours; return the copy.
+
+    ``isolated``: to ``tree/project``, with no link back to the checkout.
+    """
     try:
-        relative = source.relative_to(REPO_ROOT)
+        relative = Path("project") if isolated else source.relative_to(REPO_ROOT)
     except ValueError:
         relative = Path("project")
     target = tree / relative
     shutil.copytree(source, target, ignore=_COPY_IGNORED)
+    if isolated:
+        return target
     sdk = tree / "sdk"
     if not sdk.exists():
         sdk.symlink_to(REPO_ROOT / "sdk", target_is_directory=True)
     return target
 
 
-def _prepare(runtime: str, project: Path, spec: Mapping[str, Any]) -> None:
-    """What the user does once before ``pulumi up``: the virtualenv, or ``npm ci``."""
-    if runtime == "python":
-        # The `virtualenv` option (default `venv`): this interpreter's environment, which holds the package.
+def _prepare(
+    runtime: str,
+    project: Path,
+    spec: Mapping[str, Any],
+    *,
+    virtualenv: Path | None = None,
+    isolated: bool = False,
+) -> None:
+    """What the user does once before ``pulumi up``: the virtualenv, or ``npm ci`` (not when ``isolated``)."""
+    if runtime == "python" and (virtualenv or not isolated):
+        # The `virtualenv` option (default `venv`): the environment given, else this interpreter's, which
+        # holds the package. Isolated with none given, the test makes it.
         options = spec.get("options") or {}
         venv = project / options.get("virtualenv", "venv")
-        venv.symlink_to(Path(sys.prefix), target_is_directory=True)
-    elif runtime == "nodejs":
+        venv.symlink_to(virtualenv or Path(sys.prefix), target_is_directory=True)
+    elif runtime == "nodejs" and not isolated:
         from harness.sdks import npm_installed
 
         (project / "node_modules").symlink_to(npm_installed(project), target_is_directory=True)
@@ -314,11 +338,23 @@ def _environment(
         str(engine_bin_dir()),
         # The native plugin, installed with the package, beside this interpreter.
         *([str(Path(sys.executable).parent)] if plugin_on_path else []),
+        # The machine's Python (what a user's `python3` is), for the virtualenvs Pulumi's Python host makes;
+        # before node's and go's directories, which may hold another python3 (/usr/bin).
+        str(Path(sys.base_prefix) / "bin"),
         *(str(Path(tool).parent) for tool in tools if tool),
         "/usr/bin:/bin",
     ]
+    inherited = dict(os.environ)
+    if stack.isolated:
+        # Nothing of the checkout: no variable naming it (PYTHONPATH, VIRTUAL_ENV, PWD, ...), nor on PATH.
+        inherited = {name: value for name, value in inherited.items() if str(REPO_ROOT) not in value}
+    else:
+        # The tree under test first, whichever environment's editable install the interpreter has.
+        inherited["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
+        )
     return {
-        **os.environ,
+        **inherited,
         "PULUMI_BACKEND_URL": f"file://{stack.state_dir}",
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
