@@ -51,10 +51,10 @@ typecheck: install
 dist: install
 	$(BIN)/python tools/dist.py dist
 
-# pytest on every core (pytest-xdist): the CLI runs are mostly waiting on subprocesses. tests/test_dist.py
+# pytest on every core (pytest-xdist; worksteal evens out the long CLI tests). tests/test_dist.py
 # installs what `make dist` wrote.
 test: install lint typecheck pulumi dist
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 # The local gateway emulator on http://127.0.0.1:$(PORT) (key `demo-key`, prefix `demo`).
 emulator: install
