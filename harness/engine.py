@@ -41,7 +41,15 @@ __all__ = [
     "declared_gateway",
     "engine_bin_dir",
     "pulumi_metaschema",
+    "tree_first",
 ]
+
+
+def tree_first(pythonpath: str | None) -> str:
+    """``PYTHONPATH`` with the tree under test first (once), so a child imports it whichever checkout's
+    editable install its virtualenv holds."""
+    entries = [entry for entry in (pythonpath or "").split(os.pathsep) if entry and entry != str(REPO_ROOT)]
+    return os.pathsep.join([str(REPO_ROOT), *entries])
 
 
 @functools.cache

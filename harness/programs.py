@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from harness.engine import PASSPHRASE, REPO_ROOT, engine_bin_dir
+from harness.engine import PASSPHRASE, REPO_ROOT, engine_bin_dir, tree_first
 
 __all__ = [
     "LANGUAGE_HOSTS",
@@ -350,9 +350,7 @@ def _environment(
         inherited = {name: value for name, value in inherited.items() if str(REPO_ROOT) not in value}
     else:
         # The tree under test first, whichever environment's editable install the interpreter has.
-        inherited["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
-        )
+        inherited["PYTHONPATH"] = tree_first(os.environ.get("PYTHONPATH"))
     return {
         **inherited,
         "PULUMI_BACKEND_URL": f"file://{stack.state_dir}",

@@ -20,6 +20,12 @@ from hypothesis import settings
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+# Every process the tests start (plugins, language hosts, programs, the emulator, the policy pack) imports
+# the tree under test first, whichever checkout's editable install the virtualenv holds. (An isolated
+# program stack drops it: there, nothing of the checkout may be on any path.)
+from harness.engine import tree_first  # noqa: E402
+
+os.environ["PYTHONPATH"] = tree_first(os.environ.get("PYTHONPATH"))
 
 from harness.emulator import (  # noqa: E402
     DEFAULT_WORKSPACES,
