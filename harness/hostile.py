@@ -19,11 +19,13 @@ behaviour's waits all end when the server stops.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import socket
 import threading
 import time
+import urllib.parse
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -150,18 +152,36 @@ def stall() -> Behaviour:
 
 
 def echo(
-    status: int = 400, *, as_json: bool = False, header: bool = False, reason: bool = False
+    status: int = 400,
+    *,
+    as_json: bool = False,
+    header: bool = False,
+    reason: bool = False,
+    form: str = "authorization",
 ) -> Behaviour:
     """Answer with the request's own head (its headers, the API key among them) in the error.
 
     ``as_json`` puts it in ``{"error": ...}`` and adds the headers as an object; ``header`` sends the
     ``Authorization`` value as a malformed header line instead (a protocol error that quotes it), and
-    ``reason`` as the status line's reason phrase, with an empty body.
+    ``reason`` as the status line's reason phrase, with an empty body. ``form`` is what of the key is
+    echoed: the whole ``authorization`` value (``Api-Key <key>``), or the key alone, ``bare``, ``base64``
+    or ``url``-encoded, with no scheme word beside it for a pattern to recognise.
     """
 
     def behave(exchange: Exchange) -> None:
         request = exchange.request
         authorization = request.headers.get("authorization", "")
+        if form != "authorization":
+            key = authorization.split(" ", 1)[-1]
+            authorization = {
+                "bare": key,
+                "base64": base64.b64encode(key.encode()).decode(),
+                "url": urllib.parse.quote(key, safe=""),
+            }[form]
+            if not (header or reason):
+                text = f"bad request; the key {authorization} is not valid here"
+                reply(status, text.encode(), {"Content-Type": "text/plain"})(exchange)
+                return
         if header or reason:
             line = f"HTTP/1.1 {status} {authorization if reason else 'Bad'}\r\n"
             rest = "Content-Length: 0\r\nConnection: close\r\n\r\n" if reason else f"{authorization}\r\n\r\n"

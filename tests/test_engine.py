@@ -17,7 +17,7 @@ from typing import Any
 import pulumi.automation as auto
 import pytest
 
-from harness.emulator import EmulatorProcess
+from harness.emulator import ACME_KEY, ACME_VIEWER_KEY, EmulatorProcess
 from harness.engine import REPO_ROOT, EngineStack, declared_endpoints, declared_gateway
 from harness.programs import ProgramStack
 from pulumi_baseten_gateway import GatewayClient
@@ -413,3 +413,53 @@ def test_up_of_20_endpoints_under_faults_converges_without_duplicates_or_orphans
     stack.preview(expect_no_changes=True)
     stack.destroy()
     assert held(demo) == {}
+
+
+# -- deletes the gateway refuses ------------------------------------------------------------------------
+
+
+def test_a_delete_the_gateway_refuses_fails_the_destroy_and_keeps_the_endpoint(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    """Only "not found" means gone. A 403 or a 500 on delete fails ``pulumi destroy``, naming the status,
+    and leaves the endpoint in the state and on the server; once the gateway accepts, destroy deletes it.
+    """
+    emulator = make_emulator()  # the acme workspace, with a management key and a view-only key
+    slug = "acme/kept"
+    stack = EngineStack(
+        tmp_path,
+        declared_endpoints,
+        api_url=emulator.base_url,
+        api_key=ACME_KEY,
+        config={"endpoints": {"kept": {"slug": slug, "targets": BASETEN}}, "baseten:totalTimeout": "3"},
+    )
+    stack.up()
+    [endpoint_id] = [r["id"] for r in stack.resources().values()]
+
+    def still_there() -> None:
+        assert list(stack.resources()) == ["kept"]
+        assert held(emulator, ACME_KEY)[slug]["id"] == endpoint_id
+
+    def use_key(key: str) -> None:
+        # `pulumi destroy` configures the provider from the state, as the last `up` left it.
+        stack.stack.set_config("baseten:apiKey", auto.ConfigValue(key, secret=True))
+        assert stack.up().changes == {"same": 2}
+
+    # 403: the key may only view.
+    use_key(ACME_VIEWER_KEY)
+    error = str(stack.failing("destroy"))
+    assert f"Endpoint '{slug}': delete failed" in error, error
+    assert "HTTP 403" in error
+    still_there()
+
+    # 500: the gateway fails every request, through the whole retry budget.
+    use_key(ACME_KEY)
+    emulator.set_faults(error_rate=1.0)
+    error = str(stack.failing("destroy"))
+    assert f"Endpoint '{slug}': delete failed" in error, error
+    assert "HTTP 5" in error
+    emulator.set_faults(error_rate=0.0)
+    still_there()
+
+    assert stack.destroy().changes == {"delete": 2}
+    assert held(emulator, ACME_KEY) == {}

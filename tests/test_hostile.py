@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import msgspec
@@ -356,6 +357,47 @@ def test_an_echoing_server_gets_the_key_into_no_error_and_no_log(
                 assert "<redacted>" in str(info.value)
     assert server.requests[0].headers["authorization"] == f"{scheme} {KEY}"  # it was echoed
     assert_no_key(caplog.text, *(record.getMessage() for record in caplog.records))
+
+
+@pytest.mark.parametrize("form", ["bare", "base64", "url"])
+@pytest.mark.parametrize(
+    ("where", "error_class"),
+    [
+        pytest.param({}, BadRequestError, id="body"),
+        pytest.param({"header": True}, TransportError, id="malformed-header-line"),
+        pytest.param({"reason": True}, BadRequestError, id="reason-phrase"),
+    ],
+)
+def test_the_clients_own_key_is_scrubbed_in_any_form_with_no_scheme_beside_it(
+    form: str, where: dict[str, bool], error_class: type[GatewayError], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The key alone (no ``Api-Key``/``Bearer`` word for a pattern to catch), as sent, base64 or URL-encoded:
+    only scrubbing this client's own key removes it, on every path, the transport error's included."""
+    key = "sk-hostile/Own+Key=Zq4Wm8Rt2Yp6"  # characters that URL and base64 encoding change
+    forms = [key, base64.b64encode(key.encode()).decode(), quote(key, safe="")]
+    caplog.set_level(logging.DEBUG)
+    with (
+        HostileServer(always(echo(400, form=form, **where))) as server,
+        GatewayClient(key, base_url=server.base_url, retry=bounded()) as client,
+        pytest.raises(error_class) as info,
+    ):
+        client.get_endpoint("e1")
+    texts = error_texts(info.value)
+    assert not [f for f in forms for text in texts if f in text], texts[0]
+    assert "<redacted>" in str(info.value)  # the server did echo it, and the scrub replaced it
+    assert not [f for f in forms if f in caplog.text]
+
+
+def test_the_plugins_transport_error_never_echoes_the_bare_key() -> None:
+    """Through the plugin's error path: a protocol error quoting the key alone reaches the engine redacted."""
+    with HostileServer(always(echo(400, header=True, form="bare"))) as server, ProviderPlugin() as plugin:
+        plugin.configure(plugin_config(server))
+        checked, _ = plugin.check({"slug": "acme/echo", "targets": [BASETEN]})
+        with pytest.raises(PluginError) as info:
+            plugin.create(checked)
+        stderr = plugin.stop()
+    assert "<redacted>" in info.value.details, info.value.details
+    assert_no_key(info.value.details, stderr)
 
 
 def test_a_2xx_answer_echoing_the_key_never_brings_it_into_a_result() -> None:

@@ -127,6 +127,23 @@ def test_slug_outside_the_configured_prefixes_is_mandatory(pack: PolicyPackProce
     assert "acme, acme-staging" in diagnostic.message
 
 
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "acme-evil/glm-5",  # starts with an allowed prefix
+        "acme-staging2/glm-5",  # starts with another allowed prefix
+        "acm/glm-5",  # an allowed prefix, cut short
+        "ACME/glm-5",  # another case
+        "acme./glm-5",
+    ],
+)
+def test_a_prefix_that_nearly_matches_an_allowed_one_is_mandatory(pack: PolicyPackProcess, slug: str) -> None:
+    """Near misses of ``acme`` and ``acme-staging``: a prefix is owned only when it is one exactly."""
+    diagnostic = only(pack.analyze(ENDPOINT_TYPE_TOKEN, endpoint(slug)), ORG_PREFIX_POLICY)
+    assert diagnostic.enforcement_level == "mandatory"
+    assert f"{slug!r}" in diagnostic.message
+
+
 def test_two_targets_are_mandatory_and_reported_once(pack: PolicyPackProcess) -> None:
     diagnostic = only(
         pack.analyze(ENDPOINT_TYPE_TOKEN, endpoint(targets=[VALID_TARGET, VALID_TARGET])),

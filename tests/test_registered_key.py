@@ -110,6 +110,15 @@ def test_a_malformed_signing_key_is_refused_by_name_without_quoting_it(text: str
     assert text not in str(raised.value)
 
 
+@pytest.mark.parametrize("length", [32, 128])
+def test_the_last_valid_lengths_are_registered(client: GatewayClient, group_id: str, length: int) -> None:
+    """The documented bounds, inclusive: 32 and 128 characters reach the server and are registered."""
+    key = (secrets.token_urlsafe(96) + secrets.token_hex(64))[:length]
+    registered = client.register_api_key(group_id, key)
+    assert registered.prefix == key[:16]
+    client.revoke_api_key(group_id, registered.prefix)
+
+
 # -- the client -----------------------------------------------------------------------------------------
 
 
