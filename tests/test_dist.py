@@ -24,7 +24,7 @@ import pytest
 
 from harness.emulator import EmulatorProcess
 from harness.engine import engine_bin_dir
-from harness.programs import ProgramStack
+from harness.programs import ProgramStack, require_language_hosts
 from harness.sdks import npm_installed, require_tool, run
 from pulumi_baseten_gateway import GatewayClient
 from tests.conftest import MakeEmulator
@@ -133,12 +133,20 @@ def test_the_wheel_in_a_fresh_virtualenv_runs_a_python_program(
     assert held(demo) == {}
 
 
+@pytest.fixture(autouse=True)
+def _hosts(request: pytest.FixtureRequest) -> None:
+    """What runs isolated from this process needs the language hosts (never missing in CI)."""
+    if "tmp_path" in request.fixturenames:
+        require_language_hosts()
+
+
 @pytest.fixture(scope="session")
 def plugin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh ``PULUMI_HOME`` where ``pulumi plugin install --file <archive>`` put the plugin (offline).
 
     The CLI makes the plugin's virtualenv and installs its requirements there, from the wheelhouse.
     """
+    require_language_hosts()
     work = tmp_path_factory.mktemp("plugin-home")
     home = work / "pulumi-home"
     archive = artifact(PLUGIN_ARCHIVE, work)

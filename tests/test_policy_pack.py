@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from harness.emulator import EmulatorProcess
-from harness.programs import ProgramStack, ProjectStack, policy_pack
+from harness.programs import ProgramStack, ProjectStack, policy_pack, require_language_hosts
 from pulumi_baseten_gateway.policy import DEFAULT_ENFORCEMENT_LEVELS
 from tests.conftest import MakeEmulator
 
@@ -102,6 +102,7 @@ def reported(output: str) -> set[tuple[str, str]]:
 def test_the_pack_directory_blocks_each_mandatory_violation_warns_on_advisory_and_passes_compliant(
     language: str, tmp_path: Path, make_emulator: MakeEmulator
 ) -> None:
+    require_language_hosts()
     demo: EmulatorProcess = make_emulator(config=False)
     pack = policy_pack(tmp_path)
     config_file = tmp_path / "policy-config.json"
