@@ -82,7 +82,13 @@ if [ -z "$hosts_src" ]; then
         echo "no language hosts to build: PULUMI_LANGUAGE_HOSTS_SRC is unset and ../shared/third_party/pulumi-language-hosts does not exist (CI needs them)" >&2
         exit 1
     fi
-    echo "no language hosts (set PULUMI_LANGUAGE_HOSTS_SRC, or keep ../shared/third_party/pulumi-language-hosts): Python, TypeScript and Go programs will run through the Automation API" >&2
+    built=1
+    for host in "${hosts[@]}"; do [ -x "$dir/bin/$host" ] || built=0; done
+    if [ "$built" = 1 ]; then
+        echo "no language-host source (PULUMI_LANGUAGE_HOSTS_SRC, ../shared/third_party/pulumi-language-hosts): using the hosts built before in $dir/bin" >&2
+    else
+        echo "no language hosts (set PULUMI_LANGUAGE_HOSTS_SRC, or keep ../shared/third_party/pulumi-language-hosts): Python, TypeScript and Go programs will run through the Automation API" >&2
+    fi
 else
     if [ ! -f "$hosts_src/build.sh" ]; then
         echo "PULUMI_LANGUAGE_HOSTS_SRC=$hosts_src has no build.sh" >&2
@@ -113,5 +119,7 @@ else
     fi
 fi
 
-echo "Pulumi CLI $("$dir/bin/pulumi" version) with plugin launchers$([ -n "$hosts_src" ] && echo " and the Python, Node.js and Go language hosts"), in:" >&2
+with_hosts=""
+[ -x "$dir/bin/pulumi-language-python" ] && with_hosts=" and the Python, Node.js and Go language hosts"
+echo "Pulumi CLI $("$dir/bin/pulumi" version) with plugin launchers$with_hosts, in:" >&2
 echo "$dir/bin"
