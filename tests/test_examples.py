@@ -239,3 +239,22 @@ def test_the_example_runs_in_its_own_directory(
     assert stack.destroy().changes == {"delete": example.resources}
     after = held(demo)
     assert (after["endpoints"], after["groups"], after["secrets"]) == ({}, {}, [])
+
+
+def test_the_demo_benchmarks_tools_and_harness_import_nothing_from_tests() -> None:
+    """What users and benchmarks run stands on the package and harness/, never on the test suite."""
+    import ast
+
+    offenders = []
+    for folder in ("examples", "benchmarks", "tools", "harness"):
+        for path in (REPO_ROOT / folder).rglob("*.py"):
+            if "node_modules" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                offenders += [
+                    f"{path.relative_to(REPO_ROOT)}: {n}" for n in names if n.split(".")[0] == "tests"
+                ]
+    assert offenders == []
