@@ -69,7 +69,16 @@ def edit(file: str, old: str, new: str) -> Callable[[ProgramStack], None]:
     return change
 
 
-CUSTOMER_ENDPOINTS = {"demo/glm-5.2": BASETEN, "demo/gpt-4o": GPT}
+NATIVE_CUSTOMER = Example(
+    endpoints={"demo/glm-5.2": BASETEN, "demo/gpt-4o": GPT},
+    outputs={"glmEndpointId": "demo/glm-5.2", "gptEndpointId": "demo/gpt-4o"},
+    resources=6,
+    change=set_config("glmModelId", "7pQ2wer"),
+    changed={"demo/glm-5.2": MOVED, "demo/gpt-4o": GPT},
+    groups=CUSTOMER,
+    thresholds=([100_000], [100_000]),
+    secrets={"openaiKey": OPENAI_KEY},
+)
 EXAMPLES = {
     "basic": Example(
         endpoints={"demo/glm-5.2": BASETEN, "demo/glm-5.2-staging": STAGING},
@@ -101,26 +110,9 @@ EXAMPLES = {
         thresholds=([600, 100_000], [600, 200_000]),
         secrets={"openaiKey": OPENAI_KEY},
     ),
-    "typescript": Example(
-        endpoints=CUSTOMER_ENDPOINTS,
-        outputs={"glmEndpointId": "demo/glm-5.2", "gptEndpointId": "demo/gpt-4o"},
-        resources=6,
-        change=set_config("glmModelId", "7pQ2wer"),
-        changed={"demo/glm-5.2": MOVED, "demo/gpt-4o": GPT},
-        groups=CUSTOMER,
-        thresholds=([100_000], [100_000]),
-        secrets={"openaiKey": OPENAI_KEY},
-    ),
-    "go": Example(
-        endpoints=CUSTOMER_ENDPOINTS,
-        outputs={"glmEndpointId": "demo/glm-5.2", "gptEndpointId": "demo/gpt-4o"},
-        resources=6,
-        change=set_config("glmModelId", "7pQ2wer"),
-        changed={"demo/glm-5.2": MOVED, "demo/gpt-4o": GPT},
-        groups=CUSTOMER,
-        thresholds=([100_000], [100_000]),
-        secrets={"openaiKey": OPENAI_KEY},
-    ),
+    # One program in two languages (examples/typescript/program.ts, examples/go/customer/customer.go).
+    "typescript": NATIVE_CUSTOMER,
+    "go": NATIVE_CUSTOMER,
     "yaml": Example(
         endpoints={"demo/glm-5.2": BASETEN, "demo/claude": CLAUDE},
         outputs={"glmEndpointId": "demo/glm-5.2", "claudeEndpointId": "demo/claude"},

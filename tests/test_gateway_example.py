@@ -71,14 +71,19 @@ def _secret_strings(value: Any, needle: str, inside_secret: bool = False) -> lis
     return [inside_secret] if isinstance(value, str) and needle in value else []
 
 
-def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path: Path, world: World) -> None:
-    stack = ProgramStack(
+def gateway_stack(tmp_path: Path, world: World) -> ProgramStack:
+    """``examples/gateway`` in its own directory, against the world's emulator, with the OpenAI key set."""
+    return ProgramStack(
         tmp_path,
         EXAMPLES / "gateway",
         api_url=world.emulator.base_url,
         api_key=MANAGEMENT_KEY,
         secrets={"openaiKey": OPENAI_KEY},
     )
+
+
+def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path: Path, world: World) -> None:
+    stack = gateway_stack(tmp_path, world)
     seen: list[str] = []  # every text the CLI showed
     issued: list[str] = []  # every federated key the stack was given
 
@@ -215,13 +220,7 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
 
 def test_every_secret_in_a_live_stack_is_stored_only_encrypted(tmp_path: Path, world: World) -> None:
     """Before destroy, decrypted, the credential and the key appear only inside secret envelopes."""
-    stack = ProgramStack(
-        tmp_path,
-        EXAMPLES / "gateway",
-        api_url=world.emulator.base_url,
-        api_key=MANAGEMENT_KEY,
-        secrets={"openaiKey": OPENAI_KEY},
-    )
+    stack = gateway_stack(tmp_path, world)
     stack.up()
     key = stack.outputs(show_secrets=True)["customer_api_key"]
     stack.refresh()  # a refresh keeps them secret too
