@@ -109,10 +109,11 @@ def tree_files(root: Path) -> dict[str, bytes]:
 
 
 def _digest(*roots: Path) -> str:
+    """A cache key of the files under ``roots`` (by each root's name, so a copy keys as its original)."""
     digest = hashlib.sha256()
     for root in roots:
         for name, data in tree_files(root).items():
-            digest.update(f"{root.relative_to(REPO_ROOT)}/{name}\0{len(data)}\0".encode())
+            digest.update(f"{root.name}/{name}\0{len(data)}\0".encode())
             digest.update(data)
     return digest.hexdigest()[:16]
 
@@ -155,7 +156,7 @@ def npm_installed(project: Path = TS_EXAMPLE) -> Path:
     compiled with ``tsc`` there too (the Automation API runner, ``bin/automation.js``, for the fallback).
     A linked ``node_modules`` resolves as the user's own: Node follows the link to one copy of each module.
     """
-    return _npm_installed(_digest_of(project, "npm"), project.resolve())
+    return _npm_installed(_digest(project, SDK_DIR / "nodejs"), project.resolve())
 
 
 @functools.cache
@@ -182,15 +183,6 @@ def _npm_installed(key: str, project: Path) -> Path:
             shutil.rmtree(root, ignore_errors=True)
             staging.rename(root)
     return installed / "node_modules"
-
-
-def _digest_of(project: Path, salt: str) -> str:
-    digest = hashlib.sha256(salt.encode())
-    for root in (project, SDK_DIR / "nodejs"):
-        for name, data in tree_files(root).items():
-            digest.update(f"{root.name}/{name}\0{len(data)}\0".encode())
-            digest.update(data)
-    return digest.hexdigest()[:16]
 
 
 def example_runner(runtime: str) -> list[str]:
