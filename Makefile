@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8787
 DB     ?= baseten-gateway-emulator.sqlite3
 
-.PHONY: install pulumi schema sdks lint typecheck dist test emulator demo bench soak clean
+.PHONY: install pulumi schema sdks lint typecheck dist test emulator demo bench soak mutants clean
 
 install: $(STAMP)
 
@@ -72,6 +72,11 @@ bench: install
 
 soak: install
 	$(BIN)/python benchmarks/soak.py --lifecycles 1000
+
+# Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of the rules, the scrubbing and the listing, with
+# the fast tests only: kill rate per module and every survivor. Results: benchmarks/README.md, "mutants.py".
+mutants: install
+	$(BIN)/python benchmarks/mutants.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
