@@ -139,6 +139,188 @@ def test_check_reports_every_broken_rule_with_its_path() -> None:
     assert GroupCore(no_client).check({"external_entity_id": "c", "models": []}).failures[0].rule == "models"
 
 
+UNKNOWN = object()
+USAGE_TOKEN_DAY = {"type": "TOKEN", "unit": "DAY", "threshold": 5}
+
+
+def _valid_group(models: Any = None, **fields: Any) -> dict[str, Any]:
+    """A valid group (one model, no limits) with ``fields`` and, when given, ``models`` replaced."""
+    valid = {"external_entity_id": "c", "name": None, "models": [{"slug": "acme/a"}]}
+    return {**valid, **({} if models is None else {"models": models}), **fields}
+
+
+def _with_limits(kind: str, *limits: Any) -> dict[str, Any]:
+    """A valid group whose one model has ``limits`` of ``kind``."""
+    return _valid_group([{"slug": "acme/a", kind: list(limits)}])
+
+
+@pytest.mark.parametrize(
+    ("group", "expected", "mentions"),
+    [
+        (_valid_group(external_entity_id=None), [("external_entity_id", "required")], []),
+        (_valid_group(name=""), [("name", "field-type")], []),
+        (_valid_group(name=5), [("name", "field-type")], ["int"]),
+        (_valid_group(parent_group_id=5), [("parent_group_id", "field-type")], ["int"]),
+        (
+            _valid_group(limit_enforcement="STRICT"),
+            [("limit_enforcement", "limit-enforcement")],
+            ["'STRICT'", "INDEPENDENT", "CASCADING"],
+        ),
+        ({**_valid_group(), "models": None}, [("models", "required")], []),
+        (_valid_group("acme/a"), [("models", "field-type")], ["str"]),
+        (_valid_group([5]), [("models[0]", "field-type")], ["int"]),
+        (
+            _valid_group([{"slug": "acme/a", "colour": "red"}]),
+            [("models[0].colour", "unknown-field")],
+            ["slug"],
+        ),
+        (
+            _valid_group([{"slug": "acme/a"}, {"slug": "acme/a"}]),
+            [("models[1].slug", "models")],
+            ["'acme/a'"],
+        ),
+        (
+            _valid_group([{"slug": "acme/a", "rate_limits": "x"}]),
+            [("models[0].rate_limits", "field-type")],
+            ["str"],
+        ),
+        (_with_limits("rate_limits", 3), [("models[0].rate_limits[0]", "field-type")], ["int"]),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "extra": 1}),
+            [("models[0].rate_limits[0].extra", "unknown-field")],
+            ["type", "unit", "threshold"],
+        ),
+        (
+            _with_limits("rate_limits", {"unit": "MINUTE", "threshold": 1}),
+            [("models[0].rate_limits[0].type", "required")],
+            [],
+        ),
+        (
+            _with_limits("rate_limits", {"type": "TOKEN", "threshold": 1}),
+            [("models[0].rate_limits[0].unit", "required")],
+            [],
+        ),
+        (
+            _with_limits("rate_limits", {"type": "TOKEN", "unit": "MINUTE"}),
+            [("models[0].rate_limits[0].threshold", "required")],
+            [],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "type": "BYTES"}),
+            [("models[0].rate_limits[0].type", "limit")],
+            ["'BYTES'", "TOKEN", "REQUEST"],
+        ),
+        (
+            _with_limits("usage_limits", {**USAGE_TOKEN_DAY, "unit": "MINUTE"}),
+            [("models[0].usage_limits[0].unit", "limit")],
+            ["'MINUTE'", "DAY"],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": "10"}),
+            [("models[0].rate_limits[0].threshold", "limit")],
+            ["'10'"],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": -1}),
+            [("models[0].rate_limits[0].threshold", "limit")],
+            ["-1"],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": 2**63}),
+            [("models[0].rate_limits[0].threshold", "limit")],
+            [str(2**63)],
+        ),
+        (
+            _with_limits("rate_limits", TOKEN_MINUTE, {**TOKEN_MINUTE, "unit": "SECOND"}),
+            [("models[0].rate_limits[1]", "limit")],
+            ["per type:", "TOKEN"],
+        ),
+        (
+            _with_limits("usage_limits", USAGE_TOKEN_DAY, {**USAGE_TOKEN_DAY, "threshold": 9}),
+            [("models[0].usage_limits[1]", "limit")],
+            ["per type and unit:", "TOKEN/DAY"],
+        ),
+        # What follows an unknown or a broken entry is still checked.
+        (
+            _valid_group([UNKNOWN, {"slug": "acme/a", "colour": 1}]),
+            [("models[1].colour", "unknown-field")],
+            [],
+        ),
+        (
+            _valid_group([5, {"slug": "acme/a", "colour": 1}]),
+            [("models[0]", "field-type"), ("models[1].colour", "unknown-field")],
+            [],
+        ),
+        (
+            _with_limits("rate_limits", UNKNOWN, {**TOKEN_MINUTE, "unit": "HOUR"}),
+            [("models[0].rate_limits[1].unit", "limit")],
+            [],
+        ),
+        (
+            _with_limits("rate_limits", 3, {**TOKEN_MINUTE, "unit": "HOUR"}),
+            [("models[0].rate_limits[0]", "field-type"), ("models[0].rate_limits[1].unit", "limit")],
+            [],
+        ),
+        (
+            _with_limits("rate_limits", {"type": UNKNOWN, "unit": "HOUR", "threshold": 1}),
+            [("models[0].rate_limits[0].unit", "limit")],
+            [],
+        ),
+        (
+            _with_limits(
+                "rate_limits", {**TOKEN_MINUTE, "type": "BYTES"}, {**REQUEST_MINUTE, "unit": "HOUR"}
+            ),
+            [("models[0].rate_limits[0].type", "limit"), ("models[0].rate_limits[1].unit", "limit")],
+            [],
+        ),
+    ],
+)
+def test_each_group_rule_broken_alone_is_reported_once_at_its_path(
+    group: dict[str, Any], expected: list[tuple[str, str]], mentions: list[str]
+) -> None:
+    violations = rules.validate_group(**group, is_unknown=lambda value: value is UNKNOWN)
+    assert [(v.path, v.rule) for v in violations] == expected
+    for fragment in mentions:
+        assert fragment in violations[0].message
+    assert all(v.message for v in violations)
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        _valid_group(name=None, parent_group_id=None, limit_enforcement=None),
+        _valid_group(name="Acme", parent_group_id="p", limit_enforcement="CASCADING"),
+        _with_limits(
+            "rate_limits", {**TOKEN_MINUTE, "threshold": 0}, {**REQUEST_MINUTE, "threshold": 2**63 - 1}
+        ),
+        _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": 1000.0}),
+        _with_limits("usage_limits", USAGE_TOKEN_DAY, {**USAGE_TOKEN_DAY, "type": "REQUEST"}),
+        # Values not known yet (a preview) are skipped, at every level.
+        _valid_group(
+            external_entity_id=UNKNOWN, name=UNKNOWN, parent_group_id=UNKNOWN, limit_enforcement=UNKNOWN
+        ),
+        _valid_group(UNKNOWN),
+        _valid_group([UNKNOWN]),
+        _valid_group([{"slug": UNKNOWN}]),
+        _valid_group([{"slug": "acme/a", "rate_limits": UNKNOWN, "usage_limits": [UNKNOWN]}]),
+        _with_limits("rate_limits", {"type": UNKNOWN, "unit": UNKNOWN, "threshold": UNKNOWN}),
+    ],
+)
+def test_a_valid_or_not_yet_known_group_breaks_no_rule(group: dict[str, Any]) -> None:
+    assert rules.validate_group(**group, is_unknown=lambda value: value is UNKNOWN) == []
+
+
+def test_canonical_thresholds_are_integers_and_a_non_integral_one_passes_through() -> None:
+    (model,) = rules.canonical_models(
+        _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": 1000.0})["models"]
+    )
+    assert type(model["rate_limits"][0]["threshold"]) is int
+    for threshold in (1.5, "10"):
+        limits = _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": threshold})
+        (model,) = rules.canonical_models(limits["models"])
+        assert model["rate_limits"][0]["threshold"] == threshold
+
+
 # -- the client -----------------------------------------------------------------------------------------
 
 
