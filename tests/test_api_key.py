@@ -24,6 +24,7 @@ from pulumi_baseten_gateway import (
     InvalidInputError,
     NotFoundError,
 )
+from pulumi_baseten_gateway.resources.api_key import rules
 from pulumi_baseten_gateway.resources.api_key.core import GatewayApiKeyCore
 from pulumi_baseten_gateway.resources.api_key.model import GATEWAY_API_KEY
 from tests.conftest import MakeEmulator
@@ -89,6 +90,36 @@ def test_every_change_replaces_creating_the_new_key_first() -> None:
         assert not outcome.delete_before_replace
     assert GATEWAY_API_KEY.secrets == ("api_key",)
     assert core.check({"group_id": "g", "name": "x" * 256}).failures[0].path == "name"
+
+
+@pytest.mark.parametrize(
+    ("id_", "parts"),
+    [
+        ("g1/abc", ("g1", "abc")),
+        # A registered key's prefix (its first 16 characters) may hold "/": the first one separates.
+        ("g1/ab/cd+ef", ("g1", "ab/cd+ef")),
+        ("g1", None),
+        ("/abc", None),
+        ("g1/", None),
+        ("", None),
+    ],
+)
+def test_a_key_id_is_the_group_id_and_the_prefix_split_at_the_first_slash(
+    id_: str, parts: tuple[str, str] | None
+) -> None:
+    assert rules.split_key_id(id_) == parts
+
+
+def test_a_key_needs_a_group_id_and_may_have_a_name() -> None:
+    unknown = object()
+
+    def rules_broken(group_id: object, name: object) -> list[tuple[str, str]]:
+        violations = rules.validate_api_key(group_id, name, is_unknown=lambda value: value is unknown)
+        return [(v.path, v.rule) for v in violations]
+
+    assert rules_broken("g", None) == rules_broken("g", "a") == rules_broken(unknown, unknown) == []
+    assert rules_broken(None, None) == [("group_id", "required")]
+    assert rules_broken("", "") == [("group_id", "field-type"), ("name", "field-type")]
 
 
 def test_a_revoked_key_or_a_deleted_group_reads_as_gone(client: GatewayClient, group_id: str) -> None:
