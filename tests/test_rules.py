@@ -527,6 +527,21 @@ def test_disallowed_providers() -> None:
     assert none_allowed.message.endswith("allowed: (none)")
 
 
+def test_the_message_lists_every_allowed_provider() -> None:
+    (violation,) = rules.validate_provider_allowed([minimal_target(Provider.VERTEX)], {"OPENAI", "BASETEN"})
+    assert violation.message == "provider 'VERTEX' is not allowed here; allowed: BASETEN, OPENAI"
+
+
+def test_a_provider_not_known_yet_is_allowed_even_when_the_engine_sends_it_as_a_string() -> None:
+    # The engine's gRPC protocol carries an unknown as a sentinel string (pulumi.runtime.rpc.UNKNOWN).
+    sentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    targets = [{**minimal_target(Provider.BASETEN), "provider": sentinel}]
+    assert (
+        rules.validate_provider_allowed(targets, {"BASETEN"}, is_unknown=lambda value: value == sentinel)
+        == []
+    )
+
+
 @pytest.mark.parametrize(
     "targets", [None, "OPENAI", {"provider": "OPENAI"}, [5, None, "OPENAI"], [{"provider": 5}], [{}]]
 )
