@@ -6,6 +6,7 @@ or were reached by no test), the kill rate, and every survivor with its line and
 derandomized (``CI=true``), so two runs of one commit see the same examples.
 
     python benchmarks/mutants.py                  # a fresh run: mutants/ is removed first
+    python benchmarks/mutants.py --survivors      # after adding tests: re-run what the last run left alive
     python benchmarks/mutants.py --report-only    # the table and survivors of the last run
 """
 
@@ -112,6 +113,10 @@ def survivor_report(survivors: list[Mutant]) -> list[str]:
     return lines
 
 
+def not_killed(results: dict[Path, list[Mutant]]) -> list[Mutant]:
+    return [m for mutants in results.values() for m in mutants if m.status != KILLED]
+
+
 def report(results: dict[Path, list[Mutant]]) -> int:
     """Print the per-module table and the survivors; the number of survivors."""
     print("| module | mutants | killed | survived | timeout | no tests | kill rate |")
@@ -122,7 +127,7 @@ def report(results: dict[Path, list[Mutant]]) -> int:
         total.update(counts)
         print(row(str(source), counts))
     print(row("**all**", total))
-    survivors = [m for mutants in results.values() for m in mutants if m.status != KILLED]
+    survivors = not_killed(results)
     if survivors:
         print(f"\n{len(survivors)} not killed (survived, timed out, or reached by no test):")
         print("\n".join(survivor_report(survivors)))
@@ -136,12 +141,13 @@ def row(name: str, counts: Counter[str]) -> str:
     return f"| {name} | {n} | {' | '.join(cells)} | {rate} |"
 
 
-def run(max_children: int) -> float:
-    """A fresh mutmut run; its wall time in seconds."""
-    shutil.rmtree(MUTANTS, ignore_errors=True)
+def run(max_children: int, mutants: list[str]) -> float:
+    """mutmut on ``mutants`` (when empty: all, in a fresh copy of the tree); its wall time in seconds."""
+    if not mutants:
+        shutil.rmtree(MUTANTS, ignore_errors=True)
     env = {**os.environ, "CI": "true"}
     began = time.monotonic()
-    command = [str(BIN / "mutmut"), "run", "--max-children", str(max_children)]
+    command = [str(BIN / "mutmut"), "run", "--max-children", str(max_children), *mutants]
     subprocess.run(command, cwd=ROOT, env=env, check=True)
     return time.monotonic() - began
 
@@ -152,11 +158,17 @@ def main() -> int:
     )
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1, help="parallel test runs")
     parser.add_argument("--report-only", action="store_true", help="report the last run without running")
+    parser.add_argument("--survivors", action="store_true", help="re-run only what the last run did not kill")
     args = parser.parse_args()
     os.chdir(ROOT)  # mutmut reads its configuration and results relative to the working directory
     if not args.report_only:
-        wall = run(args.max_children)
-        print(f"\nmutmut run --max-children {args.max_children}: {wall / 60:.1f} min wall time\n")
+        again = [m.name for m in not_killed(load_results())] if args.survivors else []
+        if args.survivors and not again:
+            print("no survivors to re-run", file=sys.stderr)
+            return 1
+        wall = run(args.max_children, again)
+        what = f"{len(again)} survivors" if again else "all mutants"
+        print(f"\nmutmut run --max-children {args.max_children}, {what}: {wall / 60:.1f} min wall time\n")
     results = load_results()
     if not results:
         print("no results in mutants/: run without --report-only first", file=sys.stderr)
