@@ -31,8 +31,18 @@ BIN = Path(sys.executable).parent
 # mutmut's exit codes of a mutant's test run (mutmut.stats.status_by_exit_code, 3.8).
 KILLED = "killed"
 SURVIVED = "survived"
-STATUS_BY_EXIT_CODE = {1: KILLED, 3: KILLED, 0: SURVIVED, 5: "no tests", 33: "no tests", 36: "timeout"}
-COLUMNS = (KILLED, SURVIVED, "timeout", "no tests", "other")
+NOT_RUN = "not run"
+STATUS_BY_EXIT_CODE = {
+    1: KILLED,
+    3: KILLED,
+    0: SURVIVED,
+    5: "no tests",
+    33: "no tests",
+    36: "timeout",
+    None: NOT_RUN,  # the run was stopped before it reached this mutant
+}
+OTHER = "other"  # mutmut's suspicious, skipped, interrupted, ...
+COLUMNS = (KILLED, SURVIVED, "timeout", "no tests", OTHER, NOT_RUN)
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,7 @@ def load_results() -> dict[Path, list[Mutant]]:
         source = meta.relative_to(MUTANTS).with_suffix("")
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         results[source] = [
-            Mutant(name, source, STATUS_BY_EXIT_CODE.get(c, "other")) for name, c in codes.items()
+            Mutant(name, source, STATUS_BY_EXIT_CODE.get(c, OTHER)) for name, c in codes.items()
         ]
     return results
 
@@ -114,13 +124,13 @@ def survivor_report(survivors: list[Mutant]) -> list[str]:
 
 
 def not_killed(results: dict[Path, list[Mutant]]) -> list[Mutant]:
-    return [m for mutants in results.values() for m in mutants if m.status != KILLED]
+    return [m for mutants in results.values() for m in mutants if m.status not in (KILLED, NOT_RUN)]
 
 
 def report(results: dict[Path, list[Mutant]]) -> int:
     """Print the per-module table and the survivors; the number of survivors."""
-    print("| module | mutants | killed | survived | timeout | no tests | kill rate |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| module | mutants | killed | survived | timeout | no tests | other | not run | kill rate |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     total: Counter[str] = Counter()
     for source, mutants in results.items():
         counts = Counter(m.status for m in mutants)
@@ -129,15 +139,16 @@ def report(results: dict[Path, list[Mutant]]) -> int:
     print(row("**all**", total))
     survivors = not_killed(results)
     if survivors:
-        print(f"\n{len(survivors)} not killed (survived, timed out, or reached by no test):")
+        print(f"\n{len(survivors)} survivors (survived, timed out, or reached by no test):")
         print("\n".join(survivor_report(survivors)))
     return len(survivors)
 
 
 def row(name: str, counts: Counter[str]) -> str:
     n = sum(counts.values())
-    rate = f"{100 * counts[KILLED] / n:.1f}%" if n else "-"
-    cells = [str(counts[c]) for c in COLUMNS[:4]]
+    tried = n - counts[NOT_RUN]  # the kill rate is of the mutants the run reached
+    rate = f"{100 * counts[KILLED] / tried:.1f}%" if tried else "-"
+    cells = [str(counts[c]) for c in COLUMNS]
     return f"| {name} | {n} | {' | '.join(cells)} | {rate} |"
 
 
