@@ -167,6 +167,7 @@ def _with_limits(kind: str, *limits: Any) -> dict[str, Any]:
             ["'STRICT'", "INDEPENDENT", "CASCADING"],
         ),
         ({**_valid_group(), "models": None}, [("models", "required")], []),
+        (_valid_group([]), [("models", "models")], ["at least one"]),
         (_valid_group("acme/a"), [("models", "field-type")], ["str"]),
         (_valid_group([5]), [("models[0]", "field-type")], ["int"]),
         (

@@ -40,7 +40,7 @@ from pulumi_baseten_gateway import (
 from pulumi_baseten_gateway.api.http import LOGGER_NAME
 from pulumi_baseten_gateway.resources.api_key.model import REGISTERED_GATEWAY_API_KEY
 from pulumi_baseten_gateway.resources.api_key.registered import RegisteredGatewayApiKeyCore
-from pulumi_baseten_gateway.resources.api_key.rules import shannon_entropy
+from pulumi_baseten_gateway.resources.api_key.rules import shannon_entropy, validate_registered_key
 from pulumi_baseten_gateway.settings import Settings
 from tests.conftest import MakeEmulator
 
@@ -316,6 +316,29 @@ def test_check_names_each_broken_rule_and_never_the_key() -> None:
         is_unknown=lambda value: value is unknown,
     )
     assert preview.check({"group_id": "g", "key": unknown}).failures == []
+
+
+@pytest.mark.parametrize(
+    ("key", "rule", "mentions"),
+    [
+        (None, "required", "required"),
+        (12345, "field-type", "int"),
+        ("k" * 31, "key-length", "this key has 31"),
+        ("k" * 31 + " ", "key-characters", "printable ASCII"),
+    ],
+)
+def test_a_key_that_is_missing_not_text_or_malformed_is_refused_at_its_path(
+    key: object, rule: str, mentions: str
+) -> None:
+    (violation,) = validate_registered_key(key, "keys[0]")
+    assert (violation.path, violation.rule) == ("keys[0]", rule)
+    assert mentions in violation.message
+
+
+def test_a_key_of_exactly_the_minimum_entropy_is_accepted() -> None:
+    key = "abcdefgh" * 4  # eight characters, equally often: exactly 3 bits per character
+    assert shannon_entropy(key) == 3.0
+    assert validate_registered_key(key) == []
 
 
 def test_without_a_signing_key_the_create_says_how_to_set_it(emulator: EmulatorProcess) -> None:
