@@ -27,6 +27,7 @@ example's lockfile, cached by its inputs (``harness/sdks.py``).
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import runpy
@@ -184,7 +185,7 @@ class ProgramStack:
             self, plugin_on_path=plugin_on_path and not isolated, extra_env=extra_env or {}
         )
         self.stack = stack
-        self.runs: list[CommandRun] = []
+        self._commands = itertools.count()  # numbers each command's event log
         self.pulumi("stack", "init", stack)
         namespace = namespace or ("baseten" if self.runtime == "python" else "baseten-gateway")
         self.config_set(f"{namespace}:apiUrl", api_url)
@@ -241,10 +242,9 @@ class ProgramStack:
         if self.mode == "inline":
             run = _inline(self, command, args, check=check)
         else:
-            log = self.work / f"events-{len(self.runs)}.json"
+            log = self.work / f"events-{next(self._commands)}.json"
             result = self.pulumi(command, *args, "--event-log", str(log), check=check)
             run = CommandRun(result.stdout, result.stderr, result.returncode, _events(log))
-        self.runs.append(run)
         return run
 
     # -- state ------------------------------------------------------------------------------------------

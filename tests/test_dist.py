@@ -83,10 +83,10 @@ def test_the_wheel_holds_the_tree_under_test() -> None:
 
 
 def test_the_wheel_in_a_fresh_virtualenv_runs_a_python_program(
-    tmp_path: Path, make_emulator: MakeEmulator
+    tmp_path: Path, make_emulator: MakeEmulator, wheelhouse: Path
 ) -> None:
     demo = make_emulator(config=False)
-    house = artifact("wheelhouse", tmp_path)
+    house = wheelhouse
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env={"PATH": "/usr/bin:/bin"})
     python = venv / "bin" / "python"
@@ -141,7 +141,13 @@ def _hosts(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(scope="session")
-def plugin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``dist/wheelhouse``, copied once per session (pip only reads it): every offline install's index."""
+    return artifact("wheelhouse", tmp_path_factory.mktemp("wheelhouse"))
+
+
+@pytest.fixture(scope="session")
+def plugin_home(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
     """A fresh ``PULUMI_HOME`` where ``pulumi plugin install --file <archive>`` put the plugin (offline).
 
     The CLI makes the plugin's virtualenv and installs its requirements there, from the wheelhouse.
@@ -150,7 +156,7 @@ def plugin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("plugin-home")
     home = work / "pulumi-home"
     archive = artifact(PLUGIN_ARCHIVE, work)
-    house = artifact("wheelhouse", work)
+    house = wheelhouse
     env = {
         "PATH": os.pathsep.join([str(engine_bin_dir()), str(Path(sys.base_prefix) / "bin"), "/usr/bin:/bin"]),
         "HOME": os.environ["HOME"],
@@ -280,11 +286,11 @@ def test_the_policy_pack_archive_and_the_native_sdk_wheel_hold_the_tree_under_te
 
 @pytest.mark.parametrize("language", ["typescript", "python"])
 def test_pulumi_package_add_generates_a_local_sdk_that_runs_a_program(
-    language: str, tmp_path: Path, make_emulator: MakeEmulator, plugin_home: Path
+    language: str, tmp_path: Path, make_emulator: MakeEmulator, plugin_home: Path, wheelhouse: Path
 ) -> None:
     """``pulumi package add baseten-gateway`` with the plugin installed from the archive, in a new project."""
     demo = make_emulator(config=False)
-    house = artifact("wheelhouse", tmp_path)
+    house = wheelhouse
     stack = ProgramStack(
         tmp_path / "stack",
         REPO_ROOT / "tests" / "programs" / f"package-add-{language}",
