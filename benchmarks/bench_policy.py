@@ -21,7 +21,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from harness.analyzer import PolicyPackProcess, StackResource  # noqa: E402
 from pulumi_baseten_gateway.policy import ORG_PREFIX_POLICY  # noqa: E402
-from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN  # noqa: E402
+from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT_TYPE_TOKEN  # noqa: E402
 
 _TARGETS: list[dict[str, Any]] = [
     {"provider": "BASETEN", "model_id": "3kZ9xqd", "environment_name": "production"},

@@ -124,10 +124,10 @@ def declared_gateway() -> None:
     is exported under its name: its id and its declared outputs (a secret output keeps its secrecy).
     """
     import pulumi_baseten_gateway as package
-    from pulumi_baseten_gateway.resources.api_key.model import GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY
-    from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT
-    from pulumi_baseten_gateway.resources.group.model import GROUP
-    from pulumi_baseten_gateway.resources.secret.model import SECRET
+    from pulumi_baseten_gateway.resources.api_key.resource import GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY
+    from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT
+    from pulumi_baseten_gateway.resources.group.resource import GROUP
+    from pulumi_baseten_gateway.resources.secret.resource import SECRET
 
     decls = (ENDPOINT, SECRET, GROUP, GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY)
     declarations = {decl.name: decl for decl in decls}

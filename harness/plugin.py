@@ -25,7 +25,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from pulumi_baseten_gateway._process import ChildProcess, ChildStartupError
 from pulumi_baseten_gateway.provider import EndpointProvider
-from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN
+from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT_TYPE_TOKEN
 
 UNKNOWN = rpc.UNKNOWN
 PROVIDER_BLOB = serialize_provider(EndpointProvider())

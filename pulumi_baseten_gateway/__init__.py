@@ -43,6 +43,8 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .api.client import GatewayClient, RetryPolicy
+    from .api.models.endpoint import Region, TargetProvider
+    from .api.models.group import LimitEnforcement, LimitType, RateLimitUnit, UsageLimitUnit
     from .api.signing import SigningKey
     from .dynamic.api_key import (
         GatewayApiKey,
@@ -53,16 +55,10 @@ if TYPE_CHECKING:
     from .dynamic.endpoint import Endpoint, EndpointArgs, TargetArgs, VertexConfigArgs
     from .dynamic.group import Group, GroupArgs, GroupModelArgs, RateLimitArgs, UsageLimitArgs
     from .dynamic.secret import Secret, SecretArgs
-    from .resources.api_key.model import GATEWAY_API_KEY_TYPE_TOKEN, REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN
-    from .resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider, Region
-    from .resources.group.model import (
-        GROUP_TYPE_TOKEN,
-        LimitEnforcement,
-        LimitType,
-        RateLimitUnit,
-        UsageLimitUnit,
-    )
-    from .resources.secret.model import SECRET_TYPE_TOKEN
+    from .resources.api_key.resource import GATEWAY_API_KEY_TYPE_TOKEN, REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN
+    from .resources.endpoint.resource import ENDPOINT_TYPE_TOKEN
+    from .resources.group.resource import GROUP_TYPE_TOKEN
+    from .resources.secret.resource import SECRET_TYPE_TOKEN
 
 __all__ = [
     "ENDPOINT_TYPE_TOKEN",
@@ -97,7 +93,6 @@ __all__ = [
     "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
-    "Provider",
     "RateLimitArgs",
     "RateLimitError",
     "RateLimitUnit",
@@ -115,6 +110,7 @@ __all__ = [
     "ServerError",
     "SigningKey",
     "TargetArgs",
+    "TargetProvider",
     "TransportError",
     "UsageLimitArgs",
     "UsageLimitUnit",
@@ -136,16 +132,12 @@ _LAZY_MODULES = {
     ),
     ".api.client": ("GatewayClient", "RetryPolicy"),
     ".api.signing": ("SigningKey",),
-    ".resources.api_key.model": ("GATEWAY_API_KEY_TYPE_TOKEN", "REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN"),
-    ".resources.endpoint.model": ("ENDPOINT_TYPE_TOKEN", "Provider", "Region"),
-    ".resources.group.model": (
-        "GROUP_TYPE_TOKEN",
-        "LimitEnforcement",
-        "LimitType",
-        "RateLimitUnit",
-        "UsageLimitUnit",
-    ),
-    ".resources.secret.model": ("SECRET_TYPE_TOKEN",),
+    ".api.models.endpoint": ("Region", "TargetProvider"),
+    ".api.models.group": ("LimitEnforcement", "LimitType", "RateLimitUnit", "UsageLimitUnit"),
+    ".resources.api_key.resource": ("GATEWAY_API_KEY_TYPE_TOKEN", "REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN"),
+    ".resources.endpoint.resource": ("ENDPOINT_TYPE_TOKEN",),
+    ".resources.group.resource": ("GROUP_TYPE_TOKEN",),
+    ".resources.secret.resource": ("SECRET_TYPE_TOKEN",),
 }
 _LAZY_NAMES = {name: module for module, names in _LAZY_MODULES.items() for name in names}
 

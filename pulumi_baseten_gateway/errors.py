@@ -47,10 +47,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .resources.common import Violation
-    from .resources.endpoint.model import Endpoint
-    from .resources.group.model import Group
-    from .resources.secret.model import Secret
+    from .api.models.endpoint import EndpointInfo
+    from .api.models.group import GroupInfo
+    from .api.models.secret import SecretInfo
+    from .api.rules.common import Violation
 
 __all__ = [
     "APIStatusError",
@@ -272,7 +272,9 @@ class DuplicateSlugError(ConflictError):
     ambiguous create), so callers never list the workspace again to learn what it already knows.
     """
 
-    def __init__(self, context: RequestContext, slug: str, existing: Endpoint | None, reason: str) -> None:
+    def __init__(
+        self, context: RequestContext, slug: str, existing: EndpointInfo | None, reason: str
+    ) -> None:
         self.context = context
         self.slug = slug
         self.existing = existing
@@ -295,7 +297,7 @@ class SecretExistsError(ConflictError):
     ``existing`` is that secret's metadata (never its value: the API does not return values).
     """
 
-    def __init__(self, context: RequestContext, name: str, existing: Secret) -> None:
+    def __init__(self, context: RequestContext, name: str, existing: SecretInfo) -> None:
         self.context = context
         self.name = name
         self.existing = existing
@@ -318,7 +320,7 @@ class DuplicateGroupError(ConflictError):
     """
 
     def __init__(
-        self, context: RequestContext, external_entity_id: str, existing: Group | None, reason: str
+        self, context: RequestContext, external_entity_id: str, existing: GroupInfo | None, reason: str
     ) -> None:
         self.context = context
         self.external_entity_id = external_entity_id

@@ -23,12 +23,10 @@ from typing import Any
 
 import msgspec
 
-from .resources.api_key.model import GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY
-from .resources.declaration import ResourceDecl, camel_case, is_model, model_fields
-from .resources.endpoint.model import ENDPOINT, PROVIDER_FIELDS, REGION_DOCS, Provider, Region
-from .resources.group.model import (
+from .api.models.base import is_model, model_fields
+from .api.models.endpoint import PROVIDER_FIELDS, REGION_DOCS, Region, TargetProvider
+from .api.models.group import (
     ENFORCEMENT_DOCS,
-    GROUP,
     LIMIT_TYPE_DOCS,
     RATE_UNIT_DOCS,
     USAGE_UNIT_DOCS,
@@ -37,7 +35,11 @@ from .resources.group.model import (
     RateLimitUnit,
     UsageLimitUnit,
 )
-from .resources.secret.model import SECRET
+from .resources.api_key.resource import GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY
+from .resources.declaration import ResourceDecl, camel_case
+from .resources.endpoint.resource import ENDPOINT
+from .resources.group.resource import GROUP
+from .resources.secret.resource import SECRET
 from .settings import (
     API_KEY,
     API_URL,
@@ -59,10 +61,10 @@ RESOURCES: tuple[ResourceDecl, ...] = (ENDPOINT, SECRET, GROUP, GATEWAY_API_KEY,
 
 #: Names of nested types in the schema where the Python class name would clash or mislead
 #: (``Provider`` is every package's provider resource in Pulumi SDKs).
-_TYPE_NAMES: Mapping[type, str] = {Provider: "TargetProvider"}
+_TYPE_NAMES: Mapping[type, str] = {TargetProvider: "TargetProvider"}
 #: Each enum's value descriptions.
 _ENUM_VALUES: Mapping[type[Enum], Mapping[str, str]] = {
-    Provider: {provider.value: variant.describe() for provider, variant in PROVIDER_FIELDS.items()},
+    TargetProvider: {provider.value: variant.describe() for provider, variant in PROVIDER_FIELDS.items()},
     Region: {region.value: text for region, text in REGION_DOCS.items()},
     LimitType: {kind.value: text for kind, text in LIMIT_TYPE_DOCS.items()},
     RateLimitUnit: {unit.value: text for unit, text in RATE_UNIT_DOCS.items()},

@@ -1,4 +1,4 @@
-"""The API's per-provider target field rules, read from the public sources, independently of ``rules.py``.
+"""The API's per-provider target field rules, read from the public sources, independently of ``api/rules/endpoint.py``.
 
 Nothing here imports the package. The table is *parsed* from the public spec in ``tests/data``:
 
@@ -17,7 +17,7 @@ providers) and the source of the closed-world reading: a field no sentence makes
 "invalid provider-specific target fields", a 400.
 
 Where the two sources disagree the code makes one choice, stated with its reason in the comment above
-``PROVIDER_FIELDS`` (``resources/endpoint/model.py``); :data:`SOURCE_CHOICES` records it here, and
+``PROVIDER_FIELDS`` (``api/models/endpoint.py``); :data:`SOURCE_CHOICES` records it here, and
 ``tests/test_oracle.py`` checks that the comment names exactly it.
 
 Near misses (:func:`near_misses`): for every rule, the smallest change of a valid target that breaks

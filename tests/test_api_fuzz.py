@@ -61,8 +61,8 @@ from pulumi_baseten_gateway import (
     RetryPolicy,
     ServerError,
 )
+from pulumi_baseten_gateway.api.models.endpoint import EndpointInfo, EndpointPage, EndpointTombstone
 from pulumi_baseten_gateway.emulator import create_app
-from pulumi_baseten_gateway.resources.endpoint.model import Endpoint, EndpointPage, EndpointTombstone
 
 
 def _document() -> dict[str, Any]:
@@ -663,10 +663,10 @@ OPERATIONS = (
     Operation(
         "create",
         lambda c: c.create_endpoint("acme/a", TARGETS),
-        lambda r: isinstance(r, Endpoint),
+        lambda r: isinstance(r, EndpointInfo),
         (ENDPOINT_JSON, PAGE_JSON),
     ),
-    Operation("get", lambda c: c.get_endpoint("e1"), lambda r: isinstance(r, Endpoint), (ENDPOINT_JSON,)),
+    Operation("get", lambda c: c.get_endpoint("e1"), lambda r: isinstance(r, EndpointInfo), (ENDPOINT_JSON,)),
     Operation(
         "list page",
         lambda c: c.list_endpoints_page(limit=5),
@@ -676,19 +676,19 @@ OPERATIONS = (
     Operation(
         "list all",
         lambda c: list(c.list_endpoints(page_size=5)),
-        lambda r: isinstance(r, list) and all(isinstance(e, Endpoint) for e in r),
+        lambda r: isinstance(r, list) and all(isinstance(e, EndpointInfo) for e in r),
         (PAGE_JSON, MORE_JSON),
     ),
     Operation(
         "find",
         lambda c: c.find_endpoint_by_slug("acme/a"),
-        lambda r: r is None or isinstance(r, Endpoint),
+        lambda r: r is None or isinstance(r, EndpointInfo),
         (PAGE_JSON, MORE_JSON),
     ),
     Operation(
         "update",
         lambda c: c.update_endpoint("e1", TARGETS),
-        lambda r: isinstance(r, Endpoint),
+        lambda r: isinstance(r, EndpointInfo),
         (ENDPOINT_JSON,),
     ),
     Operation(

@@ -24,9 +24,9 @@ from pulumi_baseten_gateway import (
     InvalidInputError,
     NotFoundError,
 )
-from pulumi_baseten_gateway.resources.api_key import rules
+from pulumi_baseten_gateway.api.rules import api_key as rules
 from pulumi_baseten_gateway.resources.api_key.core import GatewayApiKeyCore
-from pulumi_baseten_gateway.resources.api_key.model import GATEWAY_API_KEY
+from pulumi_baseten_gateway.resources.api_key.resource import GATEWAY_API_KEY
 from tests.conftest import MakeEmulator
 
 DEMO_KEY = "demo-key"

@@ -1,6 +1,6 @@
 """The API models (msgspec structs): what decoding accepts and refuses, and their pydantic twins.
 
-The models are declared once (``resources/*/model.py``); the client decodes answers with them, and the
+The models are declared once (``api/models/``); the client decodes answers with them, and the
 emulator's OpenAPI document comes from their pydantic twins (``emulator/twins.py``). These tests hold the
 models to the rules the declaration states, and the twins to the models, field by field.
 """
@@ -15,19 +15,13 @@ import httpx
 import msgspec
 import pytest
 
+from pulumi_baseten_gateway.api.models import api_key as key_models
+from pulumi_baseten_gateway.api.models import endpoint as endpoint_models
+from pulumi_baseten_gateway.api.models import group as group_models
+from pulumi_baseten_gateway.api.models import secret as secret_models
+from pulumi_baseten_gateway.api.models.base import ApiObject, ApiRequest, SecretStr, is_model, model_fields
 from pulumi_baseten_gateway.emulator.twins import pydantic_twin
 from pulumi_baseten_gateway.errors import MalformedResponseError, RequestContext
-from pulumi_baseten_gateway.resources.api_key import model as key_models
-from pulumi_baseten_gateway.resources.declaration import (
-    ApiObject,
-    ApiRequest,
-    SecretStr,
-    is_model,
-    model_fields,
-)
-from pulumi_baseten_gateway.resources.endpoint import model as endpoint_models
-from pulumi_baseten_gateway.resources.group import model as group_models
-from pulumi_baseten_gateway.resources.secret import model as secret_models
 
 MODELS = sorted(
     {
@@ -51,7 +45,7 @@ ENDPOINT = {
 
 def test_every_model_is_found() -> None:
     names = {model.__name__ for model in MODELS}
-    assert {"Endpoint", "Target", "Group", "GroupModel", "CreatedApiKey", "Secret"} <= names
+    assert {"EndpointInfo", "Target", "GroupInfo", "GroupModel", "CreatedApiKey", "SecretInfo"} <= names
     assert len(MODELS) >= 25
 
 
@@ -65,7 +59,7 @@ def test_models_are_frozen_and_keyword_only(model: type[msgspec.Struct]) -> None
 
 def test_answers_ignore_unknown_fields_and_requests_refuse_them() -> None:
     endpoint = msgspec.json.decode(
-        json.dumps({**ENDPOINT, "new_field": 1}).encode(), type=endpoint_models.Endpoint
+        json.dumps({**ENDPOINT, "new_field": 1}).encode(), type=endpoint_models.EndpointInfo
     )
     assert endpoint.region is endpoint_models.Region.EU
     assert endpoint.targets[0].model_id == "m1"
@@ -87,7 +81,7 @@ def test_answers_ignore_unknown_fields_and_requests_refuse_them() -> None:
 )
 def test_an_answer_of_another_shape_names_the_field(change: dict[str, Any], path: str) -> None:
     with pytest.raises(msgspec.ValidationError, match=r"at `" + path.replace("[", r"\[").replace("$", r"\$")):
-        msgspec.convert({**ENDPOINT, **change}, endpoint_models.Endpoint)
+        msgspec.convert({**ENDPOINT, **change}, endpoint_models.EndpointInfo)
 
 
 def test_constraints_hold_on_decode() -> None:
@@ -145,7 +139,7 @@ def test_the_twin_keeps_defaults_and_constraints() -> None:
     assert schema["properties"]["region"]["default"] == "UNRESTRICTED"
     limit = pydantic_twin(group_models.RateLimit).model_json_schema()
     assert limit["properties"]["threshold"]["minimum"] == 0
-    group = pydantic_twin(group_models.Group)(
+    group = pydantic_twin(group_models.GroupInfo)(
         id="g",
         metadata={"external_entity_id": "e"},
         hierarchy={"limit_enforcement": "INDEPENDENT"},

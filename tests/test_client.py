@@ -33,7 +33,7 @@ from pulumi_baseten_gateway import (
     ServerError,
     TransportError,
 )
-from pulumi_baseten_gateway.resources.endpoint.model import Endpoint, Provider, Region, Target
+from pulumi_baseten_gateway.api.models.endpoint import EndpointInfo, Region, Target, TargetProvider
 from tests.conftest import MakeEmulator
 
 BASETEN = {"provider": "BASETEN", "model_id": "3kZ9xqd"}
@@ -54,9 +54,9 @@ def live_slugs(emulator: EmulatorProcess, key: str = ACME_KEY) -> list[str]:
 def test_lifecycle(client: GatewayClient) -> None:
     slug = unique_slug()
     created = client.create_endpoint(
-        slug, [Target(provider=Provider.BASETEN, model_id="3kZ9xqd", environment_name="staging")]
+        slug, [Target(provider=TargetProvider.BASETEN, model_id="3kZ9xqd", environment_name="staging")]
     )
-    assert isinstance(created, Endpoint)
+    assert isinstance(created, EndpointInfo)
     assert (created.slug, created.region) == (slug, Region.UNRESTRICTED)
     assert created.targets[0].environment_name == "staging"
     assert client.get_endpoint(created.id) == created
@@ -66,7 +66,7 @@ def test_lifecycle(client: GatewayClient) -> None:
         created.id, [{"provider": "OPENAI", "secret_id": "s1", "target_model": "gpt-4o"}]
     )
     assert updated.id == created.id
-    assert updated.targets == [Target(provider=Provider.OPENAI, secret_id="s1", target_model="gpt-4o")]
+    assert updated.targets == [Target(provider=TargetProvider.OPENAI, secret_id="s1", target_model="gpt-4o")]
     assert updated.updated_at > created.updated_at
     assert updated.created_at == created.created_at
 
@@ -332,7 +332,7 @@ def test_raw_api_agrees_with_the_client(emulator: EmulatorProcess, client: Gatew
     """A witness outside the client: the emulator holds what the client says it created."""
     endpoint = client.create_endpoint(unique_slug(), [BASETEN])
     raw = httpx.get(emulator.url(f"/v1/gateway/endpoints/{endpoint.id}"), headers=auth_headers(ACME_KEY))
-    assert msgspec.convert(raw.json(), Endpoint) == endpoint
+    assert msgspec.convert(raw.json(), EndpointInfo) == endpoint
 
 
 def test_commit_then_drop_on_every_update_still_converges(make_emulator: MakeEmulator) -> None:

@@ -22,7 +22,7 @@ from pulumi_baseten_gateway import (
     InvalidInputError,
     NotFoundError,
 )
-from pulumi_baseten_gateway.resources.group import rules
+from pulumi_baseten_gateway.api.rules import group as rules
 from pulumi_baseten_gateway.resources.group.core import GroupCore
 from tests.conftest import MakeEmulator
 

@@ -34,7 +34,7 @@ from pulumi_baseten_gateway import (
     PermissionDeniedError,
     RetryPolicy,
 )
-from pulumi_baseten_gateway.resources.endpoint.model import Endpoint
+from pulumi_baseten_gateway.api.models.endpoint import EndpointInfo
 from tests.conftest import MakeEmulator
 
 NO_SCOPE_KEY = "acme-no-scope"
@@ -200,7 +200,7 @@ def test_another_workspace_cannot_read_change_or_delete(
     # The owner's endpoint is untouched: same targets, same updated_at, still listed.
     assert owner_view(gateway, owner, endpoint["id"]) == endpoint
     with client(gateway, owner) as owning:
-        assert owning.get_endpoint(endpoint["id"]) == msgspec.convert(endpoint, Endpoint)
+        assert owning.get_endpoint(endpoint["id"]) == msgspec.convert(endpoint, EndpointInfo)
         assert endpoint["id"] in {e.id for e in owning.list_endpoints()}
 
 

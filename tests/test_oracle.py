@@ -18,14 +18,14 @@ from typing import Any
 import httpx
 import pytest
 
+from pulumi_baseten_gateway.api.models.endpoint import PROVIDER_FIELDS
+from pulumi_baseten_gateway.api.rules import endpoint as rules
 from pulumi_baseten_gateway.emulator import EmulatorConfig, create_app
-from pulumi_baseten_gateway.resources.endpoint import rules
-from pulumi_baseten_gateway.resources.endpoint.model import PROVIDER_FIELDS
 from tests import oracle
 from tests.conftest import REPO_ROOT
 
 ENDPOINTS_PATH = "/v1/gateway/endpoints"
-MODEL_PATH = REPO_ROOT / "pulumi_baseten_gateway" / "resources" / "endpoint" / "model.py"
+MODEL_PATH = REPO_ROOT / "pulumi_baseten_gateway" / "api" / "models" / "endpoint.py"
 TABLE = oracle.provider_fields()
 STRICT = oracle.provider_fields(choices=())
 
@@ -111,7 +111,7 @@ def test_the_docs_agree_with_the_spec_where_both_speak() -> None:
 def test_the_one_choice_where_the_sources_disagree() -> None:
     """``secret_id`` for VERTEX and BASETEN_MODEL_API: the spec, read literally, requires it; the docs
     require it of ANTHROPIC and OPENAI only; the code leaves it optional. The reason is written once, in
-    the comment above ``PROVIDER_FIELDS`` (``resources/endpoint/model.py``), which must name the choice."""
+    the comment above ``PROVIDER_FIELDS`` (``api/models/endpoint.py``), which must name the choice."""
     (choice,) = oracle.SOURCE_CHOICES
     assert (choice.field, choice.providers) == ("secret_id", frozenset({"VERTEX", "BASETEN_MODEL_API"}))
     for provider in choice.providers:

@@ -32,8 +32,9 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from pulumi_baseten_gateway import policy  # noqa: E402
-from pulumi_baseten_gateway.resources.endpoint import rules  # noqa: E402
-from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider  # noqa: E402
+from pulumi_baseten_gateway.api.models.endpoint import TargetProvider  # noqa: E402
+from pulumi_baseten_gateway.api.rules import endpoint as rules  # noqa: E402
+from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT_TYPE_TOKEN  # noqa: E402
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
 OPTS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
@@ -157,7 +158,7 @@ def test_is_unknown(value: object, expected: bool) -> None:
 def test_policy_config_applies_schema_defaults_when_nothing_is_sent() -> None:
     assert policy.policy_config(policy.ORG_PREFIX_POLICY, None) == {"allowedPrefixes": []}
     assert policy.policy_config(policy.ALLOWED_PROVIDERS_POLICY, {}) == {
-        "allowedProviders": [p.value for p in Provider]
+        "allowedProviders": [p.value for p in TargetProvider]
     }
     assert policy.policy_config(policy.SLUG_FORMAT_POLICY, None) == {}
 
@@ -322,7 +323,7 @@ def test_slug_format_reports_a_missing_slug_and_passes_a_good_one() -> None:
 
 
 def test_allowed_providers_defaults_to_every_provider() -> None:
-    targets = [{"provider": p.value} for p in Provider]
+    targets = [{"provider": p.value} for p in TargetProvider]
     assert run(policy.validate_allowed_providers, make_args(endpoint(targets=targets))) == []
 
 
@@ -407,7 +408,7 @@ _JSON = st.recursive(
 _TARGET = st.fixed_dictionaries(
     {},
     optional={
-        "provider": st.sampled_from([p.value for p in Provider]) | _SCALARS,
+        "provider": st.sampled_from([p.value for p in TargetProvider]) | _SCALARS,
         **{field: st.text(max_size=6) | _JSON for field in rules.TARGET_FIELDS[1:]},
     },
 )
@@ -469,7 +470,7 @@ def test_policies_never_raise_and_report_what_they_own(props: dict[str, Any], pr
             f"targets[{index}].provider"
             for index, target in enumerate(targets)
             if isinstance(target, dict)
-            and target.get("provider") in {p.value for p in Provider} - {"BASETEN"}
+            and target.get("provider") in {p.value for p in TargetProvider} - {"BASETEN"}
         ]
     assert [m.split(": ", 1)[0] for m in reports["validate_allowed_providers"]] == forbidden
 
@@ -569,7 +570,7 @@ def test_the_schema_defaults_the_cli_sends_act_like_no_config() -> None:
         endpoint(),
         endpoint("evil/x"),
         endpoint("not a slug"),
-        endpoint(targets=[{"provider": p.value} for p in Provider]),
+        endpoint(targets=[{"provider": p.value} for p in TargetProvider]),
         endpoint(targets=[{"provider": "OPENAI", "secret_id": "s", "target_model": "m"}]),
     ]
     validators = {
@@ -589,7 +590,7 @@ def test_the_schema_defaults_the_cli_sends_act_like_no_config() -> None:
         sent_by_the_cli = {key: value["default"] for key, value in schema.properties.items()}
         for props in samples:
             assert run(validate, make_args(props, sent_by_the_cli)) == run(validate, make_args(props, None))
-    every_provider = make_args(endpoint(targets=[{"provider": p.value} for p in Provider]), None)
+    every_provider = make_args(endpoint(targets=[{"provider": p.value} for p in TargetProvider]), None)
     assert run(policy.validate_allowed_providers, every_provider) == []
     (unconfigured,) = run(policy.validate_org_prefix, make_args(endpoint(), None))
     assert "no allowed prefixes are configured" in unconfigured

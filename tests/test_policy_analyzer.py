@@ -27,6 +27,7 @@ from harness.analyzer import (  # noqa: E402
     StackResource,
     make_urn,
 )
+from pulumi_baseten_gateway.api.models.endpoint import TargetProvider  # noqa: E402
 from pulumi_baseten_gateway.policy import (  # noqa: E402
     ALLOWED_PROVIDERS_POLICY,
     GROUP_MODEL_SLUGS_POLICY,
@@ -40,7 +41,7 @@ from pulumi_baseten_gateway.policy import (  # noqa: E402
     TARGET_FIELDS_POLICY,
     UNIQUE_SLUGS_POLICY,
 )
-from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT_TYPE_TOKEN, Provider  # noqa: E402
+from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT_TYPE_TOKEN  # noqa: E402
 
 VALID_TARGET: dict[str, Any] = {
     "provider": "BASETEN",
@@ -105,7 +106,7 @@ def test_info_publishes_config_schemas_with_defaults(pack: PolicyPackProcess) ->
     defaults = pack.default_settings()
     assert defaults[ORG_PREFIX_POLICY] == PolicySettings("mandatory", {"allowedPrefixes": []})
     assert defaults[ALLOWED_PROVIDERS_POLICY] == PolicySettings(
-        "advisory", {"allowedProviders": [p.value for p in Provider]}
+        "advisory", {"allowedProviders": [p.value for p in TargetProvider]}
     )
     schema = {p.name: p.configSchema for p in pack.info().policies}[ORG_PREFIX_POLICY]
     assert schema.properties["allowedPrefixes"]["type"] == "array"

@@ -48,13 +48,13 @@ from pulumi_baseten_gateway.policy import (  # noqa: E402
     SECRET_NOT_LITERAL_POLICY,
     stack_config,
 )
-from pulumi_baseten_gateway.resources.api_key.model import (  # noqa: E402
+from pulumi_baseten_gateway.resources.api_key.resource import (  # noqa: E402
     REGISTERED_GATEWAY_API_KEY,
     REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN,
 )
-from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT, ENDPOINT_TYPE_TOKEN  # noqa: E402
-from pulumi_baseten_gateway.resources.group.model import GROUP, GROUP_TYPE_TOKEN  # noqa: E402
-from pulumi_baseten_gateway.resources.secret.model import SECRET, SECRET_TYPE_TOKEN  # noqa: E402
+from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT, ENDPOINT_TYPE_TOKEN  # noqa: E402
+from pulumi_baseten_gateway.resources.group.resource import GROUP, GROUP_TYPE_TOKEN  # noqa: E402
+from pulumi_baseten_gateway.resources.secret.resource import SECRET, SECRET_TYPE_TOKEN  # noqa: E402
 from tests.conftest import MakeEmulator  # noqa: E402
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's special-signature key ...

@@ -38,9 +38,9 @@ from pulumi_baseten_gateway import (
     SigningKey,
 )
 from pulumi_baseten_gateway.api.http import LOGGER_NAME
-from pulumi_baseten_gateway.resources.api_key.model import REGISTERED_GATEWAY_API_KEY
+from pulumi_baseten_gateway.api.rules.api_key import shannon_entropy, validate_registered_key
 from pulumi_baseten_gateway.resources.api_key.registered import RegisteredGatewayApiKeyCore
-from pulumi_baseten_gateway.resources.api_key.rules import shannon_entropy, validate_registered_key
+from pulumi_baseten_gateway.resources.api_key.resource import REGISTERED_GATEWAY_API_KEY
 from pulumi_baseten_gateway.settings import Settings
 from tests.conftest import MakeEmulator
 

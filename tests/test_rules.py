@@ -1,4 +1,4 @@
-"""Unit and property tests of the shared endpoint rules (``resources/endpoint/rules.py``).
+"""Unit and property tests of the shared endpoint rules (``api/rules/endpoint.py``).
 
 The per-provider table is the oracle's (``tests/oracle.py``): parsed from the public spec's field
 descriptions and the docs' sentences, never imported from ``rules`` or ``PROVIDER_FIELDS``. The property
@@ -18,18 +18,18 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import domains
 
-from pulumi_baseten_gateway.resources.endpoint import model as models
-from pulumi_baseten_gateway.resources.endpoint import rules
-from pulumi_baseten_gateway.resources.endpoint.model import Provider, Region
-from pulumi_baseten_gateway.resources.endpoint.rules import TARGET_FIELDS, Violation
+from pulumi_baseten_gateway.api.models import endpoint as models
+from pulumi_baseten_gateway.api.models.endpoint import Region, TargetProvider
+from pulumi_baseten_gateway.api.rules import endpoint as rules
+from pulumi_baseten_gateway.api.rules.endpoint import TARGET_FIELDS, Violation
 from tests import oracle
 
 # -- the API's per-provider field table (the oracle's) -------------------------------------------------------
 
 _TABLE = oracle.provider_fields()
-REQUIRED: dict[Provider, frozenset[str]] = {Provider(p): f.required for p, f in _TABLE.items()}
-OPTIONAL: dict[Provider, frozenset[str]] = {Provider(p): f.optional for p, f in _TABLE.items()}
-FORBIDDEN: dict[Provider, frozenset[str]] = {Provider(p): f.forbidden for p, f in _TABLE.items()}
+REQUIRED: dict[TargetProvider, frozenset[str]] = {TargetProvider(p): f.required for p, f in _TABLE.items()}
+OPTIONAL: dict[TargetProvider, frozenset[str]] = {TargetProvider(p): f.optional for p, f in _TABLE.items()}
+FORBIDDEN: dict[TargetProvider, frozenset[str]] = {TargetProvider(p): f.forbidden for p, f in _TABLE.items()}
 #: The spec's example of each field.
 SAMPLE_VALUES: dict[str, Any] = {name: oracle.sample_value(name) for name in oracle.FIELDS}
 RULE_NAMES = {
@@ -46,7 +46,7 @@ RULE_NAMES = {
 }
 
 
-def minimal_target(provider: Provider) -> dict[str, Any]:
+def minimal_target(provider: TargetProvider) -> dict[str, Any]:
     """The smallest valid target of a provider: ``provider`` and its required fields."""
     return oracle.sample_target(provider.value)
 
@@ -167,18 +167,18 @@ def test_invalid_regions(region: object) -> None:
 # -- targets: per-provider fields ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("provider", list(Provider))
-def test_minimal_target_is_valid(provider: Provider) -> None:
+@pytest.mark.parametrize("provider", list(TargetProvider))
+def test_minimal_target_is_valid(provider: TargetProvider) -> None:
     assert rules.validate_target(minimal_target(provider)) == []
 
 
-@pytest.mark.parametrize("provider", list(Provider))
-def test_provider_may_be_an_enum_member(provider: Provider) -> None:
+@pytest.mark.parametrize("provider", list(TargetProvider))
+def test_provider_may_be_an_enum_member(provider: TargetProvider) -> None:
     assert rules.validate_target({**minimal_target(provider), "provider": provider}) == []
 
 
-@pytest.mark.parametrize(("provider", "field"), [(p, f) for p in Provider for f in sorted(REQUIRED[p])])
-def test_missing_required_field(provider: Provider, field: str) -> None:
+@pytest.mark.parametrize(("provider", "field"), [(p, f) for p in TargetProvider for f in sorted(REQUIRED[p])])
+def test_missing_required_field(provider: TargetProvider, field: str) -> None:
     target = minimal_target(provider)
     del target[field]
     violations = rules.validate_target(target)
@@ -188,8 +188,10 @@ def test_missing_required_field(provider: Provider, field: str) -> None:
     assert found(rules.validate_target({**target, field: None})) == found(violations)
 
 
-@pytest.mark.parametrize(("provider", "field"), [(p, f) for p in Provider for f in sorted(FORBIDDEN[p])])
-def test_forbidden_field(provider: Provider, field: str) -> None:
+@pytest.mark.parametrize(
+    ("provider", "field"), [(p, f) for p in TargetProvider for f in sorted(FORBIDDEN[p])]
+)
+def test_forbidden_field(provider: TargetProvider, field: str) -> None:
     target = {**minimal_target(provider), field: SAMPLE_VALUES[field]}
     violations = rules.validate_target(target)
     assert found(violations) == [(f"targets[0].{field}", "target-fields")]
@@ -198,15 +200,15 @@ def test_forbidden_field(provider: Provider, field: str) -> None:
     assert rules.validate_target({**minimal_target(provider), field: None}) == []
 
 
-@pytest.mark.parametrize(("provider", "field"), [(p, f) for p in Provider for f in sorted(OPTIONAL[p])])
-def test_optional_field(provider: Provider, field: str) -> None:
+@pytest.mark.parametrize(("provider", "field"), [(p, f) for p in TargetProvider for f in sorted(OPTIONAL[p])])
+def test_optional_field(provider: TargetProvider, field: str) -> None:
     assert rules.validate_target({**minimal_target(provider), field: SAMPLE_VALUES[field]}) == []
 
 
 def test_forbidden_fields_are_all_reported() -> None:
     target = {"provider": "OPENAI", **SAMPLE_VALUES}
     assert found(rules.validate_target(target)) == [
-        (f"targets[0].{f}", "target-fields") for f in sorted(FORBIDDEN[Provider.OPENAI])
+        (f"targets[0].{f}", "target-fields") for f in sorted(FORBIDDEN[TargetProvider.OPENAI])
     ]
 
 
@@ -269,7 +271,7 @@ def test_unknown_provider(provider: object) -> None:
     violations = rules.validate_target({"provider": provider, "model_id": "x", "secret_id": 5})
     # the other fields cannot be judged without a provider
     assert found(violations) == [("targets[0].provider", "provider")]
-    allowed = ", ".join(p.value for p in Provider)
+    allowed = ", ".join(p.value for p in TargetProvider)
     assert violations[0].message == f"must be one of {allowed}, got {provider!r}"
 
 
@@ -282,7 +284,7 @@ def test_target_not_an_object(target: object) -> None:
 
 def test_unknown_fields() -> None:
     target: dict[object, object] = {"modelId": "x", "priority": 1, 7: "seven", None: 1}
-    target.update(minimal_target(Provider.BASETEN))
+    target.update(minimal_target(TargetProvider.BASETEN))
     violations = rules.validate_target(target)
     assert found(violations) == sorted(
         [
@@ -306,7 +308,7 @@ def test_unknown_fields_are_reported_with_a_bad_provider() -> None:
 
 
 def _compatible(base_url: object) -> dict[str, Any]:
-    return {**minimal_target(Provider.OPENAI_COMPATIBLE), "base_url": base_url}
+    return {**minimal_target(TargetProvider.OPENAI_COMPATIBLE), "base_url": base_url}
 
 
 @pytest.mark.parametrize(
@@ -432,7 +434,7 @@ def test_missing_vertex_field_message() -> None:
 
 
 def test_vertex_config_on_another_provider_is_not_inspected() -> None:
-    target = {**minimal_target(Provider.OPENAI), "vertex_config": {"junk": 1}}
+    target = {**minimal_target(TargetProvider.OPENAI), "vertex_config": {"junk": 1}}
     assert found(rules.validate_target(target)) == [("targets[0].vertex_config", "target-fields")]
 
 
@@ -440,8 +442,8 @@ def test_vertex_config_on_another_provider_is_not_inspected() -> None:
 
 
 def test_one_target() -> None:
-    assert rules.validate_targets([minimal_target(Provider.BASETEN)]) == []
-    assert rules.validate_targets((minimal_target(Provider.OPENAI),)) == []
+    assert rules.validate_targets([minimal_target(TargetProvider.BASETEN)]) == []
+    assert rules.validate_targets((minimal_target(TargetProvider.OPENAI),)) == []
 
 
 def test_missing_targets() -> None:
@@ -465,13 +467,15 @@ def test_empty_target_list() -> None:
 
 
 def test_two_targets() -> None:
-    violations = rules.validate_targets([minimal_target(Provider.BASETEN), minimal_target(Provider.OPENAI)])
+    violations = rules.validate_targets(
+        [minimal_target(TargetProvider.BASETEN), minimal_target(TargetProvider.OPENAI)]
+    )
     assert found(violations) == [("targets", "single-target")]
     assert violations[0].message == "must hold exactly one target, got 2"
 
 
 def test_every_target_of_a_list_is_checked() -> None:
-    targets = [minimal_target(Provider.BASETEN), 5, {"provider": "OPENAI"}]
+    targets = [minimal_target(TargetProvider.BASETEN), 5, {"provider": "OPENAI"}]
     assert found(rules.validate_targets(targets, path="spec.targets")) == [
         ("spec.targets", "single-target"),
         ("spec.targets[1]", "field-type"),
@@ -507,15 +511,15 @@ def test_prefix_of_a_malformed_slug_is_left_to_the_slug_rule(slug: object) -> No
 
 
 def test_allowed_providers() -> None:
-    targets = [minimal_target(Provider.BASETEN)]
+    targets = [minimal_target(TargetProvider.BASETEN)]
     assert rules.validate_provider_allowed(targets, {"BASETEN", "OPENAI"}) == []
 
 
 def test_disallowed_providers() -> None:
     targets = [
-        minimal_target(Provider.OPENAI),
-        minimal_target(Provider.BASETEN),
-        minimal_target(Provider.VERTEX),
+        minimal_target(TargetProvider.OPENAI),
+        minimal_target(TargetProvider.BASETEN),
+        minimal_target(TargetProvider.VERTEX),
     ]
     violations = rules.validate_provider_allowed(targets, {"BASETEN"}, path="t")
     assert found(violations) == [
@@ -523,19 +527,21 @@ def test_disallowed_providers() -> None:
         ("t[2].provider", "allowed-providers"),
     ]
     assert violations[0].message == "provider 'OPENAI' is not allowed here; allowed: BASETEN"
-    (none_allowed,) = rules.validate_provider_allowed([minimal_target(Provider.BASETEN)], ())
+    (none_allowed,) = rules.validate_provider_allowed([minimal_target(TargetProvider.BASETEN)], ())
     assert none_allowed.message.endswith("allowed: (none)")
 
 
 def test_the_message_lists_every_allowed_provider() -> None:
-    (violation,) = rules.validate_provider_allowed([minimal_target(Provider.VERTEX)], {"OPENAI", "BASETEN"})
+    (violation,) = rules.validate_provider_allowed(
+        [minimal_target(TargetProvider.VERTEX)], {"OPENAI", "BASETEN"}
+    )
     assert violation.message == "provider 'VERTEX' is not allowed here; allowed: BASETEN, OPENAI"
 
 
 def test_a_provider_not_known_yet_is_allowed_even_when_the_engine_sends_it_as_a_string() -> None:
     # The engine's gRPC protocol carries an unknown as a sentinel string (pulumi.runtime.rpc.UNKNOWN).
     sentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-    targets = [{**minimal_target(Provider.BASETEN), "provider": sentinel}]
+    targets = [{**minimal_target(TargetProvider.BASETEN), "provider": sentinel}]
     assert (
         rules.validate_provider_allowed(targets, {"BASETEN"}, is_unknown=lambda value: value == sentinel)
         == []
@@ -553,7 +559,7 @@ def test_allowed_providers_leave_malformed_targets_to_other_rules(targets: objec
 
 
 def test_valid_endpoint() -> None:
-    targets = [minimal_target(Provider.BASETEN)]
+    targets = [minimal_target(TargetProvider.BASETEN)]
     assert rules.validate_endpoint("acme/glm", targets) == []
     assert rules.validate_endpoint("acme/glm", targets, "EU", owned_prefixes={"acme"}) == []
 
@@ -571,7 +577,7 @@ def test_endpoint_violations_are_aggregated() -> None:
 
 
 def test_endpoint_prefix_ownership_only_when_asked() -> None:
-    targets = [minimal_target(Provider.BASETEN)]
+    targets = [minimal_target(TargetProvider.BASETEN)]
     assert rules.validate_endpoint("initech/glm", targets) == []
     assert found(rules.validate_endpoint("initech/glm", targets, owned_prefixes={"acme"})) == [
         ("slug", "org-prefix")
@@ -582,7 +588,7 @@ def test_endpoint_prefix_ownership_only_when_asked() -> None:
 
 
 def test_endpoint_prefix_ownership_is_skipped_for_a_malformed_slug() -> None:
-    targets = [minimal_target(Provider.BASETEN)]
+    targets = [minimal_target(TargetProvider.BASETEN)]
     assert found(rules.validate_endpoint("initech/", targets, owned_prefixes={"acme"})) == [
         ("slug", "slug-format")
     ]
@@ -622,12 +628,12 @@ def test_canonical_vertex_config() -> None:
 
 
 def test_canonical_targets_keep_order() -> None:
-    targets = [minimal_target(Provider.OPENAI), minimal_target(Provider.BASETEN)]
+    targets = [minimal_target(TargetProvider.OPENAI), minimal_target(TargetProvider.BASETEN)]
     assert [t["provider"] for t in rules.canonical_targets(targets)] == ["OPENAI", "BASETEN"]
 
 
 def test_canonical_form_equals_the_api_form() -> None:
-    for provider in Provider:
+    for provider in TargetProvider:
         target = minimal_target(provider)
         api_form = msgspec.convert(target, models.Target).to_api()
         assert rules.canonical_target(api_form) == rules.canonical_target(target) == target
@@ -645,7 +651,7 @@ json_values = st.recursive(
     ),
     max_leaves=10,
 )
-provider_values = st.sampled_from([p.value for p in Provider])
+provider_values = st.sampled_from([p.value for p in TargetProvider])
 field_values = (
     json_values
     | provider_values
@@ -742,7 +748,7 @@ VALID_FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
 
 @st.composite
 def valid_targets(draw: st.DrawFn) -> dict[str, Any]:
-    provider = draw(st.sampled_from(list(Provider)))
+    provider = draw(st.sampled_from(list(TargetProvider)))
     target: dict[str, Any] = {"provider": draw(st.sampled_from([provider.value, provider]))}
     for field in sorted(REQUIRED[provider]):
         target[field] = draw(VALID_FIELD_VALUES[field])
@@ -764,7 +770,7 @@ valid_regions = st.sampled_from([None, *(r.value for r in Region)])
 def test_valid_endpoints_pass_every_rule(slug: str, target: dict[str, Any], region: str | None) -> None:
     assert rules.validate_endpoint(slug, [target], region) == []
     assert rules.validate_endpoint(slug, [target], region, owned_prefixes={slug.split("/")[0]}) == []
-    assert rules.validate_provider_allowed([target], {p.value for p in Provider}) == []
+    assert rules.validate_provider_allowed([target], {p.value for p in TargetProvider}) == []
     body: dict[str, Any] = {"slug": slug, "targets": [target]}
     if region is not None:
         body["region"] = region
@@ -784,9 +790,9 @@ def _valid_target_of(draw: st.DrawFn, provider: str) -> dict[str, Any]:
     """A valid target of ``provider`` with every required field set (drawn values) and optional ones
     absent, null or set: a skeleton for the near misses."""
     target: dict[str, Any] = {"provider": provider}
-    for field in sorted(REQUIRED[Provider(provider)]):
+    for field in sorted(REQUIRED[TargetProvider(provider)]):
         target[field] = draw(VALID_FIELD_VALUES[field])
-    for field in sorted(OPTIONAL[Provider(provider)]):
+    for field in sorted(OPTIONAL[TargetProvider(provider)]):
         choice = draw(st.sampled_from(["absent", "null", "set"]))
         if choice != "absent":
             target[field] = None if choice == "null" else draw(VALID_FIELD_VALUES[field])

@@ -33,8 +33,8 @@ from harness.emulator import (
 from harness.hostile import Behaviour, HostileServer, Request, reply
 from pulumi_baseten_gateway import EndpointOperationError, GatewayClient, RetryPolicy
 from pulumi_baseten_gateway.api.listing import FRESHNESS, TOGETHER, ListingCache
+from pulumi_baseten_gateway.api.models.endpoint import EndpointInfo
 from pulumi_baseten_gateway.resources.endpoint.core import EndpointCore
-from pulumi_baseten_gateway.resources.endpoint.model import Endpoint
 from pulumi_baseten_gateway.settings import Settings
 from tests.conftest import MakeEmulator
 
@@ -333,7 +333,7 @@ def arriving_together(client: GatewayClient) -> Iterator[None]:
             second.set()
         return clock()
 
-    def held_get(endpoint_id: str) -> Endpoint:
+    def held_get(endpoint_id: str) -> EndpointInfo:
         second.wait(30)
         return get(endpoint_id)
 
@@ -558,7 +558,7 @@ def test_our_writes_while_a_listing_is_in_flight_are_never_undone(
     fetched, release = threading.Event(), threading.Event()
     list_all = listing._list_all
 
-    def held_list_all() -> list[Endpoint]:
+    def held_list_all() -> list[EndpointInfo]:
         page = list(list_all())
         fetched.set()
         assert release.wait(30)
@@ -569,7 +569,7 @@ def test_our_writes_while_a_listing_is_in_flight_are_never_undone(
         held_get = threading.Event()
         get = client.get_endpoint
 
-        def slow_get(endpoint_id: str) -> Endpoint:
+        def slow_get(endpoint_id: str) -> EndpointInfo:
             found = get(endpoint_id)
             assert held_get.wait(30)
             return found

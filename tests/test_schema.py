@@ -18,10 +18,11 @@ import pytest
 from harness.emulator import EmulatorProcess
 from harness.engine import pulumi_metaschema
 from pulumi_baseten_gateway import Endpoint, GatewayClient
+from pulumi_baseten_gateway.api.models.endpoint import PROVIDER_FIELDS, Target
 from pulumi_baseten_gateway.dynamic import typegen
 from pulumi_baseten_gateway.resources.declaration import camel_case
 from pulumi_baseten_gateway.resources.endpoint.core import EndpointCore
-from pulumi_baseten_gateway.resources.endpoint.model import ENDPOINT, PROVIDER_FIELDS, Target
+from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT
 from pulumi_baseten_gateway.schema import package_schema, schema_text
 from pulumi_baseten_gateway.settings import (
     API_KEY,

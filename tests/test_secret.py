@@ -30,7 +30,7 @@ from pulumi_baseten_gateway import (
 )
 from pulumi_baseten_gateway.api.http import LOGGER_NAME
 from pulumi_baseten_gateway.resources.secret.core import SecretCore
-from pulumi_baseten_gateway.resources.secret.model import SECRET
+from pulumi_baseten_gateway.resources.secret.resource import SECRET
 from tests.conftest import MakeEmulator
 
 VALUE = "sk-secret-Value-4Tq9Wm2Zr7"

@@ -40,13 +40,14 @@ from ..errors import (
     ServerError,
     TransportError,
 )
-from ..resources.common import Violation
-from ..resources.endpoint import rules
-from ..resources.endpoint.model import Endpoint, EndpointPage, EndpointTombstone, Pagination, Region, Target
 from .creates import CLOCK_SKEW_ALLOWANCE, DATE_MARGIN, NaturalKeyCreates
 from .http import LOGGER_NAME, parse, raise_if_invalid
 from .listing import ListingCache
+from .models.base import Pagination
+from .models.endpoint import EndpointInfo, EndpointPage, EndpointTombstone, Region, Target
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
+from .rules import endpoint as rules
+from .rules.common import Violation
 
 __all__ = [
     "CLOCK_SKEW_ALLOWANCE",
@@ -87,7 +88,7 @@ class EndpointOperations(NaturalKeyCreates):
     """The endpoint operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
 
     @property
-    def endpoint_listing(self) -> ListingCache[Endpoint]:
+    def endpoint_listing(self) -> ListingCache[EndpointInfo]:
         """This client's listing cache of endpoints, behind :meth:`read_endpoint` (made on first use).
 
         Why the client keeps it, and tells it of every write in its own create, update and delete (a
@@ -97,7 +98,7 @@ class EndpointOperations(NaturalKeyCreates):
         write can miss the cache, and one key is one workspace, so a cache never serves another
         workspace's endpoints.
         """
-        listing: ListingCache[Endpoint] | None = self.__dict__.get("_endpoint_listing")
+        listing: ListingCache[EndpointInfo] | None = self.__dict__.get("_endpoint_listing")
         if listing is None:
             with _LISTING_LOCK:
                 listing = self.__dict__.get("_endpoint_listing")
@@ -106,7 +107,7 @@ class EndpointOperations(NaturalKeyCreates):
                     self.__dict__["_endpoint_listing"] = listing
         return listing
 
-    def read_endpoint(self, endpoint_id: str) -> Endpoint | None:
+    def read_endpoint(self, endpoint_id: str) -> EndpointInfo | None:
         """The endpoint as it is now, None when it does not exist: for a resource's Read.
 
         Alone, one GET (as :meth:`get_endpoint`). Among other reads in progress, from one listing of the
@@ -116,10 +117,10 @@ class EndpointOperations(NaturalKeyCreates):
         _endpoint_path(endpoint_id)  # an id that cannot be one is refused before any request
         return self.endpoint_listing.read(endpoint_id)
 
-    def _list_for_cache(self) -> Iterator[Endpoint]:
+    def _list_for_cache(self) -> Iterator[EndpointInfo]:
         return self.list_endpoints(page_size=MAX_PAGE_SIZE)
 
-    def _get_or_none(self, endpoint_id: str) -> Endpoint | None:
+    def _get_or_none(self, endpoint_id: str) -> EndpointInfo | None:
         try:
             return self.get_endpoint(endpoint_id)
         except NotFoundError:
@@ -127,13 +128,13 @@ class EndpointOperations(NaturalKeyCreates):
 
     def _wrote(self, endpoint_id: str) -> None:
         """A write of ours to the endpoint ended, well or not: the listing no longer answers for it."""
-        listing: ListingCache[Endpoint] | None = self.__dict__.get("_endpoint_listing")
+        listing: ListingCache[EndpointInfo] | None = self.__dict__.get("_endpoint_listing")
         if listing is not None:  # no cache yet: nothing cached to update
             listing.record(endpoint_id)
 
     def create_endpoint(
         self, slug: str, targets: Sequence[TargetInput], *, region: Region | str = Region.UNRESTRICTED
-    ) -> Endpoint:
+    ) -> EndpointInfo:
         """Create an endpoint; safe to retry: an ambiguous failure never leads to a duplicate.
 
         Raises :class:`DuplicateSlugError` when the slug is taken (``existing`` is the endpoint holding
@@ -144,7 +145,9 @@ class EndpointOperations(NaturalKeyCreates):
         self._wrote(created.id)
         return created
 
-    def _create_endpoint(self, slug: str, targets: Sequence[TargetInput], region: Region | str) -> Endpoint:
+    def _create_endpoint(
+        self, slug: str, targets: Sequence[TargetInput], region: Region | str
+    ) -> EndpointInfo:
         context = RequestContext("create endpoint", "POST", ENDPOINTS_PATH, slug)
         region_value = region.value if isinstance(region, Region) else region
         target_dicts = _target_dicts(context, targets)
@@ -153,7 +156,7 @@ class EndpointOperations(NaturalKeyCreates):
         return self._create_by_natural_key(
             context,
             body,
-            Endpoint,
+            EndpointInfo,
             find=lambda: self._find_in_create(context, slug),
             ours_or_duplicate=lambda existing, since, answer: self._ours_or_duplicate(
                 context, body, existing, since, answer
@@ -161,10 +164,10 @@ class EndpointOperations(NaturalKeyCreates):
             unseen=lambda answer: DuplicateSlugError(context, slug, None, answer.detail),
         )
 
-    def get_endpoint(self, endpoint_id: str) -> Endpoint:
+    def get_endpoint(self, endpoint_id: str) -> EndpointInfo:
         """Fetch one endpoint by id (``NotFoundError`` when it does not exist or was deleted)."""
         context = RequestContext("get endpoint", "GET", _endpoint_path(endpoint_id), endpoint_id)
-        return parse(self._request(context), Endpoint, context)
+        return parse(self._request(context), EndpointInfo, context)
 
     def list_endpoints_page(self, *, limit: int | None = None, cursor: str | None = None) -> EndpointPage:
         """One page of the workspace's endpoints; pass the previous page's ``pagination.cursor``."""
@@ -173,20 +176,20 @@ class EndpointOperations(NaturalKeyCreates):
             self._request(context, params=page_params(context, limit, cursor)), EndpointPage, context
         )
 
-    def list_endpoints(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[Endpoint]:
+    def list_endpoints(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[EndpointInfo]:
         """Every endpoint of the workspace, following ``cursor`` across pages lazily."""
 
-        def fetch(cursor: str | None) -> tuple[Sequence[Endpoint], Pagination]:
+        def fetch(cursor: str | None) -> tuple[Sequence[EndpointInfo], Pagination]:
             page = self.list_endpoints_page(limit=page_size, cursor=cursor)
             return page.items, page.pagination
 
         return iterate_pages(fetch, RequestContext("list endpoints", "GET", ENDPOINTS_PATH))
 
-    def find_endpoint_by_slug(self, slug: str) -> Endpoint | None:
+    def find_endpoint_by_slug(self, slug: str) -> EndpointInfo | None:
         """The workspace's endpoint with this slug, or None (the API has no slug filter: lists all pages)."""
         return next((endpoint for endpoint in self.list_endpoints() if endpoint.slug == slug), None)
 
-    def update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> Endpoint:
+    def update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> EndpointInfo:
         """Replace the endpoint's full target list (PATCH; the slug and region are immutable).
 
         After an ambiguous failure the endpoint is read back first (one GET per attempt, within the
@@ -199,7 +202,7 @@ class EndpointOperations(NaturalKeyCreates):
         finally:
             self._wrote(endpoint_id)
 
-    def _update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> Endpoint:
+    def _update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> EndpointInfo:
         path = _endpoint_path(endpoint_id)
         context = RequestContext("update endpoint", "PATCH", path, endpoint_id)
         read_back = RequestContext(context.operation, "GET", path, endpoint_id)
@@ -212,7 +215,9 @@ class EndpointOperations(NaturalKeyCreates):
                 with attempt:
                     if ambiguous:  # the last PATCH may have applied: if so, it is done
                         try:
-                            current: Endpoint | None = parse(self._send(read_back), Endpoint, read_back)
+                            current: EndpointInfo | None = parse(
+                                self._send(read_back), EndpointInfo, read_back
+                            )
                         except (TransportError, ServerError, RateLimitError):
                             if time.monotonic() >= self._deadline():
                                 raise  # it used up the budget: no PATCH could be sent now
@@ -220,7 +225,7 @@ class EndpointOperations(NaturalKeyCreates):
                         if current is not None and rules.endpoint_targets(current) == body["targets"]:
                             return current
                     try:
-                        return parse(self._send(context, json=body), Endpoint, context)
+                        return parse(self._send(context, json=body), EndpointInfo, context)
                     except (TransportError, ServerError):
                         ambiguous = True
                         raise
@@ -236,7 +241,9 @@ class EndpointOperations(NaturalKeyCreates):
 
     # -- the create's look-up -------------------------------------------------------------------------
 
-    def _find_in_create(self, create: RequestContext, slug: str) -> tuple[Endpoint | None, timedelta | None]:
+    def _find_in_create(
+        self, create: RequestContext, slug: str
+    ) -> tuple[EndpointInfo | None, timedelta | None]:
         """The endpoint holding ``slug`` in this workspace (or None), and the server's clock offset.
 
         One attempt per page. The offset (server minus ours, from the first page's ``Date`` header) is
@@ -246,7 +253,7 @@ class EndpointOperations(NaturalKeyCreates):
         context = RequestContext(create.operation, "GET", ENDPOINTS_PATH, create.subject)
         offsets: list[timedelta | None] = []
 
-        def page(cursor: str | None) -> tuple[Sequence[Endpoint], Pagination]:
+        def page(cursor: str | None) -> tuple[Sequence[EndpointInfo], Pagination]:
             params = page_params(context, MAX_PAGE_SIZE, cursor)
             reply = self._send(context, params=params)
             offsets.append(reply.server_time_offset())
@@ -261,10 +268,10 @@ class EndpointOperations(NaturalKeyCreates):
         self,
         context: RequestContext,
         body: Mapping[str, Any],
-        existing: Endpoint,
+        existing: EndpointInfo,
         started: datetime | None,
         answer: BadRequestError | None,
-    ) -> Endpoint:
+    ) -> EndpointInfo:
         """``existing`` if an earlier attempt of this create made it, else ``DuplicateSlugError``.
 
         The API has no idempotency key, so "ours" means: after an ambiguous attempt (``started``, on the

@@ -27,13 +27,13 @@ from ..errors import (
     InvalidInputError,
     RequestContext,
 )
-from ..resources.common import Violation
-from ..resources.endpoint.model import Pagination
-from ..resources.group import rules
-from ..resources.group.model import Group, GroupModel, GroupPage, GroupTombstone, LimitEnforcement
 from .creates import NaturalKeyCreates
 from .http import LOGGER_NAME, parse, raise_if_invalid
+from .models.base import Pagination
+from .models.group import GroupInfo, GroupModel, GroupPage, GroupTombstone, LimitEnforcement
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
+from .rules import group as rules
+from .rules.common import Violation
 
 __all__ = ["GROUPS_PATH", "UNSET", "GroupOperations", "ModelInput"]
 
@@ -85,7 +85,7 @@ class GroupOperations(NaturalKeyCreates):
         name: str | None = None,
         limit_enforcement: LimitEnforcement | str | None = None,
         parent_group_id: str | None = None,
-    ) -> Group:
+    ) -> GroupInfo:
         """Create a group; safe to retry: an ambiguous failure never leads to a second group.
 
         Raises :class:`DuplicateGroupError` when the ``external_entity_id`` is taken (``existing`` is the
@@ -107,7 +107,7 @@ class GroupOperations(NaturalKeyCreates):
         return self._create_by_natural_key(
             context,
             body,
-            Group,
+            GroupInfo,
             find=lambda: self._find_group_in_create(context, external_entity_id),
             ours_or_duplicate=lambda existing, since, answer: self._group_ours_or_duplicate(
                 context, body, existing, since, answer
@@ -115,10 +115,10 @@ class GroupOperations(NaturalKeyCreates):
             unseen=lambda answer: DuplicateGroupError(context, external_entity_id, None, answer.detail),
         )
 
-    def get_group(self, group_id: str) -> Group:
+    def get_group(self, group_id: str) -> GroupInfo:
         """Fetch one group by id (``NotFoundError`` when it does not exist or was deleted)."""
         context = RequestContext("get group", "GET", group_path(group_id), group_id)
-        return parse(self._request(context), Group, context)
+        return parse(self._request(context), GroupInfo, context)
 
     def list_groups_page(
         self, *, limit: int | None = None, cursor: str | None = None, external_entity_id: str | None = None
@@ -130,16 +130,16 @@ class GroupOperations(NaturalKeyCreates):
             params["external_entity_id"] = external_entity_id
         return parse(self._request(context, params=params), GroupPage, context)
 
-    def list_groups(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[Group]:
+    def list_groups(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[GroupInfo]:
         """Every group of the workspace, following ``cursor`` across pages lazily."""
 
-        def fetch(cursor: str | None) -> tuple[Sequence[Group], Pagination]:
+        def fetch(cursor: str | None) -> tuple[Sequence[GroupInfo], Pagination]:
             page = self.list_groups_page(limit=page_size, cursor=cursor)
             return page.items, page.pagination
 
         return iterate_pages(fetch, RequestContext("list groups", "GET", GROUPS_PATH))
 
-    def find_group(self, external_entity_id: str) -> Group | None:
+    def find_group(self, external_entity_id: str) -> GroupInfo | None:
         """The group with this ``external_entity_id``, or None (the list filter: one request)."""
         page = self.list_groups_page(limit=MAX_PAGE_SIZE, external_entity_id=external_entity_id)
         return next((g for g in page.items if g.metadata.external_entity_id == external_entity_id), None)
@@ -150,7 +150,7 @@ class GroupOperations(NaturalKeyCreates):
         *,
         name: str | _Unset | None = UNSET,
         models: Sequence[ModelInput] | None = None,
-    ) -> Group:
+    ) -> GroupInfo:
         """Set the name (None clears it) and/or replace the whole model set (PATCH; idempotent).
 
         In a ``CASCADING`` hierarchy the server refuses a change that would put the group above an
@@ -170,7 +170,7 @@ class GroupOperations(NaturalKeyCreates):
         if not body:
             problems.append(Violation("body", "update", "give a name or models to change"))
         raise_if_invalid(context, problems)
-        return parse(self._request(context, json=body), Group, context)
+        return parse(self._request(context, json=body), GroupInfo, context)
 
     def delete_group(self, group_id: str) -> GroupTombstone:
         """Delete a group, every descendant group and all their keys (``NotFoundError`` if already gone)."""
@@ -181,13 +181,13 @@ class GroupOperations(NaturalKeyCreates):
 
     def _find_group_in_create(
         self, create: RequestContext, external_entity_id: str
-    ) -> tuple[Group | None, timedelta | None]:
+    ) -> tuple[GroupInfo | None, timedelta | None]:
         """The group with ``external_entity_id`` (or None) and the server's clock offset; one attempt per
         page, its failures the create's."""
         context = RequestContext(create.operation, "GET", GROUPS_PATH, create.subject)
         offsets: list[timedelta | None] = []
 
-        def page(cursor: str | None) -> tuple[Sequence[Group], Pagination]:
+        def page(cursor: str | None) -> tuple[Sequence[GroupInfo], Pagination]:
             params = page_params(context, MAX_PAGE_SIZE, cursor)
             params["external_entity_id"] = external_entity_id
             reply = self._send(context, params=params)
@@ -203,10 +203,10 @@ class GroupOperations(NaturalKeyCreates):
         self,
         context: RequestContext,
         body: Mapping[str, Any],
-        existing: Group,
+        existing: GroupInfo,
         since: datetime | None,
         answer: BadRequestError | None,
-    ) -> Group:
+    ) -> GroupInfo:
         """``existing`` if an earlier attempt of this create made it, else :class:`DuplicateGroupError`."""
         hierarchy = body["hierarchy"]
         same = (

@@ -53,12 +53,12 @@ from ..errors import (
     TransportError,
     error_class_for_status,
 )
-from ..resources.common import Violation
-from ..resources.declaration import decode_hook
 from .answers import Reply, _json_body, _retry_after, _shorten, _utc_after
 from .bounds import _DEADLINE, _bound_connection_pools, _Overdue, _read_body
+from .models.base import decode_hook
 from .options import _ApiKeyAuth, _base_url_error, _check_base_url, _check_options
 from .pacing import _Pacer
+from .rules.common import Violation
 from .scrub import _scrub_credentials, _Scrubber
 from .signing import SigningKey
 

@@ -14,7 +14,7 @@ registration is safe to retry: the group is first asked for the key's prefix (a 
 :class:`~pulumi_baseten_gateway.errors.KeyPrefixTakenError`, before any POST), and after an attempt
 without a clear answer, a key with that prefix is the one sent (nobody else holds it).
 
-The key itself is a ``SecretStr`` (:class:`~..resources.api_key.model.CreatedApiKey`): no repr, log
+The key itself is a ``SecretStr`` (:class:`~..api.models.api_key.CreatedApiKey`): no repr, log
 record or error shows it.
 """
 
@@ -35,14 +35,14 @@ from ..errors import (
     ServerError,
     TransportError,
 )
-from ..resources.api_key import rules
-from ..resources.api_key.model import ApiKey, ApiKeyPage, ApiKeyTombstone, CreatedApiKey, RegisteredApiKey
-from ..resources.common import Violation
-from ..resources.endpoint.model import Pagination
 from .groups import group_path
 from .hidden import hiding
 from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
+from .models.api_key import ApiKeyInfo, ApiKeyPage, ApiKeyTombstone, CreatedApiKey, RegisteredApiKey
+from .models.base import Pagination
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
+from .rules import api_key as rules
+from .rules.common import Violation
 from .signing import SIGNATURE_HEADER, SigningKey
 
 __all__ = ["ApiKeyOperations"]
@@ -97,7 +97,7 @@ class ApiKeyOperations(BaseClient):
 
     def register_api_key(
         self, group_id: str, key: str, *, name: str | None = None, signing_key: SigningKey | None = None
-    ) -> ApiKey:
+    ) -> ApiKeyInfo:
         """Register a key of the caller's own under the group; returns its ``prefix`` (first 16 characters)
         and name, never the key. Signed with ``signing_key``, else the client's.
 
@@ -121,7 +121,7 @@ class ApiKeyOperations(BaseClient):
         look_up = RequestContext(context.operation, "GET", _key_path(group_id, prefix), prefix)
         body = json.dumps({"key": key, "name": name}, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signer.sign(body)}
-        registered = ApiKey(prefix=prefix, name=name)
+        registered = ApiKeyInfo(prefix=prefix, name=name)
         checked = ambiguous = False
         with hiding(key), self._budget():
             for attempt in self._write_retrying:
@@ -145,11 +145,11 @@ class ApiKeyOperations(BaseClient):
                     return registered
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def get_api_key(self, group_id: str, prefix: str) -> ApiKey:
+    def get_api_key(self, group_id: str, prefix: str) -> ApiKeyInfo:
         """A key's prefix and name (``NotFoundError`` when it, or its group, is gone or revoked)."""
         path = _key_path(group_id, prefix)
         context = RequestContext("get API key", "GET", path, prefix)
-        return parse(self._request(context), ApiKey, context)
+        return parse(self._request(context), ApiKeyInfo, context)
 
     def list_api_keys_page(
         self, group_id: str, *, limit: int | None = None, cursor: str | None = None
@@ -159,10 +159,10 @@ class ApiKeyOperations(BaseClient):
         params = page_params(context, limit, cursor)
         return parse(self._request(context, params=params), ApiKeyPage, context)
 
-    def list_api_keys(self, group_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[ApiKey]:
+    def list_api_keys(self, group_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[ApiKeyInfo]:
         """Every live key of the group, following ``cursor`` across pages lazily."""
 
-        def fetch(cursor: str | None) -> tuple[Sequence[ApiKey], Pagination]:
+        def fetch(cursor: str | None) -> tuple[Sequence[ApiKeyInfo], Pagination]:
             page = self.list_api_keys_page(group_id, limit=page_size, cursor=cursor)
             return page.items, page.pagination
 
@@ -176,18 +176,18 @@ class ApiKeyOperations(BaseClient):
 
     # -- the create's look-ups ------------------------------------------------------------------------
 
-    def _key_or_none(self, context: RequestContext) -> ApiKey | None:
+    def _key_or_none(self, context: RequestContext) -> ApiKeyInfo | None:
         """The key at ``context.path``, or None; one attempt, whose failure is the caller's."""
         try:
-            return parse(self._send(context), ApiKey, context)
+            return parse(self._send(context), ApiKeyInfo, context)
         except NotFoundError:
             return None
 
-    def _keys_in_create(self, create: RequestContext, group_id: str) -> list[ApiKey]:
+    def _keys_in_create(self, create: RequestContext, group_id: str) -> list[ApiKeyInfo]:
         """The group's live keys, one attempt per page; failures are the create's."""
         context = RequestContext(create.operation, "GET", create.path, create.subject)
 
-        def page(cursor: str | None) -> tuple[Sequence[ApiKey], Pagination]:
+        def page(cursor: str | None) -> tuple[Sequence[ApiKeyInfo], Pagination]:
             found = parse(
                 self._send(context, params=page_params(context, MAX_PAGE_SIZE, cursor)), ApiKeyPage, context
             )

@@ -18,10 +18,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..errors import GoneError, InvalidInputError, RequestContext, SecretExistsError
-from ..resources.secret import rules
-from ..resources.secret.model import Secret, SecretList, SecretTombstone
 from .hidden import hiding
 from .http import BaseClient, parse, raise_if_invalid
+from .models.secret import SecretInfo, SecretList, SecretTombstone
+from .rules import secret as rules
 
 __all__ = ["SECRETS_PATH", "SecretOperations"]
 
@@ -35,19 +35,19 @@ def _secret_path(name: str) -> str:
     return f"{SECRETS_PATH}/{quote(name, safe='')}"
 
 
-def _named(listing: SecretList, name: str) -> Secret | None:
+def _named(listing: SecretList, name: str) -> SecretInfo | None:
     return next((secret for secret in listing.secrets if secret.name == name), None)
 
 
 class SecretOperations(BaseClient):
     """The secret operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
 
-    def list_secrets(self) -> list[Secret]:
+    def list_secrets(self) -> list[SecretInfo]:
         """Every secret of the workspace (metadata: the API never returns values)."""
         context = RequestContext("list secrets", "GET", SECRETS_PATH)
         return parse(self._request(context), SecretList, context).secrets
 
-    def find_secret(self, *, name: str | None = None, secret_id: str | None = None) -> Secret | None:
+    def find_secret(self, *, name: str | None = None, secret_id: str | None = None) -> SecretInfo | None:
         """The secret with this name and/or id, or None."""
         return next(
             (
@@ -58,7 +58,7 @@ class SecretOperations(BaseClient):
             None,
         )
 
-    def create_secret(self, name: str, value: str, *, overwrite: bool = False) -> Secret:
+    def create_secret(self, name: str, value: str, *, overwrite: bool = False) -> SecretInfo:
         """Create a secret; a name that exists already is :class:`SecretExistsError` unless ``overwrite``.
 
         The look-up runs once, before the first POST; a POST without a clear answer is sent again (the
@@ -80,7 +80,7 @@ class SecretOperations(BaseClient):
                     return self._upsert(context, name, value)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def upsert_secret(self, name: str, value: str) -> Secret:
+    def upsert_secret(self, name: str, value: str) -> SecretInfo:
         """``POST /v1/secrets`` as the API defines it: create the secret, or set an existing one's value."""
         context = RequestContext("upsert secret", "POST", SECRETS_PATH, name)
         raise_if_invalid(context, rules.validate_secret(name, value))
@@ -90,7 +90,7 @@ class SecretOperations(BaseClient):
                     return self._upsert(context, name, value)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def rotate_secret(self, secret_id: str, name: str, value: str) -> Secret:
+    def rotate_secret(self, secret_id: str, name: str, value: str) -> SecretInfo:
         """Set a new value on the existing secret ``secret_id`` (named ``name``); its id stays the same.
 
         :class:`GoneError` when that secret no longer exists: an upsert would create a new one, with a
@@ -134,5 +134,5 @@ class SecretOperations(BaseClient):
                     return parse(self._send(context), SecretTombstone, context)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def _upsert(self, context: RequestContext, name: str, value: str) -> Secret:
-        return parse(self._send(context, json={"name": name, "value": value}), Secret, context)
+    def _upsert(self, context: RequestContext, name: str, value: str) -> SecretInfo:
+        return parse(self._send(context, json={"name": name, "value": value}), SecretInfo, context)

@@ -23,13 +23,13 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..resources.api_key.core import GatewayApiKeyCore
-from ..resources.api_key.model import (
+from ..resources.api_key.registered import RegisteredGatewayApiKeyCore
+from ..resources.api_key.resource import (
     GATEWAY_API_KEY,
     GATEWAY_API_KEY_TYPE_TOKEN,
     REGISTERED_GATEWAY_API_KEY,
     REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN,
 )
-from ..resources.api_key.registered import RegisteredGatewayApiKeyCore
 from .adapter import CoreProvider
 
 __all__ = [

@@ -6,8 +6,8 @@
 
 ``TargetArgs`` and ``VertexConfigArgs`` (generated in ``types.py`` from the API models) are ``TypedDict``s:
 they type-check like argument classes and are plain dicts at run time, so dicts written by hand work too.
-The constructor's inputs and the output attributes follow the declaration (``resources/endpoint/model.py``),
-which a test checks.
+The constructor's inputs and the output attributes follow the declaration
+(``resources/endpoint/resource.py``), which a test checks.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..provider import EndpointProvider
-from ..resources.endpoint.model import ENDPOINT, ENDPOINT_TYPE_TOKEN
+from ..resources.endpoint.resource import ENDPOINT, ENDPOINT_TYPE_TOKEN
 from .types import TargetArgs, VertexConfigArgs
 
 __all__ = ["ENDPOINT_TYPE_TOKEN", "Endpoint", "EndpointArgs", "TargetArgs", "VertexConfigArgs"]

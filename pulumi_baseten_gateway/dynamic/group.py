@@ -21,7 +21,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..resources.group.core import GroupCore
-from ..resources.group.model import GROUP, GROUP_TYPE_TOKEN
+from ..resources.group.resource import GROUP, GROUP_TYPE_TOKEN
 from .adapter import CoreProvider
 from .types import GroupModelArgs, RateLimitArgs, UsageLimitArgs
 

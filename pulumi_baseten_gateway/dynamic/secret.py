@@ -22,7 +22,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..resources.secret.core import SecretCore
-from ..resources.secret.model import SECRET, SECRET_TYPE_TOKEN
+from ..resources.secret.resource import SECRET, SECRET_TYPE_TOKEN
 from .adapter import CoreProvider
 
 __all__ = ["SECRET_TYPE_TOKEN", "Secret", "SecretArgs", "SecretProvider"]

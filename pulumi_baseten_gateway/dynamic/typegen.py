@@ -16,9 +16,9 @@ from typing import Any
 
 import msgspec
 
-from ..resources.declaration import is_model, model_fields
-from ..resources.endpoint.model import PROVIDER_FIELDS, Target, VertexConfig
-from ..resources.group.model import GroupModel, RateLimit, UsageLimit
+from ..api.models.base import is_model, model_fields
+from ..api.models.endpoint import PROVIDER_FIELDS, Target, VertexConfig
+from ..api.models.group import GroupModel, RateLimit, UsageLimit
 
 __all__ = ["MODELS", "types_source"]
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
-from ..resources.endpoint import rules
+from ..api.rules import endpoint as rules
 from .config import MANAGE_SCOPE, VIEW_SCOPE, EmulatorConfig
 from .errors import ApiError
 

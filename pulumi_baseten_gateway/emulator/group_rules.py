@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..resources.endpoint import rules
+from ..api.rules import endpoint as rules
 from .bodies import json_type, unknown_fields
 from .schemas import MAX_THRESHOLD
 

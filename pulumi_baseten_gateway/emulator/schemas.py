@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..resources.endpoint import model as endpoint_model
+from ..api.models import endpoint as endpoint_model
 from .twins import pydantic_twin
 
 if TYPE_CHECKING:  # a model made at import: to the type checker, some pydantic model

@@ -17,7 +17,7 @@ import msgspec
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ..resources.declaration import SecretStr, is_model, model_fields
+from ..api.models.base import SecretStr, is_model, model_fields
 
 __all__ = ["pydantic_twin"]
 

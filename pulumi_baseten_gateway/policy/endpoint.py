@@ -1,6 +1,6 @@
 """The Endpoint policies: five resource policies and one stack policy, each declared once below.
 
-They call the same rule functions as the provider's ``check`` (:mod:`..resources.endpoint.rules`), so a
+They call the same rule functions as the provider's ``check`` (:mod:`..api.rules.endpoint`), so a
 rule changes in one place. They catch at ``pulumi preview`` time what the management API would otherwise
 reject at ``pulumi up`` time (bad slug, bad target fields), plus organisation rules the API cannot know
 about (which slug prefixes and which upstream providers a team may use).
@@ -21,10 +21,11 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from ..resources.common import Violation, is_sequence
+from ..api.models.endpoint import TargetProvider
+from ..api.rules import endpoint as rules
+from ..api.rules.common import Violation, is_sequence
 from ..resources.declaration import from_schema_names
-from ..resources.endpoint import rules
-from ..resources.endpoint.model import ENDPOINT, ENDPOINT_TYPE_TOKEN, Provider
+from ..resources.endpoint.resource import ENDPOINT, ENDPOINT_TYPE_TOKEN
 from .spec import PolicySpec, ResourcePolicySpec, StackPolicySpec, report_all, reporter, string_list
 from .values import is_unknown, prop
 
@@ -59,7 +60,7 @@ UNIQUE_SLUGS_POLICY: Final = "baseten-endpoint-unique-slugs"
 
 _ALLOWED_PREFIXES = "allowedPrefixes"
 _ALLOWED_PROVIDERS = "allowedProviders"
-_ALL_PROVIDERS = tuple(p.value for p in Provider)
+_ALL_PROVIDERS = tuple(p.value for p in TargetProvider)
 
 
 # -- resource policies -----------------------------------------------------------------------------------

@@ -22,9 +22,10 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from ..resources.common import is_sequence
-from ..resources.endpoint.model import ENDPOINT, ENDPOINT_TYPE_TOKEN
-from ..resources.group.model import GROUP, GROUP_TYPE_TOKEN, LimitType
+from ..api.models.group import LimitType
+from ..api.rules.common import is_sequence
+from ..resources.endpoint.resource import ENDPOINT, ENDPOINT_TYPE_TOKEN
+from ..resources.group.resource import GROUP, GROUP_TYPE_TOKEN
 from .spec import PolicySpec, ResourcePolicySpec, StackPolicySpec, reporter, string_list
 from .values import declared_props, is_unknown
 

@@ -29,9 +29,9 @@ from typing import Final
 
 from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs
 
-from ..resources.api_key.model import REGISTERED_GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN
+from ..resources.api_key.resource import REGISTERED_GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN
 from ..resources.declaration import ResourceDecl
-from ..resources.secret.model import SECRET, SECRET_TYPE_TOKEN
+from ..resources.secret.resource import SECRET, SECRET_TYPE_TOKEN
 from . import stack_config
 from .spec import PolicySpec, StackPolicySpec
 from .values import declared_props, is_unknown

@@ -40,7 +40,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ..resources.common import Violation, is_sequence
+from ..api.rules.common import Violation, is_sequence
 from .values import plain_value
 
 __all__ = [

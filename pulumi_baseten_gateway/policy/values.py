@@ -26,7 +26,7 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
-from ..resources.common import is_sequence
+from ..api.rules.common import is_sequence
 from ..resources.declaration import ResourceDecl, from_schema_names
 
 __all__ = ["UNKNOWN", "declared_props", "is_unknown", "plain_value", "prop"]

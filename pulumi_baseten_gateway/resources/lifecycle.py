@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from ..api.rules.common import IsUnknown, Violation
 from ..errors import GatewayError, ResourceOperationError
-from .common import IsUnknown, Violation
 from .declaration import ResourceDecl
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ __all__ = [
     "Hinted",
     "LifecycleCore",
     "ReadOutcome",
-    "contains_unknown",
     "step",
     "unknown_properties",
 ]
@@ -60,17 +59,6 @@ class ReadOutcome:
     id: str
     outputs: dict[str, Any]
     inputs: dict[str, Any]
-
-
-def contains_unknown(value: object, is_unknown: IsUnknown) -> bool:
-    """Whether ``value`` or anything inside it is not known yet (a preview's placeholder)."""
-    if is_unknown(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(contains_unknown(v, is_unknown) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(contains_unknown(v, is_unknown) for v in value)
-    return False
 
 
 def unknown_properties(decl: ResourceDecl, news: Mapping[str, Any]) -> list[Violation]:

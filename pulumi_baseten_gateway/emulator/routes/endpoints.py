@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ...resources.endpoint import model as models
-from ...resources.endpoint import rules
+from ...api.models import endpoint as models
+from ...api.rules import endpoint as rules
 from ..bodies import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -100,7 +100,7 @@ def _ok(row: StoredEndpoint) -> JSONResponse:
     ENDPOINTS_PATH,
     summary="Creates a Gateway endpoint",
     operation_id="create_endpoint",
-    response_model=pydantic_twin(models.Endpoint),
+    response_model=pydantic_twin(models.EndpointInfo),
     responses=error_responses(400, 401, 403, 413, 429),
     openapi_extra=json_request_body("CreateEndpointRequestV1", "The slug, its one target, and the region."),
 )
@@ -145,7 +145,7 @@ async def list_endpoints(request: Request, principal: Manager) -> Response:
     ENDPOINT_PATH,
     summary="Gets a Gateway endpoint",
     operation_id="get_endpoint",
-    response_model=pydantic_twin(models.Endpoint),
+    response_model=pydantic_twin(models.EndpointInfo),
     responses=error_responses(401, 403, 404, 429),
 )
 async def get_endpoint(endpoint_id: str, request: Request, principal: Manager) -> Response:
@@ -157,7 +157,7 @@ async def get_endpoint(endpoint_id: str, request: Request, principal: Manager) -
     ENDPOINT_PATH,
     summary="Updates a Gateway endpoint",
     operation_id="update_endpoint",
-    response_model=pydantic_twin(models.Endpoint),
+    response_model=pydantic_twin(models.EndpointInfo),
     responses=error_responses(400, 401, 403, 404, 413, 429),
     openapi_extra=json_request_body(
         "UpdateEndpointRequestV1", "The new full target list; omit it (or send null) to change nothing."
@@ -203,10 +203,10 @@ async def delete_endpoint(endpoint_id: str, request: Request, principal: Manager
 #: The response models' schemas, renamed to the public spec's names (the models are the provider's too,
 #: and keep their short names there).
 SCHEMA_NAMES = {
-    "Endpoint": "EndpointV1",
+    "EndpointInfo": "EndpointV1",
     "Target": "EndpointTargetV1",
     "VertexConfig": "VertexTargetConfigV1",
-    "Provider": "GatewayProvider",
+    "TargetProvider": "GatewayProvider",
     "Region": "SharedEndpointRegionV1",
     "EndpointPage": "EndpointsResponseV1",
     "Pagination": "PaginationResponseV1",

@@ -16,17 +16,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from ...api.models.api_key import ApiKeyInfo
+from ...api.rules import api_key as rules
+from ...api.rules.common import IsUnknown, contains_unknown, never_unknown
 from ...errors import (
     ConfigurationError,
     GatewayApiKeyOperationError,
     NotFoundError,
     ResourceOperationError,
 )
-from ..common import IsUnknown, never_unknown
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, contains_unknown, step
-from . import rules
-from .model import GATEWAY_API_KEY, ApiKey
+from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, step
+from .resource import GATEWAY_API_KEY
 
 if TYPE_CHECKING:
     from ...api import GatewayClient
@@ -73,7 +74,7 @@ class KeyLifecycle:
                 raise self.error(id_, "read", cause)
             group_id, prefix = parts
 
-        def read() -> ApiKey | None:
+        def read() -> ApiKeyInfo | None:
             try:
                 return self._client().get_api_key(group_id, prefix)
             except NotFoundError:

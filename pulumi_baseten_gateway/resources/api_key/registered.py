@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from ...api.models.api_key import ApiKeyInfo
+from ...api.rules import api_key as rules
+from ...api.rules.common import Violation
 from ...errors import ConfigurationError, RegisteredGatewayApiKeyOperationError, ResourceOperationError
-from ..common import Violation
 from ..declaration import ResourceDecl
 from ..lifecycle import CheckOutcome, Hinted, unknown_properties
-from . import rules
 from .core import KeyLifecycle
-from .model import REGISTERED_GATEWAY_API_KEY, ApiKey
+from .resource import REGISTERED_GATEWAY_API_KEY
 
 __all__ = ["SIGNING_KEY_HINT", "RegisteredGatewayApiKeyCore"]
 
@@ -55,7 +56,7 @@ class RegisteredGatewayApiKeyCore(KeyLifecycle):
         group_id, key, name = str(inputs.get("group_id")), str(inputs.get("key")), inputs.get("name")
         prefix = rules.registered_prefix(key)
 
-        def register() -> ApiKey:
+        def register() -> ApiKeyInfo:
             client = self._client()
             if client.signing_key is None:
                 missing = ConfigurationError(

@@ -12,17 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from ...api.models.endpoint import EndpointInfo, Region
+from ...api.rules import endpoint as rules
+from ...api.rules.common import IsUnknown, Violation, contains_unknown, never_unknown
 from ...errors import (
     ConfigurationError,
     DuplicateSlugError,
     EndpointOperationError,
     NotFoundError,
 )
-from ..common import IsUnknown, Violation, never_unknown
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, contains_unknown, step
-from . import rules
-from .model import ENDPOINT, Endpoint, Region
+from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, step
+from .resource import ENDPOINT
 
 if TYPE_CHECKING:
     from ...api import GatewayClient
@@ -48,7 +49,7 @@ def _timestamp(value: Any) -> str:
     return str(value.isoformat().replace("+00:00", "Z"))
 
 
-def outputs_of(endpoint: Endpoint) -> dict[str, Any]:
+def outputs_of(endpoint: EndpointInfo) -> dict[str, Any]:
     """The resource's output properties, from what the API returned."""
     return {
         "endpoint_id": endpoint.id,
@@ -112,7 +113,7 @@ class EndpointCore:
         """POST (the client never creates a duplicate); on a taken slug, adopt it or say how to."""
         slug = str(inputs.get("slug"))
 
-        def create() -> Endpoint:
+        def create() -> EndpointInfo:
             client = self._client()
             try:
                 return client.create_endpoint(slug, inputs["targets"], region=_region(inputs.get("region")))
@@ -127,7 +128,7 @@ class EndpointCore:
         return endpoint.id, outputs_of(endpoint)
 
     @staticmethod
-    def _adopt(client: GatewayClient, existing: Endpoint, inputs: Mapping[str, Any]) -> Endpoint:
+    def _adopt(client: GatewayClient, existing: EndpointInfo, inputs: Mapping[str, Any]) -> EndpointInfo:
         region = _region(inputs.get("region"))
         if existing.region.value != region:
             raise ConfigurationError(

@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from ...api.models.group import GroupInfo, LimitEnforcement
+from ...api.rules import group as rules
+from ...api.rules.common import IsUnknown, Violation, contains_unknown, never_unknown
 from ...errors import (
     BadRequestError,
     ConfigurationError,
@@ -21,11 +24,9 @@ from ...errors import (
     GroupOperationError,
     NotFoundError,
 )
-from ..common import IsUnknown, Violation, never_unknown
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, contains_unknown, step
-from . import rules
-from .model import GROUP, Group, LimitEnforcement
+from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, step
+from .resource import GROUP
 
 if TYPE_CHECKING:
     from ...api import GatewayClient
@@ -45,7 +46,7 @@ def _timestamp(value: Any) -> str:
     return str(value.isoformat().replace("+00:00", "Z"))
 
 
-def outputs_of(group: Group) -> dict[str, Any]:
+def outputs_of(group: GroupInfo) -> dict[str, Any]:
     """The resource's output properties, from what the API returned."""
     return {
         "group_id": group.id,
@@ -130,7 +131,7 @@ class GroupCore:
         """POST (the client never creates a second group); on a taken id, adopt it or say how to."""
         entity = str(inputs.get("external_entity_id"))
 
-        def create() -> Group:
+        def create() -> GroupInfo:
             client = self._client()
             try:
                 return client.create_group(
@@ -151,7 +152,7 @@ class GroupCore:
         return group.id, outputs_of(group)
 
     @staticmethod
-    def _adopt(client: GatewayClient, existing: Group, inputs: Mapping[str, Any]) -> Group:
+    def _adopt(client: GatewayClient, existing: GroupInfo, inputs: Mapping[str, Any]) -> GroupInfo:
         parent, mode = inputs.get("parent_group_id"), inputs.get("limit_enforcement")
         held = existing.hierarchy
         if held.parent_group_id != parent or mode not in (None, held.limit_enforcement.value):
@@ -168,7 +169,7 @@ class GroupCore:
     def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
         """GET by id: None when it is gone (deleted, or with an ancestor); else fresh outputs and inputs."""
 
-        def read() -> Group | None:
+        def read() -> GroupInfo | None:
             try:
                 return self._client().get_group(id_)
             except NotFoundError:
@@ -191,7 +192,7 @@ class GroupCore:
         """PATCH the name and the whole model set."""
         entity = news.get("external_entity_id") or olds.get("external_entity_id") or id_
 
-        def update() -> Group:
+        def update() -> GroupInfo:
             try:
                 return self._client().update_group(id_, name=news.get("name"), models=news["models"])
             except BadRequestError as exc:

@@ -16,20 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from ...api.models.secret import SecretInfo
+from ...api.rules import secret as rules
+from ...api.rules.common import IsUnknown, Violation, contains_unknown, never_unknown
 from ...errors import GoneError, NotFoundError, SecretExistsError, SecretOperationError
-from ..common import IsUnknown, Violation, never_unknown
 from ..declaration import ResourceDecl
-from ..lifecycle import (
-    CheckOutcome,
-    DiffOutcome,
-    Hinted,
-    ReadOutcome,
-    contains_unknown,
-    step,
-    unknown_properties,
-)
-from . import rules
-from .model import SECRET, Secret
+from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, step, unknown_properties
+from .resource import SECRET
 
 if TYPE_CHECKING:
     from ...api import GatewayClient
@@ -45,7 +38,7 @@ def _timestamp(value: Any) -> str:
     return str(value.isoformat().replace("+00:00", "Z"))
 
 
-def outputs_of(secret: Secret, value: Any) -> dict[str, Any]:
+def outputs_of(secret: SecretInfo, value: Any) -> dict[str, Any]:
     """The resource's outputs: the API's metadata, and the value as given (a secret to the engine)."""
     return {
         "secret_id": secret.id,
@@ -90,7 +83,7 @@ class SecretCore:
     def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         name, value = str(inputs.get("name")), inputs.get("value")
 
-        def create() -> Secret:
+        def create() -> SecretInfo:
             try:
                 return self._client().create_secret(name, str(value), overwrite=inputs.get("adopt") is True)
             except SecretExistsError as taken:
@@ -116,7 +109,7 @@ class SecretCore:
         """Rotate: set the new value on the same secret (same id)."""
         name, value = str(news.get("name") or olds.get("name")), news.get("value")
 
-        def rotate() -> Secret:
+        def rotate() -> SecretInfo:
             try:
                 return self._client().rotate_secret(id_, name, str(value))
             except GoneError as gone:

@@ -14,8 +14,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..common import MAX_FIELD_LENGTH, IsUnknown, Violation, is_sequence, never_unknown, validate_string
-from .model import PROVIDER_FIELDS, Endpoint, Provider, Region, Target, VertexConfig
+from ..models.endpoint import PROVIDER_FIELDS, EndpointInfo, Region, Target, TargetProvider, VertexConfig
+from .common import MAX_FIELD_LENGTH, IsUnknown, Violation, is_sequence, never_unknown, validate_string
 
 __all__ = [
     "MAX_FIELD_LENGTH",
@@ -170,13 +170,13 @@ def validate_target(
     if raw_provider is None:
         violations.append(Violation(f"{path}.provider", "required", "is required"))
         return violations
-    if not isinstance(raw_provider, str) or raw_provider not in Provider._value2member_map_:
-        allowed = ", ".join(p.value for p in Provider)
+    if not isinstance(raw_provider, str) or raw_provider not in TargetProvider._value2member_map_:
+        allowed = ", ".join(p.value for p in TargetProvider)
         violations.append(
             Violation(f"{path}.provider", "provider", f"must be one of {allowed}, got {raw_provider!r}")
         )
         return violations
-    provider = Provider(raw_provider)
+    provider = TargetProvider(raw_provider)
     required, optional = PROVIDER_FIELDS[provider].required, PROVIDER_FIELDS[provider].optional
     for field in TARGET_FIELDS[1:]:
         value = target.get(field)
@@ -317,6 +317,6 @@ def canonical_targets(targets: Iterable[Mapping[str, Any]]) -> list[dict[str, An
     return [canonical_target(t) for t in targets]
 
 
-def endpoint_targets(endpoint: Endpoint) -> list[dict[str, Any]]:
+def endpoint_targets(endpoint: EndpointInfo) -> list[dict[str, Any]]:
     """An API endpoint's targets in canonical form, comparable with canonical requested targets."""
     return canonical_targets(t.to_api() for t in endpoint.targets)

@@ -5,13 +5,14 @@ Imports nothing else of ours: the rules, the cores, the policies and the emulato
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = [
     "MAX_FIELD_LENGTH",
     "IsUnknown",
     "Violation",
+    "contains_unknown",
     "is_sequence",
     "never_unknown",
     "validate_string",
@@ -57,3 +58,14 @@ def validate_string(value: object, path: str) -> list[Violation]:
         # would be stored, echoed back, and break strict JSON readers downstream.
         return [Violation(path, "field-type", f"must be printable text, got {value!r}")]
     return []
+
+
+def contains_unknown(value: object, is_unknown: IsUnknown) -> bool:
+    """Whether ``value`` or anything inside it is not known yet (a preview's placeholder)."""
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v, is_unknown) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v, is_unknown) for v in value)
+    return False

@@ -1,43 +1,18 @@
-"""The Secret, declared once: its API objects (``/v1/secrets``, msgspec structs) and its properties.
-
-A Baseten secret is a named value (an upstream provider's credential, say) that endpoint targets refer to
-by id (``Target.secret_id``). The API upserts by name (``POST /v1/secrets``), lists metadata only
-(``GET /v1/secrets``: never a value) and deletes by name (``DELETE /v1/secrets/{name}``); the id is
-"Unchanged across rotation". Imports nothing of ours but the declaration shapes.
-"""
+"""The secret resource, declared once: its properties (inputs, outputs, what replaces) and its type token."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Final
 
-from ..declaration import ApiObject, Prop, ResourceDecl
+from ..declaration import Prop, ResourceDecl
 
-__all__ = ["SECRET", "SECRET_TYPE_TOKEN", "Secret", "SecretList", "SecretTombstone"]
+__all__ = [
+    "SECRET",
+    "SECRET_TYPE_TOKEN",
+]
 
 #: The Pulumi type token of the Python ``Secret`` resource: recorded in every stack's state (stable API).
 SECRET_TYPE_TOKEN = "pulumi-python:dynamic/baseten-gateway:Secret"  # noqa: S105 (a type token)
-
-
-class Secret(ApiObject, frozen=True, kw_only=True):
-    """A secret's metadata (``SecretV1``): the API never returns a value."""
-
-    id: str
-    name: str
-    team_name: str
-    created_at: datetime
-
-
-class SecretList(ApiObject, frozen=True, kw_only=True):
-    """``GET /v1/secrets`` (``SecretsV1``): every secret of the caller's teams, unpaginated."""
-
-    secrets: list[Secret]
-
-
-class SecretTombstone(ApiObject, frozen=True, kw_only=True):
-    """What a delete returns (``SecretTombstoneV1``)."""
-
-    name: str
 
 
 SECRET: Final = ResourceDecl(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from ..common import IsUnknown, Violation, never_unknown
-from ..group.rules import validate_text
+from .common import IsUnknown, Violation, never_unknown
+from .group import validate_text
 
 __all__ = [
     "MAX_REGISTERED_KEY_LENGTH",

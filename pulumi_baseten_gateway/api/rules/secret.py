@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..common import IsUnknown, Violation, never_unknown
+from .common import IsUnknown, Violation, never_unknown
 
 __all__ = ["MAX_SECRET_NAME_LENGTH", "validate_secret", "validate_secret_name", "validate_secret_value"]
 

@@ -1,16 +1,11 @@
-"""The Endpoint, declared once: its API objects (structs), which fields each provider needs, its properties.
+"""The endpoint's API objects (msgspec structs after the public spec's ``EndpointV1``, ``EndpointTargetV1``,
+``EndpointsResponseV1``, ...) and which target fields each provider needs (:data:`PROVIDER_FIELDS`).
 
-- The models (msgspec structs) mirror the public OpenAPI spec's schemas (``EndpointV1``, ``EndpointTargetV1``,
-  ``EndpointsResponseV1``, ...); their ``Meta`` descriptions are the documentation of the nested types.
-  Response models ignore unknown fields so a server that grows a field does not break existing stacks;
-  request models forbid them so a typo is an error rather than a silently dropped setting.
-- :data:`PROVIDER_FIELDS`: which target fields each provider requires and allows (everything else is
-  forbidden). The rules, the docs and the schema read it; nothing else lists them.
-- :data:`ENDPOINT`: the resource's properties (inputs, outputs, what replaces).
-
-Adding a target field is one edit here (a ``Target`` field, and its providers in
-:data:`PROVIDER_FIELDS`), then ``make schema``. This module imports nothing of ours but the declaration
-shapes: the rules, the core, the policy pack and the emulator all lean on it.
+Response models ignore unknown fields so a server that grows a field does not break existing stacks;
+request models forbid them so a typo is an error rather than a silently dropped setting. The ``Meta``
+descriptions are the documentation of the nested types. Adding a target field is one edit here (a
+``Target`` field, and its providers in :data:`PROVIDER_FIELDS`), then ``make schema``: the rules, the docs
+and the schema read it; nothing else lists them.
 """
 
 from __future__ import annotations
@@ -23,31 +18,24 @@ from typing import Annotated, Any, Final
 import msgspec
 from msgspec import Meta
 
-from ..declaration import ApiObject, ApiRequest, Prop, ResourceDecl, Variant
+from .base import ApiObject, ApiRequest, Pagination, Variant
 
 __all__ = [
-    "ENDPOINT",
-    "ENDPOINT_TYPE_TOKEN",
     "PROVIDER_FIELDS",
     "REGION_DOCS",
     "CreateEndpointRequest",
-    "Endpoint",
+    "EndpointInfo",
     "EndpointPage",
     "EndpointTombstone",
-    "Pagination",
-    "Provider",
     "Region",
     "Target",
+    "TargetProvider",
     "UpdateEndpointRequest",
     "VertexConfig",
 ]
 
-#: The Pulumi type token of the ``Endpoint`` resource. Policies match resources on it, so it is part of
-#: the stable API (it is also recorded in every stack's state).
-ENDPOINT_TYPE_TOKEN = "pulumi-python:dynamic/baseten-gateway:Endpoint"  # noqa: S105 (not a secret)
 
-
-class Provider(str, Enum):
+class TargetProvider(str, Enum):
     """Upstream provider of a target (`GatewayProvider` in the API spec). It decides which other target
     fields are required or forbidden."""
 
@@ -79,7 +67,7 @@ class Target(ApiObject, omit_defaults=True, frozen=True, kw_only=True):
 
     # As sent (``EndpointTargetRequestV1``) and as returned (``EndpointTargetV1``): the two spec schemas
     # have the same fields. Which fields a provider needs or forbids is PROVIDER_FIELDS, below.
-    provider: Annotated[Provider, Meta(description="Upstream provider for the target.")]
+    provider: Annotated[TargetProvider, Meta(description="Upstream provider for the target.")]
     model_id: Annotated[
         str | None,
         Meta(
@@ -129,7 +117,7 @@ class Target(ApiObject, omit_defaults=True, frozen=True, kw_only=True):
         return body
 
 
-class Endpoint(ApiObject, frozen=True, kw_only=True):
+class EndpointInfo(ApiObject, frozen=True, kw_only=True):
     """A routing slug and its target (``EndpointV1``)."""
 
     id: str
@@ -147,17 +135,10 @@ class EndpointTombstone(ApiObject, frozen=True, kw_only=True):
     slug: str
 
 
-class Pagination(ApiObject, frozen=True, kw_only=True):
-    """Cursor metadata of a list page (``PaginationResponseV1``)."""
-
-    has_more: bool
-    cursor: str | None = None
-
-
 class EndpointPage(ApiObject, frozen=True, kw_only=True):
     """One page of ``GET /v1/gateway/endpoints`` (``EndpointsResponseV1``)."""
 
-    items: list[Endpoint]
+    items: list[EndpointInfo]
     pagination: Pagination
 
 
@@ -191,19 +172,19 @@ class UpdateEndpointRequest(ApiRequest, frozen=True, kw_only=True):
 #: a valid endpoint impossible to declare, while leaving it optional costs at worst the API's own 400.
 #: OPENAI_COMPATIBLE keeps it required: the spec's example for it carries one, and a third-party server's
 #: credential can only come from a secret. Tested by ``test_the_one_choice_where_the_sources_disagree``.
-PROVIDER_FIELDS: Final[Mapping[Provider, Variant]] = {
-    Provider.BASETEN: Variant(
+PROVIDER_FIELDS: Final[Mapping[TargetProvider, Variant]] = {
+    TargetProvider.BASETEN: Variant(
         "A Baseten deployment", frozenset({"model_id"}), frozenset({"environment_name", "target_model"})
     ),
-    Provider.ANTHROPIC: Variant("Anthropic", frozenset({"secret_id", "target_model"})),
-    Provider.OPENAI: Variant("OpenAI", frozenset({"secret_id", "target_model"})),
-    Provider.BASETEN_MODEL_API: Variant(
+    TargetProvider.ANTHROPIC: Variant("Anthropic", frozenset({"secret_id", "target_model"})),
+    TargetProvider.OPENAI: Variant("OpenAI", frozenset({"secret_id", "target_model"})),
+    TargetProvider.BASETEN_MODEL_API: Variant(
         "A Baseten Model API", frozenset({"target_model"}), frozenset({"secret_id"})
     ),
-    Provider.VERTEX: Variant(
+    TargetProvider.VERTEX: Variant(
         "Google Vertex", frozenset({"vertex_config", "target_model"}), frozenset({"secret_id"})
     ),
-    Provider.OPENAI_COMPATIBLE: Variant(
+    TargetProvider.OPENAI_COMPATIBLE: Variant(
         "An OpenAI-compatible server", frozenset({"base_url", "secret_id", "target_model"})
     ),
 }
@@ -212,56 +193,3 @@ REGION_DOCS: Final[Mapping[Region, str]] = {
     Region.UNRESTRICTED: "No regional restriction (the default).",
     Region.EU: "Routing restricted to the EU.",
 }
-
-ENDPOINT: Final = ResourceDecl(
-    name="Endpoint",
-    description=(
-        "A Frontier Gateway endpoint: a globally unique routing slug (like `my-org/glm-5.2`) plus the target "
-        "it points to.\n\nChanging `slug` or `region` replaces the endpoint (the API cannot change them in "
-        "place); changing `targets` updates it in place. The gateway syncs endpoints every 60 seconds, so "
-        "a change can take up to a minute to take effect. Set `adopt` to take over an endpoint that "
-        "already exists with this slug in the workspace."
-    ),
-    id_property="endpoint_id",
-    props=(
-        Prop("endpoint_id", str, "Stable identifier of the endpoint in the API.", input=False),
-        Prop(
-            "slug",
-            str,
-            "Globally unique routing slug, formatted `{org_prefix}/{name}`. The `org_prefix` must be a "
-            "prefix your organization owns (registered by Baseten during onboarding); both segments are "
-            "URL-safe (letters, digits, `-`, `_`, `.`, `~`). Immutable: a change replaces the endpoint "
-            "(the new slug is created before the old one is deleted).",
-            required=True,
-            replaces=True,
-        ),
-        Prop(
-            "targets",
-            list[Target],
-            "The upstream targets, in priority order. Exactly one target is supported at this time: a list "
-            "of length one. Updated in place. As an output: the targets as the API returns them, unset "
-            "fields and a production `environment_name` omitted.",
-            required=True,
-        ),
-        Prop(
-            "region",
-            Region,
-            "Region the endpoint's routing serves. Defaults to `UNRESTRICTED`. Immutable: a change "
-            "replaces the endpoint (the old one is deleted first, since the slug stays the same).",
-            replaces=True,
-            default=Region.UNRESTRICTED.value,
-        ),
-        Prop(
-            "adopt",
-            bool,
-            "When true, take over an endpoint that already exists with this slug in the workspace "
-            "(updating its targets to match) instead of failing on the duplicate slug. The way to bring "
-            "an existing endpoint under management with the Python dynamic provider.",
-            output=False,
-        ),
-        Prop(
-            "created_at", str, "RFC 3339 UTC timestamp of creation, e.g. `2026-06-17T12:00:00Z`.", input=False
-        ),
-        Prop("updated_at", str, "RFC 3339 UTC timestamp of the last update.", input=False),
-    ),
-)

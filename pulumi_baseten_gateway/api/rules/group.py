@@ -14,18 +14,17 @@ from typing import Any
 
 import msgspec
 
-from ..common import IsUnknown, Violation, is_sequence, never_unknown
-from ..endpoint.rules import validate_slug
-from ..lifecycle import contains_unknown
-from .model import (
+from ..models.group import (
     EffectiveGroupModel,
-    Group,
+    GroupInfo,
     GroupModel,
     LimitEnforcement,
     LimitType,
     RateLimitUnit,
     UsageLimitUnit,
 )
+from .common import IsUnknown, Violation, contains_unknown, is_sequence, never_unknown
+from .endpoint import validate_slug
 
 __all__ = [
     "MAX_TEXT_LENGTH",
@@ -244,13 +243,13 @@ def _dumped(models: Iterable[GroupModel | EffectiveGroupModel]) -> list[dict[str
     return [msgspec.to_builtins(model) for model in models]
 
 
-def group_models(group: Group) -> list[dict[str, Any]]:
+def group_models(group: GroupInfo) -> list[dict[str, Any]]:
     """An API group's models in canonical form, comparable with canonical requested models."""
     result: list[dict[str, Any]] = canonical_models(_dumped(group.models))
     return result
 
 
-def canonical_effective_models(group: Group) -> list[dict[str, Any]]:
+def canonical_effective_models(group: GroupInfo) -> list[dict[str, Any]]:
     """An API group's effective models, sorted like its models."""
     result: list[dict[str, Any]] = canonical_models(_dumped(group.effective_models))
     return result
