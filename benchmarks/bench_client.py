@@ -45,7 +45,7 @@ def main() -> int:
         GatewayClient(DEMO_KEY, base_url=emulator.base_url) as ours,
         httpx.Client(base_url=emulator.base_url, headers={"Authorization": f"Api-Key {DEMO_KEY}"}) as bare,
     ):
-        endpoint_id = ours.create_endpoint(f"{DEMO_PREFIX}/get-target", TARGETS).id
+        endpoint_id = ours.endpoints.create(f"{DEMO_PREFIX}/get-target", TARGETS).id
         path = f"/v1/gateway/endpoints/{endpoint_id}"
 
         def bare_get(_: int) -> None:
@@ -61,9 +61,9 @@ def main() -> int:
             response.json()
 
         sides: dict[str, dict[str, Callable[[int], object]]] = {
-            "get": {"ours": lambda _: ours.get_endpoint(endpoint_id), "bare": bare_get},
+            "get": {"ours": lambda _: ours.endpoints.get(endpoint_id), "bare": bare_get},
             "create": {
-                "ours": lambda i: ours.create_endpoint(f"{DEMO_PREFIX}/ours-{i}", TARGETS),
+                "ours": lambda i: ours.endpoints.create(f"{DEMO_PREFIX}/ours-{i}", TARGETS),
                 "bare": bare_create,
             },
         }

@@ -47,7 +47,7 @@ from harness.hostile import (
 )
 from harness.plugin import PluginError, ProviderPlugin
 from pulumi_baseten_gateway import GatewayClient, GatewayError, RetryPolicy
-from pulumi_baseten_gateway.api.http import DEFAULT_MAX_RESPONSE_BYTES, LOGGER_NAME
+from pulumi_baseten_gateway.api.transport import DEFAULT_MAX_RESPONSE_BYTES, LOGGER_NAME
 
 KEY = "sk-bench-hostile-0123456789"
 BASETEN = {"provider": "BASETEN", "model_id": "3kZ9xqd"}
@@ -61,11 +61,11 @@ ENDPOINT = {
 }
 
 CLIENT_OPERATIONS: dict[str, Callable[[GatewayClient], object]] = {
-    "get": lambda c: c.get_endpoint("e1"),
-    "list": lambda c: list(c.list_endpoints()),
-    "create": lambda c: c.create_endpoint("acme/a", [BASETEN]),
-    "update": lambda c: c.update_endpoint("e1", [BASETEN]),
-    "delete": lambda c: c.delete_endpoint("e1"),
+    "get": lambda c: c.endpoints.get("e1"),
+    "list": lambda c: list(c.endpoints.list()),
+    "create": lambda c: c.endpoints.create("acme/a", [BASETEN]),
+    "update": lambda c: c.endpoints.update("e1", [BASETEN]),
+    "delete": lambda c: c.endpoints.delete("e1"),
 }
 
 
@@ -162,7 +162,7 @@ if mode == "bare":
 else:
     with GatewayClient("k", base_url=url) as client:
         try:
-            client.get_endpoint("e1")
+            client.endpoints.get("e1")
         except GatewayError as exc:
             outcome = type(exc).__name__
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -39,7 +39,7 @@ def engine_dir() -> Path:
 
 def show_endpoints(url: str) -> None:
     with GatewayClient(API_KEY, base_url=url) as gateway:
-        endpoints = list(gateway.list_endpoints())
+        endpoints = list(gateway.endpoints.list())
     print(f"\nThe emulator now holds {len(endpoints)} endpoint(s):")
     for endpoint in endpoints:
         targets = [t.to_api() for t in endpoint.targets]

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from .api.retry import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryPolicy
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from .api import GatewayClient, RetryPolicy
-    from .api.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT
+    from .api import GatewayClient
 
 # The HTTP layer (httpx, tenacity and the API modules) is imported when a client is first made, not with
 # this module: the plugin reads its settings in Configure and its first Check, which need none of it
@@ -143,9 +143,6 @@ class Settings:
 
     def retry_policy(self) -> RetryPolicy:
         """The client's retry policy: the defaults, with the time bounds these settings give."""
-        from .api import RetryPolicy
-        from .api.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT
-
         return RetryPolicy(
             attempt_timeout=self._seconds(ATTEMPT_TIMEOUT, self.attempt_timeout, DEFAULT_ATTEMPT_TIMEOUT),
             total_timeout=self._seconds(TOTAL_TIMEOUT, self.total_timeout, DEFAULT_TOTAL_TIMEOUT),
@@ -216,15 +213,6 @@ class Settings:
                 message = f"{setting.named(self.namespace)} {error.reason}"
                 return ConfigurationError(message, setting=key, reason=error.reason)
         return error
-
-
-def __getattr__(name: str) -> Any:
-    """``DEFAULT_ATTEMPT_TIMEOUT`` and ``DEFAULT_TOTAL_TIMEOUT``, from the HTTP layer on first use."""
-    if name in ("DEFAULT_ATTEMPT_TIMEOUT", "DEFAULT_TOTAL_TIMEOUT"):
-        from .api import http
-
-        return getattr(http, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def close_shared_clients() -> None:

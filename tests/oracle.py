@@ -1,4 +1,5 @@
-"""The API's per-provider target field rules, read from the public sources, independently of ``api/rules/endpoint.py``.
+"""The API's per-provider target field rules, read from the public sources, independently of the rules
+(``api/rules/endpoint.py``).
 
 Nothing here imports the package. The table is *parsed* from the public spec in ``tests/data``:
 

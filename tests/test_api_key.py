@@ -41,40 +41,40 @@ def client(emulator: EmulatorProcess) -> Iterator[GatewayClient]:
 
 @pytest.fixture
 def group_id(client: GatewayClient) -> Iterator[str]:
-    group = client.create_group(f"keys-{uuid.uuid4().hex[:12]}", MODELS)
+    group = client.groups.create(f"keys-{uuid.uuid4().hex[:12]}", MODELS)
     yield group.id
     with contextlib.suppress(NotFoundError):
-        client.delete_group(group.id)
+        client.groups.delete(group.id)
 
 
 # -- the client -----------------------------------------------------------------------------------------
 
 
 def test_a_key_is_returned_once_and_never_shown(client: GatewayClient, group_id: str) -> None:
-    created = client.create_api_key(group_id, name="k1")
+    created = client.keys.create(group_id, name="k1")
     plaintext = created.api_key.get_secret_value()
     assert plaintext.startswith(f"{created.prefix}.")
     assert plaintext not in repr(created) + str(created) + msgspec.json.encode(created, enc_hook=str).decode()
-    assert client.get_api_key(group_id, created.prefix).name == "k1"
-    assert [k.prefix for k in client.list_api_keys(group_id)] == [created.prefix]
-    client.revoke_api_key(group_id, created.prefix)
+    assert client.keys.get(group_id, created.prefix).name == "k1"
+    assert [k.prefix for k in client.keys.list(group_id)] == [created.prefix]
+    client.keys.revoke(group_id, created.prefix)
     with pytest.raises(NotFoundError):
-        client.get_api_key(group_id, created.prefix)
+        client.keys.get(group_id, created.prefix)
     with pytest.raises(NotFoundError):
-        client.revoke_api_key(group_id, created.prefix)
+        client.keys.revoke(group_id, created.prefix)
     with pytest.raises(InvalidInputError):
-        client.create_api_key("", name="k")
+        client.keys.create("", name="k")
 
 
 def test_creates_under_dropped_answers_leave_no_key_that_nobody_holds(make_emulator: MakeEmulator) -> None:
     emulator = make_emulator()
     with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
-        group = gateway.create_group("orphans", MODELS)
+        group = gateway.groups.create("orphans", MODELS)
         emulator.set_faults(drop_rate=0.5, seed=5)
-        created = [gateway.create_api_key(group.id, name=f"k{i}").prefix for i in range(10)]
+        created = [gateway.keys.create(group.id, name=f"k{i}").prefix for i in range(10)]
         assert emulator.stats()["faults"]["drop"] > 0
         emulator.set_faults()
-        assert sorted(k.prefix for k in gateway.list_api_keys(group.id)) == sorted(created)
+        assert sorted(k.prefix for k in gateway.keys.list(group.id)) == sorted(created)
 
 
 # -- the core -------------------------------------------------------------------------------------------
@@ -130,12 +130,12 @@ def test_a_revoked_key_or_a_deleted_group_reads_as_gone(client: GatewayClient, g
     assert read is not None
     assert read.outputs == {"group_id": group_id, "name": "k", "prefix": state["prefix"]}
     assert core.read(key_id, state).outputs["api_key"] == state["api_key"]  # kept from the state
-    client.revoke_api_key(group_id, state["prefix"])
+    client.keys.revoke(group_id, state["prefix"])
     assert core.read(key_id, state) is None
     core.delete(key_id, state)  # already revoked: deleted
 
     other_id, other = core.create({"group_id": group_id})
-    client.delete_group(group_id)
+    client.groups.delete(group_id)
     assert core.read(other_id, other) is None
     with pytest.raises(GatewayApiKeyOperationError, match="<group_id>/<prefix>"):
         core.read("no-slash", {})
@@ -163,7 +163,7 @@ def _declared(key_name: str) -> dict[str, Any]:
 
 def _live(emulator: EmulatorProcess, group: str) -> list[str]:
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        return [k.prefix for k in gateway.list_api_keys(group)]
+        return [k.prefix for k in gateway.keys.list(group)]
 
 
 def test_a_key_is_replaced_refreshed_read_and_revoked(tmp_path: Path, make_emulator: MakeEmulator) -> None:
@@ -191,7 +191,7 @@ def test_a_key_is_replaced_refreshed_read_and_revoked(tmp_path: Path, make_emula
 
     # Revoked outside Pulumi: refresh drops it, the next up issues a new one.
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        gateway.revoke_api_key(group, second["prefix"])
+        gateway.keys.revoke(group, second["prefix"])
     refresh = stack.refresh()
     assert refresh.changes == {"same": 2, "delete": 1}
     run = stack.up()
@@ -207,4 +207,4 @@ def test_a_key_is_replaced_refreshed_read_and_revoked(tmp_path: Path, make_emula
 
     stack.destroy()
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        assert list(gateway.list_groups()) == []
+        assert list(gateway.groups.list()) == []

@@ -95,7 +95,7 @@ def test_constraints_hold_on_decode() -> None:
 
 def test_a_new_key_is_decoded_hidden() -> None:
     from pulumi_baseten_gateway.api.answers import Reply
-    from pulumi_baseten_gateway.api.http import parse
+    from pulumi_baseten_gateway.api.transport import parse
 
     plaintext = "pfx.s3cr3t-value-that-must-not-show"
     body = json.dumps({"api_key": plaintext, "prefix": "pfx"}).encode()

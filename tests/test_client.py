@@ -48,21 +48,21 @@ def client(emulator: EmulatorProcess) -> Iterator[GatewayClient]:
 
 def live_slugs(emulator: EmulatorProcess, key: str = ACME_KEY) -> list[str]:
     with GatewayClient(key, base_url=emulator.base_url) as gateway:
-        return [endpoint.slug for endpoint in gateway.list_endpoints()]
+        return [endpoint.slug for endpoint in gateway.endpoints.list()]
 
 
 def test_lifecycle(client: GatewayClient) -> None:
     slug = unique_slug()
-    created = client.create_endpoint(
+    created = client.endpoints.create(
         slug, [Target(provider=TargetProvider.BASETEN, model_id="3kZ9xqd", environment_name="staging")]
     )
     assert isinstance(created, EndpointInfo)
     assert (created.slug, created.region) == (slug, Region.UNRESTRICTED)
     assert created.targets[0].environment_name == "staging"
-    assert client.get_endpoint(created.id) == created
-    assert client.find_endpoint_by_slug(slug) == created
+    assert client.endpoints.get(created.id) == created
+    assert client.endpoints.find_by_slug(slug) == created
 
-    updated = client.update_endpoint(
+    updated = client.endpoints.update(
         created.id, [{"provider": "OPENAI", "secret_id": "s1", "target_model": "gpt-4o"}]
     )
     assert updated.id == created.id
@@ -70,32 +70,32 @@ def test_lifecycle(client: GatewayClient) -> None:
     assert updated.updated_at > created.updated_at
     assert updated.created_at == created.created_at
 
-    tombstone = client.delete_endpoint(created.id)
+    tombstone = client.endpoints.delete(created.id)
     assert (tombstone.id, tombstone.slug) == (created.id, slug)
     with pytest.raises(NotFoundError) as info:
-        client.get_endpoint(created.id)
+        client.endpoints.get(created.id)
     assert info.value.status == 404
-    assert client.find_endpoint_by_slug(slug) is None
+    assert client.endpoints.find_by_slug(slug) is None
 
 
 def test_eu_region_and_bearer_scheme(emulator: EmulatorProcess) -> None:
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, auth_scheme="Bearer") as gateway:
-        endpoint = gateway.create_endpoint(unique_slug(), [BASETEN], region="EU")
+        endpoint = gateway.endpoints.create(unique_slug(), [BASETEN], region="EU")
         assert endpoint.region is Region.EU
-        gateway.delete_endpoint(endpoint.id)
+        gateway.endpoints.delete(endpoint.id)
 
 
 def test_pagination_visits_every_endpoint_once(make_emulator: MakeEmulator) -> None:
     emulator = make_emulator()
     with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
-        created = [gateway.create_endpoint(f"acme/page-{i}", [BASETEN]).id for i in range(23)]
+        created = [gateway.endpoints.create(f"acme/page-{i}", [BASETEN]).id for i in range(23)]
         emulator.reset_stats()
-        listed = [endpoint.id for endpoint in gateway.list_endpoints(page_size=10)]
+        listed = [endpoint.id for endpoint in gateway.endpoints.list(page_size=10)]
         assert listed == created
         assert emulator.stats()["by_route"]["GET /v1/gateway/endpoints"] == 3
-        first = gateway.list_endpoints_page(limit=5)
+        first = gateway.endpoints.list_page(limit=5)
         assert first.pagination.has_more
-        second = gateway.list_endpoints_page(limit=5, cursor=first.pagination.cursor)
+        second = gateway.endpoints.list_page(limit=5, cursor=first.pagination.cursor)
         assert [e.id for e in first.items + second.items] == created[:10]
 
 
@@ -104,7 +104,7 @@ def test_bad_request_names_the_rule_and_the_server_message(
 ) -> None:
     slug = f"{GLOBEX_PREFIX}/not-ours"
     with pytest.raises(BadRequestError) as info:
-        client.create_endpoint(slug, [BASETEN])
+        client.endpoints.create(slug, [BASETEN])
     error = info.value
     assert error.status == 400
     assert error.method == "POST"
@@ -117,9 +117,9 @@ def test_bad_request_names_the_rule_and_the_server_message(
 
 def test_duplicate_slug_is_one_typed_error_carrying_the_existing_endpoint(client: GatewayClient) -> None:
     slug = unique_slug()
-    first = client.create_endpoint(slug, [BASETEN])
+    first = client.endpoints.create(slug, [BASETEN])
     with pytest.raises(DuplicateSlugError, match="returned HTTP 400: slug: an endpoint with slug") as info:
-        client.create_endpoint(slug, [BASETEN])
+        client.endpoints.create(slug, [BASETEN])
     assert info.value.existing == first
     assert info.value.endpoint_id == first.id
     assert f"endpoint id {first.id!r} in this workspace holds the slug" in str(info.value)
@@ -127,7 +127,7 @@ def test_duplicate_slug_is_one_typed_error_carrying_the_existing_endpoint(client
 
 
 def live_slugs_count(client: GatewayClient, slug: str) -> int:
-    return sum(1 for endpoint in client.list_endpoints() if endpoint.slug == slug)
+    return sum(1 for endpoint in client.endpoints.list() if endpoint.slug == slug)
 
 
 def test_unknown_key_is_authentication_error(emulator: EmulatorProcess) -> None:
@@ -135,7 +135,7 @@ def test_unknown_key_is_authentication_error(emulator: EmulatorProcess) -> None:
         GatewayClient("no-such-key", base_url=emulator.base_url) as gateway,
         pytest.raises(AuthenticationError) as info,
     ):
-        gateway.get_endpoint("anything")
+        gateway.endpoints.get("anything")
     assert info.value.status == 401
     assert "no-such-key" not in str(info.value)
 
@@ -143,31 +143,31 @@ def test_unknown_key_is_authentication_error(emulator: EmulatorProcess) -> None:
 def test_viewer_key_and_other_workspace_are_permission_denied(
     emulator: EmulatorProcess, client: GatewayClient
 ) -> None:
-    endpoint = client.create_endpoint(unique_slug(), [BASETEN])
+    endpoint = client.endpoints.create(unique_slug(), [BASETEN])
     with GatewayClient(ACME_VIEWER_KEY, base_url=emulator.base_url) as viewer:
         with pytest.raises(PermissionDeniedError) as info:
-            viewer.create_endpoint(unique_slug(), [BASETEN])
+            viewer.endpoints.create(unique_slug(), [BASETEN])
         assert info.value.status == 403
         with pytest.raises(PermissionDeniedError):
-            list(viewer.list_endpoints())
+            list(viewer.endpoints.list())
     with GatewayClient(GLOBEX_KEY, base_url=emulator.base_url) as globex:
         for call in (
-            lambda: globex.get_endpoint(endpoint.id),
-            lambda: globex.update_endpoint(endpoint.id, [BASETEN]),
-            lambda: globex.delete_endpoint(endpoint.id),
+            lambda: globex.endpoints.get(endpoint.id),
+            lambda: globex.endpoints.update(endpoint.id, [BASETEN]),
+            lambda: globex.endpoints.delete(endpoint.id),
         ):
             with pytest.raises(PermissionDeniedError):
                 call()
-    assert client.get_endpoint(endpoint.id) == endpoint
+    assert client.endpoints.get(endpoint.id) == endpoint
 
 
 def test_deleted_endpoint_is_not_found_on_every_operation(client: GatewayClient) -> None:
-    endpoint = client.create_endpoint(unique_slug(), [BASETEN])
-    client.delete_endpoint(endpoint.id)
+    endpoint = client.endpoints.create(unique_slug(), [BASETEN])
+    client.endpoints.delete(endpoint.id)
     for call in (
-        lambda: client.get_endpoint(endpoint.id),
-        lambda: client.update_endpoint(endpoint.id, [BASETEN]),
-        lambda: client.delete_endpoint(endpoint.id),
+        lambda: client.endpoints.get(endpoint.id),
+        lambda: client.endpoints.update(endpoint.id, [BASETEN]),
+        lambda: client.endpoints.delete(endpoint.id),
     ):
         with pytest.raises(NotFoundError):
             call()
@@ -176,9 +176,9 @@ def test_deleted_endpoint_is_not_found_on_every_operation(client: GatewayClient)
 def test_invalid_input_never_reaches_the_server(client: GatewayClient, emulator: EmulatorProcess) -> None:
     before = emulator.stats()["total_requests"]
     with pytest.raises(InvalidInputError, match=r"targets\[0\]\.secret_id: is required for ANTHROPIC"):
-        client.create_endpoint(unique_slug(), [{"provider": "ANTHROPIC", "target_model": "claude"}])
+        client.endpoints.create(unique_slug(), [{"provider": "ANTHROPIC", "target_model": "claude"}])
     with pytest.raises(InvalidInputError, match="slug"):
-        client.create_endpoint("acme/a/b", [BASETEN])
+        client.endpoints.create("acme/a/b", [BASETEN])
     assert emulator.stats()["total_requests"] == before
 
 
@@ -196,14 +196,14 @@ def test_rate_limit_without_retries_is_a_typed_error(make_emulator: MakeEmulator
     limiter_clock(emulator, frozen=True)  # one window until the test moves the clock
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=RetryPolicy.none()) as gateway:
         for _ in range(2):
-            gateway.list_endpoints_page()
+            gateway.endpoints.list_page()
         with pytest.raises(RateLimitError) as info:
-            gateway.list_endpoints_page()
+            gateway.endpoints.list_page()
         assert info.value.status == 429
         assert info.value.retry_after == 1  # whole seconds, to the window's end
         assert emulator.stats()["rate_limited"] == 1
         limiter_clock(emulator, advance=info.value.retry_after)  # waited out: a new window
-        gateway.list_endpoints_page()
+        gateway.endpoints.list_page()
     assert emulator.stats()["rate_limited"] == 1
 
 
@@ -220,7 +220,7 @@ def test_rate_limits_are_waited_out(make_emulator: MakeEmulator) -> None:
 
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
         gateway._sleep = wait_on_the_emulator_clock
-        ids = [gateway.create_endpoint(f"acme/rl-{i}", [BASETEN]).id for i in range(45)]
+        ids = [gateway.endpoints.create(f"acme/rl-{i}", [BASETEN]).id for i in range(45)]
     # 20 + 20 + 5: two creates were told to wait, waited retry_after (1 s, plus jitter), and went through.
     assert emulator.stats()["rate_limited"] == 2
     assert len(waits) == 2
@@ -236,7 +236,7 @@ def test_pacing_stays_under_the_limit(make_emulator: MakeEmulator) -> None:
         ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY, max_requests_per_second=45
     ) as gateway:
         for i in range(60):
-            gateway.create_endpoint(f"acme/paced-{i}", [BASETEN])
+            gateway.endpoints.create(f"acme/paced-{i}", [BASETEN])
     assert emulator.stats()["rate_limited"] == 0
 
 
@@ -244,11 +244,11 @@ def test_server_errors_are_retried(make_emulator: MakeEmulator) -> None:
     emulator = make_emulator("--seed", "7")
     emulator.set_faults(error_rate=0.4, rate_limit_rate=0.2, seed=7)
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
-        endpoint = gateway.create_endpoint("acme/flaky", [BASETEN])
+        endpoint = gateway.endpoints.create("acme/flaky", [BASETEN])
         for i in range(10):
-            gateway.update_endpoint(endpoint.id, [{**BASETEN, "model_id": f"m{i}"}])
-        assert gateway.get_endpoint(endpoint.id).targets[0].model_id == "m9"
-        gateway.delete_endpoint(endpoint.id)
+            gateway.endpoints.update(endpoint.id, [{**BASETEN, "model_id": f"m{i}"}])
+        assert gateway.endpoints.get(endpoint.id).targets[0].model_id == "m9"
+        gateway.endpoints.delete(endpoint.id)
     faults = emulator.stats()["faults"]
     assert faults["5xx"] > 0
     assert faults["429"] > 0
@@ -265,7 +265,7 @@ def test_server_error_after_budget_is_typed(make_emulator: MakeEmulator) -> None
         ) as gateway,
         pytest.raises(ServerError) as info,
     ):
-        gateway.get_endpoint("x")
+        gateway.endpoints.get("x")
     assert info.value.status in (500, 502, 503, 504)
     assert emulator.stats()["faults"]["5xx"] == 3
 
@@ -275,7 +275,7 @@ def test_commit_then_drop_never_duplicates_a_create(make_emulator: MakeEmulator)
     emulator = make_emulator()
     emulator.set_faults(drop_rate=1.0, seed=3)
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
-        endpoints = [gateway.create_endpoint(f"acme/dropped-{i}", [BASETEN]) for i in range(5)]
+        endpoints = [gateway.endpoints.create(f"acme/dropped-{i}", [BASETEN]) for i in range(5)]
     assert emulator.stats()["faults"]["drop"] == 5
     emulator.set_faults()
     assert live_slugs(emulator) == [f"acme/dropped-{i}" for i in range(5)]
@@ -288,7 +288,7 @@ def test_mixed_faults_leave_exactly_the_requested_endpoints(make_emulator: MakeE
     wanted = [f"acme/mixed-{i}" for i in range(30)]
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
         for slug in wanted:
-            gateway.create_endpoint(slug, [BASETEN])
+            gateway.endpoints.create(slug, [BASETEN])
     faults = emulator.stats()["faults"]
     assert faults["drop"] > 0
     assert faults["5xx"] > 0
@@ -308,7 +308,7 @@ def test_connection_refused_is_a_transport_error() -> None:
         ) as gateway,
         pytest.raises(TransportError) as info,
     ):
-        gateway.get_endpoint("e1")
+        gateway.endpoints.get("e1")
     assert "get endpoint 'e1'" in str(info.value)
     assert "GET /v1/gateway/endpoints/e1" in str(info.value)
 
@@ -325,12 +325,12 @@ def test_timeouts_are_transport_errors(make_emulator: MakeEmulator) -> None:
         ) as gateway,
         pytest.raises(TransportError, match="Timeout"),
     ):
-        gateway.get_endpoint("e1")
+        gateway.endpoints.get("e1")
 
 
 def test_raw_api_agrees_with_the_client(emulator: EmulatorProcess, client: GatewayClient) -> None:
     """A witness outside the client: the emulator holds what the client says it created."""
-    endpoint = client.create_endpoint(unique_slug(), [BASETEN])
+    endpoint = client.endpoints.create(unique_slug(), [BASETEN])
     raw = httpx.get(emulator.url(f"/v1/gateway/endpoints/{endpoint.id}"), headers=auth_headers(ACME_KEY))
     assert msgspec.convert(raw.json(), EndpointInfo) == endpoint
 
@@ -339,10 +339,10 @@ def test_commit_then_drop_on_every_update_still_converges(make_emulator: MakeEmu
     """Every PATCH is applied and its answer lost: the client reads back and sees it is done."""
     emulator = make_emulator()
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=FAST_RETRY) as gateway:
-        endpoint = gateway.create_endpoint("acme/patched", [BASETEN])
+        endpoint = gateway.endpoints.create("acme/patched", [BASETEN])
         emulator.set_faults(drop_rate=1.0, seed=4)
-        updated = gateway.update_endpoint(endpoint.id, [{**BASETEN, "model_id": "next"}])
+        updated = gateway.endpoints.update(endpoint.id, [{**BASETEN, "model_id": "next"}])
         emulator.set_faults()
         assert updated.targets[0].model_id == "next"
-        assert gateway.get_endpoint(endpoint.id).targets[0].model_id == "next"
+        assert gateway.endpoints.get(endpoint.id).targets[0].model_id == "next"
     assert emulator.stats()["faults"]["drop"] == 1

@@ -80,7 +80,7 @@ def make_client(handler: Handler, **kwargs: Any) -> tuple[GatewayClient, list[fl
 def test_non_json_success_body_is_a_typed_error() -> None:
     client, _ = make_client(lambda r: httpx.Response(200, text="<html>oops</html>"))
     with pytest.raises(MalformedResponseError) as info:
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     assert info.value.status == 200
     assert "get endpoint 'e1'" in str(info.value)
 
@@ -99,20 +99,20 @@ def test_non_json_success_body_is_a_typed_error() -> None:
 def test_malformed_endpoint_bodies_are_typed_errors(body: Any) -> None:
     client, _ = make_client(lambda r: httpx.Response(200, json=body))
     with pytest.raises(MalformedResponseError):
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
 
 
 def test_list_with_a_repeating_cursor_stops_with_an_error() -> None:
     looping = {"items": [], "pagination": {"has_more": True, "cursor": "same"}}
     client, _ = make_client(lambda r: httpx.Response(200, json=looping))
     with pytest.raises(MalformedResponseError, match="cursor"):
-        list(client.list_endpoints())
+        list(client.endpoints.list())
 
 
 def test_error_without_json_body_keeps_the_text() -> None:
     client, _ = make_client(lambda r: httpx.Response(400, text="plain failure"), retry=RetryPolicy.none())
     with pytest.raises(BadRequestError, match="HTTP 400: plain failure") as info:
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     assert type(info.value) is BadRequestError
     assert info.value.status == 400
 
@@ -126,7 +126,7 @@ def test_path_parameters_cannot_leave_their_segment() -> None:
 
     client, _ = make_client(handler)
     for hostile in ("../x", "a/b", "%2F..", "a?b=c", "a#b"):
-        client.get_endpoint(hostile)
+        client.endpoints.get(hostile)
     assert seen == [
         b"/v1/gateway/endpoints/..%2Fx",
         b"/v1/gateway/endpoints/a%2Fb",
@@ -136,7 +136,7 @@ def test_path_parameters_cannot_leave_their_segment() -> None:
     ]
     for empty in ("", ".", ".."):
         with pytest.raises(InvalidInputError, match="endpoint_id"):
-            client.delete_endpoint(empty)
+            client.endpoints.delete(empty)
     assert len(seen) == 5
 
 
@@ -161,7 +161,7 @@ def test_loopback_http_and_https_are_allowed(url: str) -> None:
 
     with GatewayClient(KEY, base_url=url, transport=httpx.MockTransport(handler)) as client:
         assert client.base_url == url
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     (sent,) = seen
     expected = httpx.URL(url)
     assert (sent.scheme, sent.host, sent.port) == (expected.scheme, expected.host, expected.port)
@@ -177,7 +177,7 @@ def test_auth_header_schemes() -> None:
 
     for scheme in ("Api-Key", "Bearer"):
         client, _ = make_client(handler, auth_scheme=scheme)
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     assert headers == [f"Api-Key {KEY}", f"Bearer {KEY}"]
 
 
@@ -190,7 +190,7 @@ def test_retry_after_from_body_then_header_is_honoured() -> None:
         ]
     )
     client, sleeps = make_client(lambda r: next(answers))
-    assert client.get_endpoint("e1").id == "e1"
+    assert client.endpoints.get("e1").id == "e1"
     assert len(sleeps) == 2
     assert 2.5 <= sleeps[0] < 2.6
     assert 3.0 <= sleeps[1] < 3.1
@@ -205,7 +205,7 @@ def test_retry_budget_is_bounded() -> None:
 
     client, sleeps = make_client(handler, retry=RetryPolicy(max_attempts=3, initial_backoff=0.01))
     with pytest.raises(ServerError) as info:
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     assert info.value.status == 503
     assert len(calls) == 3
     assert len(sleeps) == 2
@@ -217,7 +217,7 @@ def test_a_retry_after_beyond_the_time_budget_is_not_waited_for() -> None:
         retry=RetryPolicy(max_attempts=5, total_timeout=30),
     )
     with pytest.raises(RateLimitError) as info:
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     assert info.value.retry_after == 600
     assert sleeps == []
 
@@ -231,7 +231,7 @@ def test_bad_request_is_not_retried() -> None:
 
     client, sleeps = make_client(handler)
     with pytest.raises(BadRequestError, match="nope") as info:
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     assert type(info.value) is BadRequestError
     assert len(calls) == 1
     assert sleeps == []
@@ -248,7 +248,7 @@ def test_ambiguous_create_then_other_targets_is_a_conflict() -> None:
 
     client, _ = make_client(handler)
     with pytest.raises(ConflictError) as info:
-        client.create_endpoint("acme/a", [BASETEN])
+        client.endpoints.create("acme/a", [BASETEN])
     assert info.value.endpoint_id == "theirs"
     assert "acme/a" in str(info.value)
 
@@ -263,7 +263,7 @@ def test_ambiguous_create_that_applied_is_returned_without_a_second_post() -> No
         return httpx.Response(200, json=page([endpoint_body("acme/a", [BASETEN], "ours", just_now())]))
 
     client, _ = make_client(handler)
-    assert client.create_endpoint("acme/a", [BASETEN]).id == "ours"
+    assert client.endpoints.create("acme/a", [BASETEN]).id == "ours"
     assert posts == [{"slug": "acme/a", "targets": [BASETEN], "region": "UNRESTRICTED"}]
 
 
@@ -278,7 +278,7 @@ def test_ambiguous_create_never_takes_over_an_identical_endpoint_that_existed_be
 
     client, _ = make_client(handler)
     with pytest.raises(ConflictError, match="before this create began") as info:
-        client.create_endpoint("acme/a", [BASETEN])
+        client.endpoints.create("acme/a", [BASETEN])
     assert info.value.endpoint_id == "theirs"
 
 
@@ -293,7 +293,7 @@ def test_ambiguous_create_with_free_slug_posts_again() -> None:
         return httpx.Response(200, json=page([]))
 
     client, _ = make_client(handler)
-    assert client.create_endpoint("acme/a", [BASETEN]).id == "e1"
+    assert client.endpoints.create("acme/a", [BASETEN]).id == "e1"
     assert methods == ["POST", "GET", "POST"]
 
 
@@ -311,7 +311,7 @@ def test_create_rate_limited_is_retried_without_lookup() -> None:
         return next(posts)
 
     client, _ = make_client(handler)
-    client.create_endpoint("acme/a", [BASETEN])
+    client.endpoints.create("acme/a", [BASETEN])
     assert methods == ["POST", "POST"]
 
 
@@ -324,13 +324,13 @@ def test_invalid_input_sends_nothing() -> None:
 
     client, _ = make_client(handler)
     with pytest.raises(InvalidInputError) as info:
-        client.create_endpoint("no-slash", [{"provider": "OPENAI", "model_id": "x"}, BASETEN])
+        client.endpoints.create("no-slash", [{"provider": "OPENAI", "model_id": "x"}, BASETEN])
     paths = {v.path for v in info.value.violations}
     assert {"slug", "targets", "targets[0].model_id", "targets[0].secret_id"} <= paths
     with pytest.raises(InvalidInputError):
-        client.update_endpoint("e1", [])
+        client.endpoints.update("e1", [])
     with pytest.raises(InvalidInputError):
-        client.list_endpoints_page(limit=1001)
+        client.endpoints.list_page(limit=1001)
     assert calls == []
 
 
@@ -342,7 +342,7 @@ def test_the_key_never_shows(caplog: pytest.LogCaptureFixture) -> None:
 
     client, _ = make_client(handler)
     with pytest.raises(TransportError) as info:
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     texts = [repr(client), str(info.value), repr(info.value), caplog.text, repr(client._http.auth)]
     texts += [repr(client._http), repr(client._http.headers)]
     assert all(KEY not in text for text in texts)
@@ -373,7 +373,7 @@ def test_the_pacer_never_holds_a_call_past_its_budget() -> None:
     client._pacer.hold(30.0)
     started = time.monotonic()
     with pytest.raises(RateLimitError, match="not sent: this client holds its requests after") as info:
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     assert time.monotonic() - started < 0.5
     assert calls == []
     assert sleeps == []
@@ -397,7 +397,7 @@ def test_a_429_beyond_the_budget_does_not_hold_the_pacer_but_one_within_it_does(
     assert client._pacer is not None
     for _ in range(2):
         with pytest.raises(RateLimitError):
-            client.get_endpoint("e1")
+            client.endpoints.get("e1")
         held = client._pacer._next - time.monotonic()
         assert held < 6, held  # after the first: only the pacing interval; after the second: about 5 s
     assert held > 4
@@ -504,6 +504,6 @@ def test_an_unanswered_read_back_after_an_ambiguous_update_patches_again() -> No
         return next(answers)
 
     client, sleeps = make_client(handler)
-    assert client.update_endpoint("e1", [BASETEN]).id == "e1"
+    assert client.endpoints.update("e1", [BASETEN]).id == "e1"
     assert seen == ["PATCH", "GET", "PATCH"]
     assert len(sleeps) == 1

@@ -27,16 +27,16 @@ Made = tuple[str, dict[str, Any], Callable[[GatewayClient], object]]  # id, stat
 
 
 def endpoint(client: GatewayClient) -> Made:
-    made = client.create_endpoint(unique_slug(), [{"provider": "BASETEN", "model_id": "m"}])
-    return made.id, {"slug": made.slug}, lambda c: c.get_endpoint(made.id)
+    made = client.endpoints.create(unique_slug(), [{"provider": "BASETEN", "model_id": "m"}])
+    return made.id, {"slug": made.slug}, lambda c: c.endpoints.get(made.id)
 
 
 def secret(client: GatewayClient) -> Made:
     name = f"s-{uuid.uuid4().hex[:12]}"
-    made = client.create_secret(name, "sk-delete-test-value-9Qw2")
+    made = client.secrets.create(name, "sk-delete-test-value-9Qw2")
 
     def read(c: GatewayClient) -> object:
-        found = c.find_secret(name=name)
+        found = c.secrets.find(name=name)
         assert found is not None
         return found
 
@@ -44,15 +44,15 @@ def secret(client: GatewayClient) -> Made:
 
 
 def group(client: GatewayClient) -> Made:
-    made = client.create_group(f"cust-{uuid.uuid4().hex[:12]}", [{"slug": "acme/a"}])
-    return made.id, {"external_entity_id": made.metadata.external_entity_id}, lambda c: c.get_group(made.id)
+    made = client.groups.create(f"cust-{uuid.uuid4().hex[:12]}", [{"slug": "acme/a"}])
+    return made.id, {"external_entity_id": made.metadata.external_entity_id}, lambda c: c.groups.get(made.id)
 
 
 def api_key(client: GatewayClient) -> Made:
-    parent = client.create_group(f"cust-{uuid.uuid4().hex[:12]}", [{"slug": "acme/a"}])
-    made = client.create_api_key(parent.id)
+    parent = client.groups.create(f"cust-{uuid.uuid4().hex[:12]}", [{"slug": "acme/a"}])
+    made = client.keys.create(parent.id)
     state = {"group_id": parent.id, "prefix": made.prefix}
-    return f"{parent.id}/{made.prefix}", state, lambda c: c.get_api_key(parent.id, made.prefix)
+    return f"{parent.id}/{made.prefix}", state, lambda c: c.keys.get(parent.id, made.prefix)
 
 
 CORES: dict[str, tuple[Callable[..., LifecycleCore], Callable[[GatewayClient], Made]]] = {

@@ -61,7 +61,7 @@ def no_checkout_in(env: dict[str, str], *paths: Path) -> None:
 
 def held(emulator: EmulatorProcess) -> dict[str, list[dict[str, str]]]:
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        return {e.slug: [t.to_api() for t in e.targets] for e in gateway.list_endpoints()}
+        return {e.slug: [t.to_api() for t in e.targets] for e in gateway.endpoints.list()}
 
 
 def test_the_wheel_holds_the_tree_under_test() -> None:
@@ -247,7 +247,7 @@ def test_the_npm_tarball_runs_a_typescript_program(
     assert run_.changes == {"create": 2}
     assert held(demo) == {"demo/glm-5.2": [{"provider": "BASETEN", "model_id": "3kZ9xqd"}]}
     with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
-        [endpoint] = gateway.list_endpoints()
+        [endpoint] = gateway.endpoints.list()
     assert stack.outputs() == {"glmEndpointId": endpoint.id}
     stack.config_set("modelId", "7pQ2wer")
     assert stack.up().changes == {"same": 1, "update": 1}
@@ -340,7 +340,7 @@ def test_pulumi_package_add_generates_a_local_sdk_that_runs_a_program(
 
     assert stack.up().changes == {"create": 2}
     with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
-        [endpoint] = gateway.list_endpoints()
+        [endpoint] = gateway.endpoints.list()
     assert (endpoint.slug, [t.to_api() for t in endpoint.targets]) == (
         "demo/glm-5.2",
         [{"provider": "BASETEN", "model_id": "3kZ9xqd"}],

@@ -33,7 +33,7 @@ STAGING = [{"provider": "BASETEN", "model_id": "3kZ9xqd", "environment_name": "s
 def held(emulator: EmulatorProcess, key: str = DEMO_KEY) -> dict[str, dict[str, Any]]:
     """The emulator's live endpoints by slug: id, targets (as the API returns them) and region."""
     with GatewayClient(key, base_url=emulator.base_url) as gateway:
-        endpoints = list(gateway.list_endpoints())
+        endpoints = list(gateway.endpoints.list())
     slugs = Counter(e.slug for e in endpoints)
     assert all(count == 1 for count in slugs.values()), f"duplicate slugs: {slugs}"
     return {
@@ -181,8 +181,8 @@ def test_refresh_shows_out_of_band_changes_and_the_next_up_converges(
     stack.up()
     endpoints = held(demo)
     with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
-        gateway.update_endpoint(endpoints["demo/a"]["id"], [{"provider": "BASETEN", "model_id": "drifted"}])
-        gateway.delete_endpoint(endpoints["demo/b"]["id"])
+        gateway.endpoints.update(endpoints["demo/a"]["id"], [{"provider": "BASETEN", "model_id": "drifted"}])
+        gateway.endpoints.delete(endpoints["demo/b"]["id"])
 
     refresh = stack.refresh()
     assert refresh.changes == {"same": 1, "update": 1, "delete": 1}
@@ -247,7 +247,7 @@ def test_a_duplicate_slug_fails_suggesting_adopt_and_adopt_takes_it_over(
     tmp_path: Path, demo: EmulatorProcess
 ) -> None:
     with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
-        existing = gateway.create_endpoint("demo/taken", [{"provider": "BASETEN", "model_id": "old"}])
+        existing = gateway.endpoints.create("demo/taken", [{"provider": "BASETEN", "model_id": "old"}])
 
     stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/taken", "targets": BASETEN}})
     error = str(stack.failing("up"))
@@ -275,7 +275,7 @@ def test_a_duplicate_slug_fails_suggesting_adopt_and_adopt_takes_it_over(
 
 def test_get_reads_an_existing_endpoint_without_managing_it(tmp_path: Path, demo: EmulatorProcess) -> None:
     with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
-        existing = gateway.create_endpoint("demo/external", STAGING)
+        existing = gateway.endpoints.create("demo/external", STAGING)
     stack = EngineStack(
         tmp_path,
         declared_endpoints,

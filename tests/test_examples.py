@@ -136,22 +136,22 @@ EXAMPLES = {
 def held(emulator: EmulatorProcess) -> dict[str, Any]:
     """What the emulator holds; a target's secret id is written ``<secret name>``."""
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        secrets = {s.id: s.name for s in gateway.list_secrets()}
+        secrets = {s.id: s.name for s in gateway.secrets.list()}
 
         def target(api: dict[str, Any]) -> dict[str, Any]:
             if api.get("secret_id") in secrets:
                 api["secret_id"] = f"<{secrets[api['secret_id']]}>"
             return api
 
-        endpoints = list(gateway.list_endpoints())
-        groups = list(gateway.list_groups())
+        endpoints = list(gateway.endpoints.list())
+        groups = list(gateway.groups.list())
         return {
             "ids": {e.slug: e.id for e in endpoints},
             "endpoints": {e.slug: [target(t.to_api()) for t in e.targets] for e in endpoints},
             "groups": {
                 g.metadata.external_entity_id: {
                     "models": [m.slug for m in g.models],
-                    "keys": len(list(gateway.list_api_keys(g.id))),
+                    "keys": len(list(gateway.keys.list(g.id))),
                 }
                 for g in groups
             },
@@ -220,7 +220,7 @@ def test_the_example_runs_in_its_own_directory(
     # -- an endpoint deleted outside Pulumi: `pulumi refresh` finds it gone, the next `up` recreates it.
     slug = sorted(example.endpoints)[0]
     with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
-        gateway.delete_endpoint(state["ids"][slug])
+        gateway.endpoints.delete(state["ids"][slug])
     assert stack.refresh().changes == {"same": example.resources - 1, "delete": 1}
     assert stack.up().changes == {"same": example.resources - 1, "create": 1}
     recreated = held(demo)

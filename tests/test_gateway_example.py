@@ -47,12 +47,12 @@ class World:
 
     def snapshot(self) -> dict[str, Any]:
         with self.client() as gateway:
-            groups = list(gateway.list_groups())
+            groups = list(gateway.groups.list())
             return {
-                "secrets": {s.name: s.id for s in gateway.list_secrets()},
-                "endpoints": {e.slug: [t.to_api() for t in e.targets] for e in gateway.list_endpoints()},
+                "secrets": {s.name: s.id for s in gateway.secrets.list()},
+                "endpoints": {e.slug: [t.to_api() for t in e.targets] for e in gateway.endpoints.list()},
                 "groups": {g.metadata.external_entity_id: g for g in groups},
-                "keys": {g.id: [k.prefix for k in gateway.list_api_keys(g.id)] for g in groups},
+                "keys": {g.id: [k.prefix for k in gateway.keys.list(g.id)] for g in groups},
             }
 
 
@@ -161,14 +161,14 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
     assert outputs()["customer_api_key"].startswith(f"{new_prefix}.")
     issued.append(outputs()["customer_api_key"])
     with world.client() as gateway, pytest.raises(NotFoundError):
-        gateway.get_api_key(group.id, prefix)
+        gateway.keys.get(group.id, prefix)
     prefix = new_prefix
 
     # -- out-of-band changes: a limit lowered, the key revoked, the secret deleted. Refresh sees each.
     with world.client() as gateway:
-        gateway.update_group(group.id, models=[{"slug": "demo/gpt-4o"}])
-        gateway.revoke_api_key(group.id, prefix)
-        gateway.delete_secret("demo-openai")
+        gateway.groups.update(group.id, models=[{"slug": "demo/gpt-4o"}])
+        gateway.keys.revoke(group.id, prefix)
+        gateway.secrets.delete("demo-openai")
     refresh = record(stack.refresh())
     assert refresh.changes == {"same": 2, "update": 1, "delete": 2}
     assert "Group customer updated" in refresh.stdout
@@ -284,8 +284,8 @@ def test_the_yaml_example_through_the_native_provider(tmp_path: Path, world: Wor
 
 def test_pulumi_import_of_a_group_and_a_secret_with_the_native_provider(tmp_path: Path, world: World) -> None:
     with world.client() as gateway:
-        secret = gateway.create_secret("legacy-openai", OPENAI_KEY)
-        group = gateway.create_group(
+        secret = gateway.secrets.create("legacy-openai", OPENAI_KEY)
+        group = gateway.groups.create(
             "legacy",
             [{"slug": "demo/a", "rate_limits": [{"type": "TOKEN", "unit": "MINUTE", "threshold": 9}]}],
         )

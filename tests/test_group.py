@@ -327,21 +327,21 @@ def test_canonical_thresholds_are_integers_and_a_non_integral_one_passes_through
 
 def test_a_duplicate_external_entity_id_carries_the_existing_group(client: GatewayClient) -> None:
     name = entity()
-    group = client.create_group(name, MODELS, name="Acme")
-    assert client.find_group(name) == group
+    group = client.groups.create(name, MODELS, name="Acme")
+    assert client.groups.find(name) == group
     with pytest.raises(DuplicateGroupError) as raised:
-        client.create_group(name, [{"slug": "acme/other"}])
+        client.groups.create(name, [{"slug": "acme/other"}])
     assert raised.value.existing == group
     assert "already exists" in str(raised.value)
     assert f"group id {group.id!r} in this workspace holds the external_entity_id" in str(raised.value)
-    client.delete_group(group.id)
+    client.groups.delete(group.id)
     with pytest.raises(NotFoundError):
-        client.get_group(group.id)
+        client.groups.get(group.id)
 
 
 def test_update_sets_the_name_and_replaces_the_model_set(client: GatewayClient) -> None:
-    group = client.create_group(entity(), MODELS, name="before")
-    updated = client.update_group(
+    group = client.groups.create(entity(), MODELS, name="before")
+    updated = client.groups.update(
         group.id, name=None, models=[{"slug": "acme/c", "rate_limits": [TOKEN_MINUTE]}]
     )
     assert updated.id == group.id
@@ -350,16 +350,16 @@ def test_update_sets_the_name_and_replaces_the_model_set(client: GatewayClient) 
         {"slug": "acme/c", "rate_limits": [TOKEN_MINUTE], "usage_limits": []}
     ]
     with pytest.raises(InvalidInputError, match="give a name or models"):
-        client.update_group(group.id)
-    client.delete_group(group.id)
+        client.groups.update(group.id)
+    client.groups.delete(group.id)
 
 
 def test_deleting_a_parent_deletes_its_children_and_their_keys(client: GatewayClient) -> None:
-    parent = client.create_group(entity(), MODELS)
-    child = client.create_group(entity(), MODELS, parent_group_id=parent.id)
-    key = client.create_api_key(child.id)
-    client.delete_group(parent.id)
-    for read in (lambda: client.get_group(child.id), lambda: client.get_api_key(child.id, key.prefix)):
+    parent = client.groups.create(entity(), MODELS)
+    child = client.groups.create(entity(), MODELS, parent_group_id=parent.id)
+    key = client.keys.create(child.id)
+    client.groups.delete(parent.id)
+    for read in (lambda: client.groups.get(child.id), lambda: client.keys.get(child.id, key.prefix)):
         with pytest.raises(NotFoundError):
             read()
     core = GroupCore(lambda: client)
@@ -371,10 +371,10 @@ def test_creates_under_dropped_answers_make_exactly_one_group_each(make_emulator
     emulator = make_emulator()
     emulator.set_faults(drop_rate=0.5, seed=11)
     with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
-        created = {name: gateway.create_group(name, MODELS).id for name in (f"drop-{i}" for i in range(12))}
+        created = {name: gateway.groups.create(name, MODELS).id for name in (f"drop-{i}" for i in range(12))}
         assert emulator.stats()["faults"]["drop"] > 0
         emulator.set_faults()
-        held = {g.metadata.external_entity_id: g.id for g in gateway.list_groups()}
+        held = {g.metadata.external_entity_id: g.id for g in gateway.groups.list()}
     assert held == created
 
 
@@ -445,7 +445,7 @@ def _stack(tmp_path: Path, emulator: EmulatorProcess, resources: dict[str, Any])
 
 def _held(emulator: EmulatorProcess) -> dict[str, Any]:
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        return {g.metadata.external_entity_id: g for g in gateway.list_groups()}
+        return {g.metadata.external_entity_id: g for g in gateway.groups.list()}
 
 
 def test_a_hierarchy_with_keys_updates_in_place_and_deletes_children_first(
@@ -507,7 +507,7 @@ def test_a_new_external_entity_id_replaces_the_group_and_its_keys(
     assert set(held) == {"new"}
     assert held["new"].id != old.id
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        assert len(list(gateway.list_api_keys(held["new"].id))) == 1
+        assert len(list(gateway.keys.list(held["new"].id))) == 1
     stack.destroy()
     assert _held(emulator) == {}
 
@@ -524,7 +524,7 @@ def test_refresh_sees_a_parent_deleted_out_of_band_taking_its_child_and_keys(
     stack = _stack(tmp_path, emulator, declared)
     stack.up()
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        gateway.delete_group(_held(emulator)["p"].id)
+        gateway.groups.delete(_held(emulator)["p"].id)
     refresh = stack.refresh()
     assert refresh.changes == {"same": 1, "delete": 3}
     assert not [r for r in stack.resources("").values() if "baseten-gateway" in r["type"]]
@@ -539,7 +539,7 @@ def test_a_taken_external_entity_id_fails_suggesting_adopt_and_get_reads_a_group
 ) -> None:
     emulator = make_emulator(config=False)
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        existing = gateway.create_group("taken", [{"slug": "demo/x"}])
+        existing = gateway.groups.create("taken", [{"slug": "demo/x"}])
     stack = _stack(tmp_path, emulator, {"g": _group("taken", DEMO_MODELS)})
     error = str(stack.failing("up"))
     assert (

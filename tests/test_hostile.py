@@ -62,7 +62,7 @@ from pulumi_baseten_gateway import (
     TransportError,
     errors,
 )
-from pulumi_baseten_gateway.api.http import DEFAULT_MAX_RESPONSE_BYTES, LOGGER_NAME
+from pulumi_baseten_gateway.api.transport import DEFAULT_MAX_RESPONSE_BYTES, LOGGER_NAME
 
 KEY = "sk-hostile-Zq4Wm8Rt2Yp6Kd0Lx3"
 NEEDLES = [KEY] + [base64.b64encode(f"{s}{KEY}".encode()).decode() for s in ("", "Api-Key ", "Bearer ")]
@@ -123,11 +123,11 @@ def stopwatch() -> Iterator[Stopwatch]:
 
 
 OPERATIONS: dict[str, Callable[[GatewayClient], object]] = {
-    "get": lambda c: c.get_endpoint("e1"),
-    "list": lambda c: list(c.list_endpoints()),
-    "create": lambda c: c.create_endpoint("acme/a", [BASETEN]),
-    "update": lambda c: c.update_endpoint("e1", [BASETEN]),
-    "delete": lambda c: c.delete_endpoint("e1"),
+    "get": lambda c: c.endpoints.get("e1"),
+    "list": lambda c: list(c.endpoints.list()),
+    "create": lambda c: c.endpoints.create("acme/a", [BASETEN]),
+    "update": lambda c: c.endpoints.update("e1", [BASETEN]),
+    "delete": lambda c: c.endpoints.delete("e1"),
 }
 SLOW: dict[str, Callable[[], Behaviour]] = {
     "trickled-body": lambda: trickle(length=100_000, interval=0.05),
@@ -169,7 +169,7 @@ def test_a_trickling_answer_cannot_outlast_the_budget_with_only_the_old_options(
             stopwatch() as watch,
             pytest.raises(TransportError),
         ):
-            client.get_endpoint("e1")
+            client.endpoints.get("e1")
     assert watch.seconds <= 1.5 + MARGIN
 
 
@@ -180,7 +180,7 @@ def test_one_attempt_ends_at_its_attempt_bound() -> None:
         stopwatch() as watch,
         pytest.raises(TransportError, match="per-attempt time bound") as info,
     ):
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     assert ATTEMPT <= watch.seconds <= ATTEMPT + MARGIN
     assert f"within {ATTEMPT:g} s" in str(info.value)
     assert server.count() == 1
@@ -194,14 +194,14 @@ def test_the_last_attempt_gets_only_what_is_left_of_the_budget() -> None:
         stopwatch() as watch,
         pytest.raises(TransportError),
     ):
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     assert 1.5 <= watch.seconds <= 1.5 + MARGIN
     assert server.count() == 2
 
 
 def test_a_healthy_answer_is_not_cut_short() -> None:
     with HostileServer(always(json_reply(200, endpoint_json()))) as server, client_for(server) as client:
-        assert client.get_endpoint("e1").id == "e1"
+        assert client.endpoints.get("e1").id == "e1"
 
 
 # -- 2. retry_after --------------------------------------------------------------------------------------
@@ -218,10 +218,10 @@ def test_a_huge_retry_after_fails_that_call_fast_and_freezes_no_later_call(retry
         policy = RetryPolicy(total_timeout=5.0, initial_backoff=0.01)
         with GatewayClient(KEY, base_url=server.base_url, max_requests_per_second=50, retry=policy) as client:
             with stopwatch() as first, pytest.raises(RateLimitError) as info:
-                client.get_endpoint("e1")
+                client.endpoints.get("e1")
             with stopwatch() as later:
                 for _ in range(3):
-                    assert client.get_endpoint("e1").id == "e1"
+                    assert client.endpoints.get("e1").id == "e1"
     assert first.seconds < MARGIN
     assert later.seconds < MARGIN, (
         f"later calls waited {later.seconds:.1f} s after a retry_after of {retry_after}"
@@ -245,7 +245,7 @@ def test_a_retry_after_within_the_budget_is_waited_for() -> None:
         client_for(server, max_requests_per_second=50) as client,
         stopwatch() as watch,
     ):
-        assert client.get_endpoint("e1").id == "e1"
+        assert client.endpoints.get("e1").id == "e1"
     assert 0.3 <= watch.seconds <= 0.3 + MARGIN
     assert server.count() == 2
 
@@ -272,7 +272,7 @@ def test_a_gzip_bomb_is_refused_at_the_cap_in_bounded_memory(encoding: str) -> N
     """256 MiB of zeros in a 256 KB body: refused after the default 8 MiB cap, memory near that cap."""
     behaviour = bomb(256 << 20, encoding=encoding)
     with HostileServer(always(behaviour)) as server, client_for(server) as client:
-        peak, error = traced_peak(lambda: client.get_endpoint("e1"))
+        peak, error = traced_peak(lambda: client.endpoints.get("e1"))
     assert isinstance(error, MalformedResponseError), error
     assert peak < 3 * DEFAULT_MAX_RESPONSE_BYTES, f"peak {peak / 2**20:.1f} MiB"
     assert isinstance(error, errors.ResponseTooLargeError)
@@ -293,7 +293,7 @@ def test_every_body_over_a_smaller_cap_is_refused(behaviour: Callable[[], Behavi
         HostileServer(always(behaviour())) as server,
         client_for(server, max_response_bytes=1 << 20) as client,
     ):
-        peak, error = traced_peak(lambda: client.list_endpoints_page())
+        peak, error = traced_peak(lambda: client.endpoints.list_page())
     assert isinstance(error, errors.ResponseTooLargeError), error
     assert error.limit == 1 << 20
     assert peak < 3 << 20, f"peak {peak / 2**20:.1f} MiB"
@@ -301,7 +301,7 @@ def test_every_body_over_a_smaller_cap_is_refused(behaviour: Callable[[], Behavi
 
 def test_an_error_answer_of_any_size_is_read_only_as_far_as_its_message_needs() -> None:
     with HostileServer(always(reply(400, b"x" * (64 << 20)))) as server, client_for(server) as client:
-        peak, error = traced_peak(lambda: client.get_endpoint("e1"))
+        peak, error = traced_peak(lambda: client.endpoints.get("e1"))
     assert isinstance(error, BadRequestError), error
     assert len(error.server_message) <= 503
     assert peak < 4 << 20
@@ -312,7 +312,7 @@ def test_the_largest_legitimate_page_fits_well_under_the_default_cap() -> None:
     long = {"environment_name": "e" * 64, "target_model": "m" * 256}
     items = [endpoint_json(f"acme/{'n' * 100}-{i}", id_=f"id-{i:020d}", **long) for i in range(1000)]
     with HostileServer(always(json_reply(200, page_json(items)))) as server, client_for(server) as client:
-        page = client.list_endpoints_page(limit=1000)
+        page = client.endpoints.list_page(limit=1000)
     assert len(page.items) == 1000
     size = len(httpx.Response(200, json=page_json(items)).content)
     assert size < DEFAULT_MAX_RESPONSE_BYTES / 8, size
@@ -381,7 +381,7 @@ def test_the_clients_own_key_is_scrubbed_in_any_form_with_no_scheme_beside_it(
         GatewayClient(key, base_url=server.base_url, retry=bounded()) as client,
         pytest.raises(error_class) as info,
     ):
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     texts = error_texts(info.value)
     assert not [f for f in forms for text in texts if f in text], texts[0]
     assert "<redacted>" in str(info.value)  # the server did echo it, and the scrub replaced it
@@ -405,7 +405,7 @@ def test_a_2xx_answer_echoing_the_key_never_brings_it_into_a_result() -> None:
         return json_reply(200, endpoint_json(target_model=request.headers["authorization"]))
 
     with HostileServer(handler) as server, client_for(server) as client:
-        endpoint = client.get_endpoint("e1")
+        endpoint = client.endpoints.get("e1")
     assert_no_key(msgspec.json.encode(endpoint).decode(), repr(endpoint))
 
 
@@ -419,7 +419,7 @@ def test_credentials_in_a_server_message_are_scrubbed_and_placeholders_kept() ->
         client_for(server) as client,
         pytest.raises(GatewayError) as info,
     ):
-        client.get_endpoint("e1")
+        client.endpoints.get("e1")
     text = str(info.value)
     assert "'Authorization: Api-Key <key>'" in text
     for secret in ("tok-123", "raw-secret", "dXNlcjpwYXNz"):
@@ -436,7 +436,7 @@ def test_cookies_a_server_sets_are_neither_kept_nor_sent_back() -> None:
         client_for(server) as client,
     ):
         for _ in range(3):
-            client.get_endpoint("e1")
+            client.endpoints.get("e1")
         assert not list(client._http.cookies.jar)
     assert [request.headers.get("cookie") for request in server.requests] == [None, None, None]
 
@@ -445,7 +445,7 @@ def test_a_create_against_a_steady_502_sends_one_request_per_attempt_and_names_t
     with HostileServer(always(json_reply(502, {"error": "bad gateway"}))) as server:
         policy = RetryPolicy(initial_backoff=0.001, max_backoff=0.002)  # the default 8 attempts
         with client_for(server, retry=policy) as client, pytest.raises(ServerError) as info:
-            client.create_endpoint("acme/a", [BASETEN])
+            client.endpoints.create("acme/a", [BASETEN])
     assert server.count("POST") == 1
     assert server.count() == policy.max_attempts  # then one look-up (one page) per attempt, no more
     assert str(info.value).startswith("create endpoint 'acme/a' failed: ")
@@ -475,7 +475,7 @@ def test_an_endpoint_made_before_the_create_began_on_the_servers_clock_is_not_ta
         client_for(server) as client,
         pytest.raises(DuplicateSlugError, match="before this create began") as info,
     ):
-        client.create_endpoint("acme/a", [BASETEN])
+        client.endpoints.create("acme/a", [BASETEN])
     assert info.value.endpoint_id == "found"
 
 
@@ -485,7 +485,7 @@ def test_an_endpoint_made_by_this_create_on_a_server_clock_ten_minutes_behind_is
     caplog.set_level(logging.WARNING, logger=LOGGER_NAME)
     created = stamp(datetime.now(timezone.utc) - timedelta(minutes=10))  # "now", on the server's clock
     with HostileServer(ambiguous_create_server(created, -600.0)) as server, client_for(server) as client:
-        assert client.create_endpoint("acme/a", [BASETEN]).id == "found"
+        assert client.endpoints.create("acme/a", [BASETEN]).id == "found"
     assert server.count("POST") == 1
     taken = [r.getMessage() for r in caplog.records if "taking it as this create's" in r.getMessage()]
     assert len(taken) == 1
@@ -496,7 +496,7 @@ def test_an_endpoint_made_by_this_create_on_a_server_clock_ten_minutes_behind_is
 def test_without_a_date_header_the_fixed_skew_allowance_applies() -> None:
     created = stamp(datetime.now(timezone.utc) - timedelta(seconds=60))
     with HostileServer(ambiguous_create_server(created, None)) as server, client_for(server) as client:
-        assert client.create_endpoint("acme/a", [BASETEN]).id == "found"
+        assert client.endpoints.create("acme/a", [BASETEN]).id == "found"
 
 
 # -- the plugin ------------------------------------------------------------------------------------------
@@ -579,5 +579,5 @@ def test_a_compressed_page_larger_than_one_decoding_step_decodes_whole(encoding:
         body = compressor.compress(body) + compressor.flush()
         headers["Content-Encoding"] = encoding.removeprefix("raw-")
     with HostileServer(always(reply(200, body, headers))) as server, client_for(server) as client:
-        page = client.list_endpoints_page(limit=1000)
+        page = client.endpoints.list_page(limit=1000)
     assert [endpoint.id for endpoint in page.items] == [f"id-{i}" for i in range(1000)]

@@ -137,9 +137,9 @@ def test_lists_show_exactly_the_callers_endpoints_on_every_page(gateway: Emulato
                     assert not set(listed) & {e["id"] for e in theirs}
             with client(gateway, key, scheme) as gateway_client:
                 for page_size in (1, 3, 1000):
-                    assert [e.id for e in gateway_client.list_endpoints(page_size=page_size)] == listed
+                    assert [e.id for e in gateway_client.endpoints.list(page_size=page_size)] == listed
                 for other in theirs:
-                    assert gateway_client.find_endpoint_by_slug(other["slug"]) is None
+                    assert gateway_client.endpoints.find_by_slug(other["slug"]) is None
 
 
 def test_a_cursor_from_another_workspace_reveals_nothing(gateway: EmulatorProcess) -> None:
@@ -186,22 +186,22 @@ def test_another_workspace_cannot_read_change_or_delete(
 
     with client(gateway, intruder, scheme) as intruding:
         calls: list[Callable[[], object]] = [
-            lambda: intruding.get_endpoint(endpoint["id"]),
-            lambda: intruding.update_endpoint(endpoint["id"], [OPENAI]),
-            lambda: intruding.delete_endpoint(endpoint["id"]),
+            lambda: intruding.endpoints.get(endpoint["id"]),
+            lambda: intruding.endpoints.update(endpoint["id"], [OPENAI]),
+            lambda: intruding.endpoints.delete(endpoint["id"]),
         ]
         for call in calls:
             with pytest.raises(PermissionDeniedError) as info:
                 call()
             assert info.value.status == 403
-        assert intruding.find_endpoint_by_slug(endpoint["slug"]) is None
-        assert endpoint["id"] not in {e.id for e in intruding.list_endpoints()}
+        assert intruding.endpoints.find_by_slug(endpoint["slug"]) is None
+        assert endpoint["id"] not in {e.id for e in intruding.endpoints.list()}
 
     # The owner's endpoint is untouched: same targets, same updated_at, still listed.
     assert owner_view(gateway, owner, endpoint["id"]) == endpoint
     with client(gateway, owner) as owning:
-        assert owning.get_endpoint(endpoint["id"]) == msgspec.convert(endpoint, EndpointInfo)
-        assert endpoint["id"] in {e.id for e in owning.list_endpoints()}
+        assert owning.endpoints.get(endpoint["id"]) == msgspec.convert(endpoint, EndpointInfo)
+        assert endpoint["id"] in {e.id for e in owning.endpoints.list()}
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ def test_no_creating_under_a_prefix_the_workspace_does_not_own(
     assert response.status_code == 400, response.text
     assert f"prefix {prefix!r}" in response.json()["error"]
     with client(gateway, key) as creating, pytest.raises(BadRequestError) as info:
-        creating.create_endpoint(slug_client, [BASETEN])
+        creating.endpoints.create(slug_client, [BASETEN])
     assert f"prefix {prefix!r}" in info.value.server_message
     assert gateway.stats()["endpoints"]["live"] == before
     if prefix in ("globex", "acme", "acme-labs"):
@@ -237,7 +237,7 @@ def test_no_creating_under_a_prefix_the_workspace_does_not_own(
         owner = GLOBEX_KEY if prefix == "globex" else ACME_KEY
         with client(gateway, owner) as owning:
             for slug in (slug_raw, slug_client):
-                assert owning.create_endpoint(slug, [BASETEN]).slug == slug
+                assert owning.endpoints.create(slug, [BASETEN]).slug == slug
 
 
 # -- keys without management scope ----------------------------------------------------------------------
@@ -272,16 +272,16 @@ def test_keys_without_management_scope_get_403_on_every_operation(
 
     with client(gateway, key) as unprivileged:
         calls: list[Callable[[], object]] = [
-            lambda: unprivileged.create_endpoint(unique_slug(prefix), [BASETEN]),
-            lambda: unprivileged.list_endpoints_page(),
-            lambda: list(unprivileged.list_endpoints()),
-            lambda: unprivileged.find_endpoint_by_slug(own["slug"]),
+            lambda: unprivileged.endpoints.create(unique_slug(prefix), [BASETEN]),
+            lambda: unprivileged.endpoints.list_page(),
+            lambda: list(unprivileged.endpoints.list()),
+            lambda: unprivileged.endpoints.find_by_slug(own["slug"]),
         ]
         for endpoint_id in (own["id"], foreign["id"], "doesNotExist"):
             calls += [
-                partial(unprivileged.get_endpoint, endpoint_id),
-                partial(unprivileged.update_endpoint, endpoint_id, [OPENAI]),
-                partial(unprivileged.delete_endpoint, endpoint_id),
+                partial(unprivileged.endpoints.get, endpoint_id),
+                partial(unprivileged.endpoints.update, endpoint_id, [OPENAI]),
+                partial(unprivileged.endpoints.delete, endpoint_id),
             ]
         for call in calls:
             with pytest.raises(PermissionDeniedError) as info:

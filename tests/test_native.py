@@ -30,7 +30,7 @@ def held(emulator: EmulatorProcess) -> dict[str, dict[str, Any]]:
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
         return {
             e.slug: {"id": e.id, "targets": [t.to_api() for t in e.targets], "region": e.region.value}
-            for e in gateway.list_endpoints()
+            for e in gateway.endpoints.list()
         }
 
 
@@ -53,7 +53,7 @@ def test_import_records_state_generates_code_and_the_next_preview_is_clean(
     tmp_path: Path, demo: EmulatorProcess
 ) -> None:
     with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
-        existing = gateway.create_endpoint(
+        existing = gateway.endpoints.create(
             "demo/legacy", [{"provider": "OPENAI", "secret_id": "s1", "target_model": "gpt-4o"}], region="EU"
         )
     stack = ProjectStack(tmp_path, yaml_program({}), api_url=demo.base_url, api_key=DEMO_KEY)
@@ -196,7 +196,7 @@ def test_native_and_dynamic_reach_the_same_end_state_and_errors(
     # The same taken slug: the same one-line error, with the same advice.
     for emulator in (dynamic_emulator, native_emulator):
         with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-            gateway.create_endpoint("demo/taken", [{"provider": "BASETEN", "model_id": "x"}])
+            gateway.endpoints.create("demo/taken", [{"provider": "BASETEN", "model_id": "x"}])
     taken = {"taken": {"slug": "demo/taken", "targets": [{"provider": "BASETEN", "model_id": "y"}]}}
     dynamic.set_config({"endpoints": _with_prefix({**SCENARIO, **taken}, "demo")})
     native.write_program(yaml_program(_camel(_with_prefix({**SCENARIO, **taken}, "demo"))))

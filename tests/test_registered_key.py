@@ -37,8 +37,8 @@ from pulumi_baseten_gateway import (
     RetryPolicy,
     SigningKey,
 )
-from pulumi_baseten_gateway.api.http import LOGGER_NAME
 from pulumi_baseten_gateway.api.rules.api_key import shannon_entropy, validate_registered_key
+from pulumi_baseten_gateway.api.transport import LOGGER_NAME
 from pulumi_baseten_gateway.resources.api_key.registered import RegisteredGatewayApiKeyCore
 from pulumi_baseten_gateway.resources.api_key.resource import REGISTERED_GATEWAY_API_KEY
 from pulumi_baseten_gateway.settings import Settings
@@ -73,10 +73,10 @@ def client(emulator: EmulatorProcess) -> Iterator[GatewayClient]:
 
 @pytest.fixture
 def group_id(client: GatewayClient) -> Iterator[str]:
-    group = client.create_group(f"reg-{uuid.uuid4().hex[:12]}", MODELS)
+    group = client.groups.create(f"reg-{uuid.uuid4().hex[:12]}", MODELS)
     yield group.id
     with contextlib.suppress(NotFoundError):
-        client.delete_group(group.id)
+        client.groups.delete(group.id)
 
 
 # -- the signing key ------------------------------------------------------------------------------------
@@ -114,9 +114,9 @@ def test_a_malformed_signing_key_is_refused_by_name_without_quoting_it(text: str
 def test_the_last_valid_lengths_are_registered(client: GatewayClient, group_id: str, length: int) -> None:
     """The documented bounds, inclusive: 32 and 128 characters reach the server and are registered."""
     key = (secrets.token_urlsafe(96) + secrets.token_hex(64))[:length]
-    registered = client.register_api_key(group_id, key)
+    registered = client.keys.register(group_id, key)
     assert registered.prefix == key[:16]
-    client.revoke_api_key(group_id, registered.prefix)
+    client.keys.revoke(group_id, registered.prefix)
 
 
 # -- the client -----------------------------------------------------------------------------------------
@@ -126,14 +126,14 @@ def test_a_registered_key_is_readable_by_its_prefix_and_never_echoed(
     client: GatewayClient, group_id: str
 ) -> None:
     key = new_key()
-    registered = client.register_api_key(group_id, key, name="legacy-1")
+    registered = client.keys.register(group_id, key, name="legacy-1")
     assert (registered.prefix, registered.name) == (key[:16], "legacy-1")
     assert key not in repr(registered)
-    assert client.get_api_key(group_id, registered.prefix).name == "legacy-1"
-    assert [k.prefix for k in client.list_api_keys(group_id)] == [registered.prefix]
-    client.revoke_api_key(group_id, registered.prefix)
+    assert client.keys.get(group_id, registered.prefix).name == "legacy-1"
+    assert [k.prefix for k in client.keys.list(group_id)] == [registered.prefix]
+    client.keys.revoke(group_id, registered.prefix)
     with pytest.raises(NotFoundError):
-        client.get_api_key(group_id, registered.prefix)
+        client.keys.get(group_id, registered.prefix)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_a_key_breaking_a_rule_is_refused_before_any_request(
 ) -> None:
     before = emulator.stats()["total_requests"]
     with pytest.raises(InvalidInputError) as raised:
-        client.register_api_key("some-group", key)
+        client.keys.register("some-group", key)
     assert [v.rule for v in raised.value.violations] == [rule]
     assert key not in str(raised.value)
     assert emulator.stats()["total_requests"] == before
@@ -171,7 +171,7 @@ def test_without_a_signing_key_nothing_is_sent(emulator: EmulatorProcess) -> Non
         GatewayClient(ACME_KEY, base_url=emulator.base_url) as unsigned,
         pytest.raises(ConfigurationError, match="no signing key"),
     ):
-        unsigned.register_api_key("some-group", new_key())
+        unsigned.keys.register("some-group", new_key())
     assert emulator.stats()["total_requests"] == before
 
 
@@ -183,17 +183,17 @@ def test_a_wrong_signing_key_gets_the_servers_message_and_no_key_leaks(
         GatewayClient(ACME_KEY, base_url=emulator.base_url, signing_key=SigningKey(OTHER_SEED_B64)) as other,
         pytest.raises(BadRequestError, match="Signature verification failed") as raised,
     ):
-        other.register_api_key(group_id, key)
+        other.keys.register(group_id, key)
     assert "register API key" in str(raised.value)
     assert key not in str(raised.value)
 
 
 def test_a_workspace_without_a_public_key_gets_the_documented_400(emulator: EmulatorProcess) -> None:
     with GatewayClient(GLOBEX_KEY, base_url=emulator.base_url, signing_key=SigningKey(SEED_B64)) as globex:
-        group = globex.create_group(f"reg-{uuid.uuid4().hex[:12]}", [{"slug": "globex/a"}])
+        group = globex.groups.create(f"reg-{uuid.uuid4().hex[:12]}", [{"slug": "globex/a"}])
         with pytest.raises(BadRequestError, match="Must configure a public key"):
-            globex.register_api_key(group.id, new_key())
-        globex.delete_group(group.id)
+            globex.keys.register(group.id, new_key())
+        globex.groups.delete(group.id)
 
 
 def test_a_taken_prefix_is_refused_before_the_post(
@@ -201,11 +201,11 @@ def test_a_taken_prefix_is_refused_before_the_post(
 ) -> None:
     key = new_key()
     posts = register_posts(emulator)
-    client.register_api_key(group_id, key)
+    client.keys.register(group_id, key)
     assert register_posts(emulator) == posts + 1
     posts += 1
     with pytest.raises(KeyPrefixTakenError, match="already registered") as raised:
-        client.register_api_key(group_id, key[:16] + new_key()[:32])
+        client.keys.register(group_id, key[:16] + new_key()[:32])
     assert raised.value.prefix == key[:16]
     assert register_posts(emulator) == posts
 
@@ -216,17 +216,15 @@ def test_registrations_under_dropped_answers_converge_once_each(make_emulator: M
     with GatewayClient(
         ACME_KEY, base_url=emulator.base_url, signing_key=SigningKey(SEED_B64), retry=retry
     ) as gateway:
-        group = gateway.create_group("drops", MODELS)
+        group = gateway.groups.create("drops", MODELS)
         emulator.set_faults(drop_rate=0.5, error_rate=0.2, seed=3)
         keys = [new_key() for _ in range(12)]
-        prefixes = [
-            gateway.register_api_key(group.id, key, name=f"k{i}").prefix for i, key in enumerate(keys)
-        ]
+        prefixes = [gateway.keys.register(group.id, key, name=f"k{i}").prefix for i, key in enumerate(keys)]
         faults = emulator.stats()["faults"]
         assert faults["drop"] > 0
         assert faults["5xx"] > 0
         emulator.set_faults()
-        assert sorted(k.prefix for k in gateway.list_api_keys(group.id)) == sorted(prefixes)
+        assert sorted(k.prefix for k in gateway.keys.list(group.id)) == sorted(prefixes)
         assert prefixes == [key[:16] for key in keys]
 
 
@@ -253,7 +251,7 @@ def test_a_key_the_server_echoes_reaches_no_error_and_no_log(caplog: pytest.LogC
         ) as gateway,
         pytest.raises(BadRequestError) as raised,
     ):
-        gateway.register_api_key("g1", key)
+        gateway.keys.register("g1", key)
     assert "<redacted>" in str(raised.value)
     assert "retrying after attempt 1" in caplog.text
     for text in (str(raised.value), repr(raised.value), raised.value.detail, caplog.text):
@@ -277,7 +275,7 @@ def test_the_signed_body_is_exactly_the_body_sent() -> None:
         transport=httpx.MockTransport(handle),
         signing_key=signing,
     ) as gateway:
-        gateway.register_api_key("g1", new_key(), name="n")
+        gateway.keys.register("g1", new_key(), name="n")
     post = next(r for r in seen if r.method == "POST")
     public = Ed25519PrivateKey.from_private_bytes(ACME_SIGNING_SEED).public_key()
     public.verify(base64.b64decode(post.headers["X-Baseten-Signature"]), post.content)  # raises if not
@@ -354,7 +352,7 @@ def test_without_a_signing_key_the_create_says_how_to_set_it(emulator: EmulatorP
 def test_a_malformed_signing_key_setting_fails_only_registrations(emulator: EmulatorProcess) -> None:
     settings = Settings(api_key=ACME_KEY, base_url=emulator.base_url, rate=None, signing_key="oops-not-a-key")
     client = settings.client()
-    assert client.list_groups_page().items is not None  # everything else works
+    assert client.groups.list_page().items is not None  # everything else works
     core = RegisteredGatewayApiKeyCore(settings.client)
     with pytest.raises(
         RegisteredGatewayApiKeyOperationError, match=r"baseten:signingKey \(or BASETEN_SIGNING_KEY\) must be"
@@ -378,7 +376,7 @@ def _declared(key_config: str, name: str = "legacy") -> dict[str, Any]:
 
 def _live(emulator: EmulatorProcess, group: str) -> list[str]:
     with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
-        return [k.prefix for k in gateway.list_api_keys(group)]
+        return [k.prefix for k in gateway.keys.list(group)]
 
 
 def test_the_whole_lifecycle_through_the_engine_keeps_both_keys_secret(
@@ -419,7 +417,7 @@ def test_the_whole_lifecycle_through_the_engine_keeps_both_keys_secret(
 
     # Revoked outside Pulumi: refresh drops it, the next up registers it again.
     with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
-        gateway.revoke_api_key(group, second[:16])
+        gateway.keys.revoke(group, second[:16])
     outputs.append(stack.refresh().stdout)
     assert stack.resources("RegisteredGatewayApiKey") == {}
     run = stack.up()
@@ -441,7 +439,7 @@ def test_the_whole_lifecycle_through_the_engine_keeps_both_keys_secret(
 
 def _live_groups(emulator: EmulatorProcess) -> list[str]:
     with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
-        return [g.id for g in gateway.list_groups()]
+        return [g.id for g in gateway.groups.list()]
 
 
 def test_a_yaml_program_registers_through_the_native_provider(

@@ -324,8 +324,8 @@ def arriving_together(client: GatewayClient) -> Iterator[None]:
     the overlap certain). Arrivals are counted on the cache's clock, which a Read reads as it arrives
     (and again as it ends, which cannot happen first here: the first GET is held).
     """
-    listing = client.endpoint_listing
-    clock, get = listing.clock, client.get_endpoint
+    listing = client.endpoints.listing
+    clock, get = listing.clock, client.endpoints.get
     arrivals, second = itertools.count(), threading.Event()
 
     def counting_clock() -> float:
@@ -338,12 +338,12 @@ def arriving_together(client: GatewayClient) -> Iterator[None]:
         return get(endpoint_id)
 
     listing.clock = counting_clock
-    client.get_endpoint = held_get  # type: ignore[method-assign]
+    client.endpoints.get = held_get  # type: ignore[method-assign]
     try:
         yield
     finally:
         listing.clock = clock
-        del client.get_endpoint
+        del client.endpoints.get
 
 
 def refresh(
@@ -453,7 +453,7 @@ class OutOfBand:
 def checked_refresh(client: GatewayClient, endpoints: list[dict[str, Any]], writer: OutOfBand) -> None:
     """A refresh while ``writer`` changes endpoints: each Read at least as new as the listing that served
     it, or (the lone Read that came first) as what was confirmed when it arrived."""
-    listing = client.endpoint_listing
+    listing = client.endpoints.listing
     at_listing: list[dict[str, int]] = []
     list_all = listing._list_all
 
@@ -488,7 +488,7 @@ def test_a_refresh_during_out_of_band_changes_is_never_older_than_the_listing(
             writer.bump(endpoints[0]["id"])  # some history before the refresh
         checked_refresh(client, endpoints, writer)
     # A listing begun after the last change sees every one.
-    client.endpoint_listing.clear()
+    client.endpoints.listing.clear()
     final = writer.snapshot()
     results = refresh(EndpointCore(lambda: client), endpoints, client)
     assert [version(r.outputs) for r in results] == [final[e["id"]] for e in endpoints]
@@ -509,7 +509,7 @@ def test_the_same_under_faults_on_the_list_calls(make_emulator: MakeEmulator) ->
             OutOfBand(emulator, endpoints_read[:200]) as writer,
         ):
             checked_refresh(client, endpoints_read, writer)
-            assert client.endpoint_listing.counts.failed_listings == 0
+            assert client.endpoints.listing.counts.failed_listings == 0
     stats = emulator.stats()
     assert stats["faults"]["5xx"] > 0
     assert stats["faults"]["429"] > 0
@@ -524,7 +524,7 @@ def test_a_delete_between_listing_and_read_is_reported_as_gone(
     endpoints = seed(scale_emulator, 30)
     core = EndpointCore(lambda: client)
     clock = Clock()
-    client.endpoint_listing.clock = clock
+    client.endpoints.listing.clock = clock
     writer = OutOfBand(scale_emulator, endpoints)
     # Deleted out of band before the listing: missing from it, so looked up, and gone.
     writer.delete(endpoints[0]["id"])
@@ -554,7 +554,7 @@ def test_our_writes_while_a_listing_is_in_flight_are_never_undone(
     """The listing fetched its page before our update and delete; it lands after them."""
     endpoints = seed(scale_emulator, 20)
     core = EndpointCore(lambda: client)
-    listing = client.endpoint_listing
+    listing = client.endpoints.listing
     fetched, release = threading.Event(), threading.Event()
     list_all = listing._list_all
 
@@ -567,19 +567,19 @@ def test_our_writes_while_a_listing_is_in_flight_are_never_undone(
     listing._list_all = held_list_all  # type: ignore[method-assign]
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         held_get = threading.Event()
-        get = client.get_endpoint
+        get = client.endpoints.get
 
         def slow_get(endpoint_id: str) -> EndpointInfo:
             found = get(endpoint_id)
             assert held_get.wait(30)
             return found
 
-        client.get_endpoint = slow_get  # type: ignore[method-assign]
+        client.endpoints.get = slow_get  # type: ignore[method-assign]
         lone = pool.submit(core.read, endpoints[0]["id"], {})
         # The lone Read is in progress: this one starts the listing, which is then held.
         leader = pool.submit(core.read, endpoints[1]["id"], {})
         assert fetched.wait(30)
-        client.get_endpoint = get  # type: ignore[method-assign]
+        client.endpoints.get = get  # type: ignore[method-assign]
         new_targets = [{"provider": "BASETEN", "model_id": "ours"}]
         outputs = core.update(endpoints[2]["id"], {}, {"slug": endpoints[2]["slug"], "targets": new_targets})
         core.delete(endpoints[3]["id"], {})
@@ -651,7 +651,7 @@ def test_no_read_returns_data_of_another_workspace(make_emulator: MakeEmulator) 
         else:  # the other workspace's: never its data
             assert outcome is None or isinstance(outcome, EndpointOperationError), outcome
     for _name, s in settings.items():
-        cached = s.client().endpoint_listing
+        cached = s.client().endpoints.listing
         assert cached.counts.listings >= 1
     assert emulator.stats()["by_route"][LIST_ROUTE] >= 2
 

@@ -90,8 +90,8 @@ def test_the_python_sdk_runs_a_program_on_the_native_plugin(
         "baseten-gateway:index:Group",
     }
     with GatewayClient("demo-key", base_url=demo.base_url) as gateway:
-        [endpoint] = gateway.list_endpoints()
-        [group] = gateway.list_groups()
+        [endpoint] = gateway.endpoints.list()
+        [group] = gateway.groups.list()
     assert (endpoint.slug, [t.to_api() for t in endpoint.targets]) == (
         "demo/glm-5.2",
         [{"provider": "BASETEN", "model_id": "3kZ9xqd"}],
@@ -101,4 +101,4 @@ def test_the_python_sdk_runs_a_program_on_the_native_plugin(
     assert stack.preview().changes == {"same": 3}
     assert stack.destroy().changes == {"delete": 3}
     with GatewayClient("demo-key", base_url=demo.base_url) as gateway:
-        assert (list(gateway.list_endpoints()), list(gateway.list_groups())) == ([], [])
+        assert (list(gateway.endpoints.list()), list(gateway.groups.list())) == ([], [])

@@ -28,7 +28,7 @@ from pulumi_baseten_gateway import (
     SecretExistsError,
     SecretOperationError,
 )
-from pulumi_baseten_gateway.api.http import LOGGER_NAME
+from pulumi_baseten_gateway.api.transport import LOGGER_NAME
 from pulumi_baseten_gateway.resources.secret.core import SecretCore
 from pulumi_baseten_gateway.resources.secret.resource import SECRET
 from tests.conftest import MakeEmulator
@@ -52,41 +52,41 @@ def client(emulator: EmulatorProcess) -> Any:
 
 def test_create_refuses_a_taken_name_and_overwrite_keeps_the_id(client: GatewayClient) -> None:
     name = unique_name()
-    first = client.create_secret(name, VALUE)
+    first = client.secrets.create(name, VALUE)
     with pytest.raises(SecretExistsError) as raised:
-        client.create_secret(name, "another-value-123")
+        client.secrets.create(name, "another-value-123")
     assert raised.value.existing == first
     assert f"a secret named {name!r} already exists" in str(raised.value)
     assert "another-value-123" not in str(raised.value)
 
-    again = client.create_secret(name, "another-value-123", overwrite=True)
+    again = client.secrets.create(name, "another-value-123", overwrite=True)
     assert again.id == first.id
-    assert [s.id for s in client.list_secrets() if s.name == name] == [first.id]
-    client.delete_secret(name)
+    assert [s.id for s in client.secrets.list() if s.name == name] == [first.id]
+    client.secrets.delete(name)
 
 
 def test_rotation_keeps_the_id_and_refuses_a_secret_deleted_meanwhile(client: GatewayClient) -> None:
     name = unique_name()
-    secret = client.create_secret(name, VALUE)
-    assert client.rotate_secret(secret.id, name, "rotated-value-1").id == secret.id
+    secret = client.secrets.create(name, VALUE)
+    assert client.secrets.rotate(secret.id, name, "rotated-value-1").id == secret.id
 
-    client.delete_secret(name)
+    client.secrets.delete(name)
     with pytest.raises(GoneError, match="no longer exists"):
-        client.rotate_secret(secret.id, name, "rotated-value-2")
-    assert client.find_secret(name=name) is None  # nothing was created under the old name
+        client.secrets.rotate(secret.id, name, "rotated-value-2")
+    assert client.secrets.find(name=name) is None  # nothing was created under the old name
 
 
 def test_delete_by_id_leaves_a_new_secret_that_reuses_the_name(client: GatewayClient) -> None:
     name = unique_name()
-    old = client.create_secret(name, VALUE)
-    client.delete_secret(name)
-    new = client.create_secret(name, VALUE)
+    old = client.secrets.create(name, VALUE)
+    client.secrets.delete(name)
+    new = client.secrets.create(name, VALUE)
     assert new.id != old.id
-    assert client.delete_secret(name, secret_id=old.id) is None
-    assert client.find_secret(secret_id=new.id) == new
-    assert client.delete_secret(name, secret_id=new.id) is not None
+    assert client.secrets.delete(name, secret_id=old.id) is None
+    assert client.secrets.find(secret_id=new.id) == new
+    assert client.secrets.delete(name, secret_id=new.id) is not None
     with pytest.raises(NotFoundError):
-        client.delete_secret(name)
+        client.secrets.delete(name)
 
 
 def _echoing_server(first_status: int) -> httpx.MockTransport:
@@ -118,7 +118,7 @@ def test_a_value_the_server_echoes_reaches_no_error_and_no_log(
         ) as gateway,
         pytest.raises(BadRequestError) as raised,
     ):
-        gateway.create_secret("echo", value)
+        gateway.secrets.create("echo", value)
     error = raised.value
     texts = [str(error), repr(error), error.detail, error.server_message, *map(str, error.args)]
     assert all("<redacted>" in text for text in texts[:4])
@@ -157,7 +157,7 @@ def test_a_new_value_rotates_in_place_and_a_new_name_replaces_creating_first() -
 
 def test_an_error_of_the_core_names_the_secret_and_suggests_adopt(client: GatewayClient) -> None:
     name = unique_name()
-    client.create_secret(name, VALUE)
+    client.secrets.create(name, VALUE)
     core = SecretCore(lambda: client)
     with pytest.raises(SecretOperationError) as raised:
         core.create({"name": name, "value": "other-value-77"})
@@ -166,15 +166,15 @@ def test_an_error_of_the_core_names_the_secret_and_suggests_adopt(client: Gatewa
     assert message.endswith("set adopt=True on it")
     assert "other-value-77" not in message
     core.delete("unused", {"name": name})  # no such id: the name holds another secret, left alone
-    assert client.find_secret(name=name) is not None
-    client.delete_secret(name)
+    assert client.secrets.find(name=name) is not None
+    client.secrets.delete(name)
 
 
 def test_rotating_a_secret_deleted_outside_pulumi_says_to_refresh(client: GatewayClient) -> None:
     core = SecretCore(lambda: client)
     name = unique_name()
     secret_id, state = core.create({"name": name, "value": VALUE})
-    client.delete_secret(name)
+    client.secrets.delete(name)
     with pytest.raises(SecretOperationError) as raised:
         core.update(secret_id, state, {"name": name, "value": "rotated-value-3"})
     assert str(raised.value) == (
@@ -208,7 +208,7 @@ def test_an_existing_name_fails_without_adopt_and_adopt_takes_it_over(
 ) -> None:
     emulator = make_emulator(config=False)
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        existing = gateway.create_secret("shared", "their-value-123")
+        existing = gateway.secrets.create("shared", "their-value-123")
     stack = _stack(tmp_path, emulator, {"s": _secret("shared")})
     emulator.reset_stats()
     error = str(stack.failing("up"))
@@ -228,7 +228,7 @@ def test_an_existing_name_fails_without_adopt_and_adopt_takes_it_over(
     stack.preview(expect_no_changes=True)
     stack.destroy()
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        assert gateway.list_secrets() == []
+        assert gateway.secrets.list() == []
 
 
 def test_rename_replaces_creating_first_and_get_reads_without_managing(
@@ -243,9 +243,9 @@ def test_rename_replaces_creating_first_and_get_reads_without_managing(
     steps = [op for op, name in run.steps() if name == "s"]
     assert steps.index("create-replacement") < steps.index("delete-replaced")
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        [secret] = gateway.list_secrets()
+        [secret] = gateway.secrets.list()
         assert secret.name == "second"
-        outside = gateway.create_secret("outside", "outside-value-1")
+        outside = gateway.secrets.create("outside", "outside-value-1")
 
     stack.set_config({"gets": {"found": {"kind": "Secret", "id": outside.id}}})
     run = stack.up()
@@ -254,7 +254,7 @@ def test_rename_replaces_creating_first_and_get_reads_without_managing(
     assert run.outputs["found"].get("value") is None  # the API never returns values
     stack.destroy()
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        assert [s.name for s in gateway.list_secrets()] == ["outside"]
+        assert [s.name for s in gateway.secrets.list()] == ["outside"]
 
 
 def test_a_plain_string_value_is_still_stored_only_as_a_secret(

@@ -49,7 +49,7 @@ from pulumi_baseten_gateway import (
     ServerError,
     TransportError,
 )
-from pulumi_baseten_gateway.api.http import LOGGER_NAME
+from pulumi_baseten_gateway.api.transport import LOGGER_NAME
 from pulumi_baseten_gateway.provider import EndpointOperationError, EndpointProvider
 from tests.conftest import MakeEmulator
 
@@ -238,7 +238,7 @@ def test_in_process_lifecycle_with_errors_leaks_no_key(
             evidence,
             "dropped",
             TransportError,
-            lambda: no_retries.update_endpoint(dropped.id, fresh["targets"]),
+            lambda: no_retries.endpoints.update(dropped.id, fresh["targets"]),
         )
         evidence.text("client without retries", no_retries)
     emulator.set_faults()
@@ -567,17 +567,17 @@ HOSTILE_IDS = [
 def decoy(emulator: EmulatorProcess) -> Iterator[tuple[GatewayClient, dict[str, Any]]]:
     """A live endpoint on the shared emulator that hostile ids try to reach, and a client for acme."""
     with GatewayClient(ACME_KEY, base_url=emulator.base_url, retry=RetryPolicy.none()) as client:
-        endpoint = client.create_endpoint(unique_slug(name="decoy"), [BASETEN])
+        endpoint = client.endpoints.create(unique_slug(name="decoy"), [BASETEN])
         yield client, msgspec.to_builtins(endpoint)
-        client.delete_endpoint(endpoint.id)
+        client.endpoints.delete(endpoint.id)
 
 
 def assert_not_found_for_that_id(client: GatewayClient, decoy: dict[str, Any], endpoint_id: str) -> None:
     """get, update and delete of ``endpoint_id`` are all 404 about that id; the decoy is untouched."""
     for call in (
-        lambda: client.get_endpoint(endpoint_id),
-        lambda: client.update_endpoint(endpoint_id, [OPENAI]),
-        lambda: client.delete_endpoint(endpoint_id),
+        lambda: client.endpoints.get(endpoint_id),
+        lambda: client.endpoints.update(endpoint_id, [OPENAI]),
+        lambda: client.endpoints.delete(endpoint_id),
     ):
         with pytest.raises(NotFoundError) as info:
             call()
@@ -586,7 +586,7 @@ def assert_not_found_for_that_id(client: GatewayClient, decoy: dict[str, Any], e
             # It reached the handler as one whole id (the emulator routes on decoded paths, so an id
             # with a "/" in it never does; a 404 from the router is all that can be asked there).
             assert f"no endpoint with id {endpoint_id!r}" in info.value.server_message
-    assert msgspec.to_builtins(client.get_endpoint(decoy["id"])) == decoy
+    assert msgspec.to_builtins(client.endpoints.get(decoy["id"])) == decoy
 
 
 @pytest.mark.parametrize("template", HOSTILE_IDS)
@@ -626,9 +626,9 @@ def test_an_id_that_cannot_be_encoded_is_refused_before_any_request(endpoint_id:
 
     client = GatewayClient(KEY, base_url="https://gateway.test", transport=httpx.MockTransport(handler))
     for call in (
-        lambda: client.get_endpoint(endpoint_id),
-        lambda: client.update_endpoint(endpoint_id, [OPENAI]),
-        lambda: client.delete_endpoint(endpoint_id),
+        lambda: client.endpoints.get(endpoint_id),
+        lambda: client.endpoints.update(endpoint_id, [OPENAI]),
+        lambda: client.endpoints.delete(endpoint_id),
     ):
         with pytest.raises(GatewayError):
             call()

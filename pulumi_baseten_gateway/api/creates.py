@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 import msgspec
 
 from ..errors import BadRequestError, GatewayError, RequestContext, ServerError, TransportError
-from .http import BaseClient, parse
+from .transport import Transport, parse
 
-__all__ = ["CLOCK_SKEW_ALLOWANCE", "DATE_MARGIN", "DUPLICATE_ANSWER", "NaturalKeyCreates", "ours_since"]
+__all__ = ["CLOCK_SKEW_ALLOWANCE", "DATE_MARGIN", "DUPLICATE_ANSWER", "create_by_natural_key", "ours_since"]
 
 #: How far the server's clock may run behind ours when telling our own ambiguous create from an
 #: object that existed before it, when the server's answers carry no ``Date`` header to measure it.
@@ -48,51 +48,50 @@ def ours_since(started: datetime, offset: timedelta | None) -> datetime:
     return started + offset - DATE_MARGIN
 
 
-class NaturalKeyCreates(BaseClient):
-    """The duplicate-safe create of the APIs whose objects have a natural key."""
+def create_by_natural_key(
+    transport: Transport,
+    context: RequestContext,
+    body: Mapping[str, Any],
+    model: type[_ModelT],
+    *,
+    find: Callable[[], tuple[_ModelT | None, timedelta | None]],
+    ours_or_duplicate: Callable[[_ModelT, datetime | None, BadRequestError | None], _ModelT],
+    unseen: Callable[[BadRequestError], GatewayError],
+) -> _ModelT:
+    """POST ``body``; never a second object for one natural key.
 
-    def _create_by_natural_key(
-        self,
-        context: RequestContext,
-        body: Mapping[str, Any],
-        model: type[_ModelT],
-        *,
-        find: Callable[[], tuple[_ModelT | None, timedelta | None]],
-        ours_or_duplicate: Callable[[_ModelT, datetime | None, BadRequestError | None], _ModelT],
-        unseen: Callable[[BadRequestError], GatewayError],
-    ) -> _ModelT:
-        """POST ``body``; never a second object for one natural key.
+    ``find()`` looks the key up (one attempt per page; its failures are the create's) and returns the
+    object holding it, if this workspace sees one, and the server's clock offset.
+    ``ours_or_duplicate(existing, since, answer)`` returns ``existing`` when it is this create's
+    (``since``: when the create began on the server's clock, given only after an ambiguous attempt), else
+    raises the conflict; ``answer`` is the "duplicate" 400, when there was one. ``unseen(answer)`` is the
+    conflict for a key taken by an object this workspace cannot see.
+    """
+    started = datetime.now(timezone.utc)
+    ambiguous = False  # an attempt may have applied
+    look_up = False  # look the key up before posting (again)
+    duplicate: BadRequestError | None = None  # the server said the key is taken
 
-        ``find()`` looks the key up (one attempt per page; its failures are the create's) and returns
-        the object holding it, if this workspace sees one, and the server's clock offset.
-        ``ours_or_duplicate(existing, since, answer)`` returns ``existing`` when it is this create's
-        (``since``: when the create began on the server's clock, given only after an ambiguous attempt),
-        else raises the conflict; ``answer`` is the "duplicate" 400, when there was one. ``unseen(answer)``
-        is the conflict for a key taken by an object this workspace cannot see.
-        """
-        started = datetime.now(timezone.utc)
-        ambiguous = False  # an attempt may have applied
-        look_up = False  # look the key up before posting (again)
-        duplicate: BadRequestError | None = None  # the server said the key is taken
-        with self._budget():  # one time budget for every attempt, look-up and wait of this create
-            for attempt in self._write_retrying:
-                with attempt:
-                    while True:  # at most: look up, post, look up (after a duplicate answer)
-                        if look_up:
-                            existing, offset = find()
-                            if existing is not None:
-                                since = ours_since(started, offset) if ambiguous else None
-                                return ours_or_duplicate(existing, since, duplicate)
-                            if duplicate is not None:  # taken, but not by an object this workspace sees
-                                raise unseen(duplicate)
-                            look_up = False
-                        try:
-                            return parse(self._send(context, json=body), model, context)
-                        except (TransportError, ServerError):
-                            ambiguous = look_up = True
-                            raise
-                        except BadRequestError as exc:
-                            if duplicate is not None or not DUPLICATE_ANSWER.search(exc.server_message):
-                                raise
-                            duplicate, look_up = exc, True
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+    def attempt() -> _ModelT:
+        nonlocal ambiguous, look_up, duplicate
+        while True:  # at most: look up, post, look up (after a duplicate answer)
+            if look_up:
+                existing, offset = find()
+                if existing is not None:
+                    since = ours_since(started, offset) if ambiguous else None
+                    return ours_or_duplicate(existing, since, duplicate)
+                if duplicate is not None:  # taken, but not by an object this workspace sees
+                    raise unseen(duplicate)
+                look_up = False
+            try:
+                return parse(transport._send(context, json=body), model, context)
+            except (TransportError, ServerError):
+                ambiguous = look_up = True
+                raise
+            except BadRequestError as exc:
+                if duplicate is not None or not DUPLICATE_ANSWER.search(exc.server_message):
+                    raise
+                duplicate, look_up = exc, True
+
+    # One time budget for every attempt, look-up and wait of this create.
+    return transport._retried(attempt)

@@ -14,68 +14,50 @@ while this create was retrying looks exactly like one an earlier attempt of ours
 kept as small as the API allows (from this create's start, on the server's clock as its ``Date`` header
 tells it), and taking an endpoint over this way is logged as a warning.
 
-Reads by id for a lifecycle (:meth:`EndpointOperations.read_endpoint`: refresh, ``Endpoint.get``) go
-through the client's :class:`~.listing.ListingCache`: many at once share one listing of the workspace.
-The rule "a write of ours updates what the cache holds" is kept here, once, in the client's create,
-update and delete (see :meth:`EndpointOperations.endpoint_listing`).
+Reads by id for a lifecycle (:meth:`Endpoints.read`: refresh, ``Endpoint.get``) go through the
+endpoints' :class:`~.listing.ListingCache`: many at once share one listing of the workspace. The rule "a
+write of ours updates what the cache holds" is kept here, once, in the create, update and delete (see
+:attr:`Endpoints.listing`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from ..errors import (
     BadRequestError,
     DuplicateSlugError,
-    InvalidInputError,
     NotFoundError,
     RateLimitError,
     RequestContext,
     ServerError,
     TransportError,
 )
-from .creates import CLOCK_SKEW_ALLOWANCE, DATE_MARGIN, NaturalKeyCreates
-from .http import LOGGER_NAME, parse, raise_if_invalid
+from .creates import CLOCK_SKEW_ALLOWANCE, DATE_MARGIN, create_by_natural_key
 from .listing import ListingCache
 from .models.base import Pagination
 from .models.endpoint import EndpointInfo, EndpointPage, EndpointTombstone, Region, Target
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 from .rules import endpoint as rules
 from .rules.common import Violation
+from .transport import LOGGER_NAME, APIResource, Transport, parse, raise_if_invalid
 
 __all__ = [
     "CLOCK_SKEW_ALLOWANCE",
     "DATE_MARGIN",
     "ENDPOINTS_PATH",
-    "EndpointOperations",
+    "Endpoints",
     "TargetInput",
 ]
 
 ENDPOINTS_PATH = "/v1/gateway/endpoints"
 
 _logger = logging.getLogger(LOGGER_NAME)
-#: Makes each client's listing cache once, whichever thread asks first.
-_LISTING_LOCK = threading.Lock()
 TargetInput = Target | Mapping[str, Any]
-
-
-def _endpoint_path(endpoint_id: str) -> str:
-    """The path of one endpoint; the id cannot leave its path segment."""
-    try:
-        if isinstance(endpoint_id, str) and endpoint_id not in ("", ".", ".."):
-            return f"{ENDPOINTS_PATH}/{quote(endpoint_id, safe='')}"
-    except UnicodeEncodeError:  # a lone surrogate: not text any server could have issued
-        pass
-    raise InvalidInputError(
-        "endpoint path",
-        [Violation("endpoint_id", "endpoint-id", f"is not a valid id: {endpoint_id!r}")],
-    )
 
 
 def _target_dicts(context: RequestContext, targets: Sequence[TargetInput]) -> list[Any]:
@@ -84,55 +66,49 @@ def _target_dicts(context: RequestContext, targets: Sequence[TargetInput]) -> li
     return [t.to_api() if isinstance(t, Target) else t for t in targets]
 
 
-class EndpointOperations(NaturalKeyCreates):
-    """The endpoint operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
+class Endpoints(APIResource):
+    """``client.endpoints``: the operations of ``/v1/gateway/endpoints``."""
 
-    @property
-    def endpoint_listing(self) -> ListingCache[EndpointInfo]:
-        """This client's listing cache of endpoints, behind :meth:`read_endpoint` (made on first use).
+    path = ENDPOINTS_PATH
+    noun = "endpoint"
 
-        Why the client keeps it, and tells it of every write in its own create, update and delete (a
-        listing never answers for an id this process wrote since it began), rather than the lifecycle
-        core: the client is the one object every write of a process goes through for one API key (both
-        adapters share one client per setting set, and the cores are made afresh for every call), so no
-        write can miss the cache, and one key is one workspace, so a cache never serves another
-        workspace's endpoints.
-        """
-        listing: ListingCache[EndpointInfo] | None = self.__dict__.get("_endpoint_listing")
-        if listing is None:
-            with _LISTING_LOCK:
-                listing = self.__dict__.get("_endpoint_listing")
-                if listing is None:
-                    listing = ListingCache(self._list_for_cache, self._get_or_none)
-                    self.__dict__["_endpoint_listing"] = listing
-        return listing
+    def __init__(self, transport: Transport) -> None:
+        super().__init__(transport)
+        #: The listing cache behind :meth:`read`. Why the endpoints object keeps it, and tells it of every
+        #: write in its own create, update and delete (a listing never answers for an id this process
+        #: wrote since it began), rather than the lifecycle core: the client is the one object every
+        #: write of a process goes through for one API key (both adapters share one client per setting
+        #: set, and the cores are made afresh for every call), so no write can miss the cache, and one key
+        #: is one workspace, so a cache never serves another workspace's endpoints.
+        self.listing: ListingCache[EndpointInfo] = ListingCache(self._list_for_cache, self._get_or_none)
 
-    def read_endpoint(self, endpoint_id: str) -> EndpointInfo | None:
+    def _path(self, endpoint_id: str) -> str:
+        return self._item_path(endpoint_id, field="endpoint_id", rule="endpoint-id")
+
+    def read(self, endpoint_id: str) -> EndpointInfo | None:
         """The endpoint as it is now, None when it does not exist: for a resource's Read.
 
-        Alone, one GET (as :meth:`get_endpoint`). Among other reads in progress, from one listing of the
+        Alone, one GET (as :meth:`get`). Among other reads in progress, from one listing of the
         workspace that they share (:mod:`~.listing`): an answer may then lag an out-of-band change by up
         to :data:`~.listing.FRESHNESS` seconds, never a write or an earlier read of this client.
         """
-        _endpoint_path(endpoint_id)  # an id that cannot be one is refused before any request
-        return self.endpoint_listing.read(endpoint_id)
+        self._path(endpoint_id)  # an id that cannot be one is refused before any request
+        return self.listing.read(endpoint_id)
 
     def _list_for_cache(self) -> Iterator[EndpointInfo]:
-        return self.list_endpoints(page_size=MAX_PAGE_SIZE)
+        return self.list(page_size=MAX_PAGE_SIZE)
 
     def _get_or_none(self, endpoint_id: str) -> EndpointInfo | None:
         try:
-            return self.get_endpoint(endpoint_id)
+            return self.get(endpoint_id)
         except NotFoundError:
             return None
 
     def _wrote(self, endpoint_id: str) -> None:
         """A write of ours to the endpoint ended, well or not: the listing no longer answers for it."""
-        listing: ListingCache[EndpointInfo] | None = self.__dict__.get("_endpoint_listing")
-        if listing is not None:  # no cache yet: nothing cached to update
-            listing.record(endpoint_id)
+        self.listing.record(endpoint_id)
 
-    def create_endpoint(
+    def create(
         self, slug: str, targets: Sequence[TargetInput], *, region: Region | str = Region.UNRESTRICTED
     ) -> EndpointInfo:
         """Create an endpoint; safe to retry: an ambiguous failure never leads to a duplicate.
@@ -141,19 +117,18 @@ class EndpointOperations(NaturalKeyCreates):
         it, when this workspace can see it), and returns the endpoint when an earlier attempt of this
         very call had created it.
         """
-        created = self._create_endpoint(slug, targets, region)
+        created = self._create(slug, targets, region)
         self._wrote(created.id)
         return created
 
-    def _create_endpoint(
-        self, slug: str, targets: Sequence[TargetInput], region: Region | str
-    ) -> EndpointInfo:
+    def _create(self, slug: str, targets: Sequence[TargetInput], region: Region | str) -> EndpointInfo:
         context = RequestContext("create endpoint", "POST", ENDPOINTS_PATH, slug)
         region_value = region.value if isinstance(region, Region) else region
         target_dicts = _target_dicts(context, targets)
         raise_if_invalid(context, rules.validate_endpoint(slug, target_dicts, region_value))
         body = {"slug": slug, "targets": rules.canonical_targets(target_dicts), "region": region_value}
-        return self._create_by_natural_key(
+        return create_by_natural_key(
+            self._transport,
             context,
             body,
             EndpointInfo,
@@ -164,32 +139,32 @@ class EndpointOperations(NaturalKeyCreates):
             unseen=lambda answer: DuplicateSlugError(context, slug, None, answer.detail),
         )
 
-    def get_endpoint(self, endpoint_id: str) -> EndpointInfo:
+    def get(self, endpoint_id: str) -> EndpointInfo:
         """Fetch one endpoint by id (``NotFoundError`` when it does not exist or was deleted)."""
-        context = RequestContext("get endpoint", "GET", _endpoint_path(endpoint_id), endpoint_id)
+        context = RequestContext("get endpoint", "GET", self._path(endpoint_id), endpoint_id)
         return parse(self._request(context), EndpointInfo, context)
 
-    def list_endpoints_page(self, *, limit: int | None = None, cursor: str | None = None) -> EndpointPage:
+    def list_page(self, *, limit: int | None = None, cursor: str | None = None) -> EndpointPage:
         """One page of the workspace's endpoints; pass the previous page's ``pagination.cursor``."""
         context = RequestContext("list endpoints", "GET", ENDPOINTS_PATH)
         return parse(
             self._request(context, params=page_params(context, limit, cursor)), EndpointPage, context
         )
 
-    def list_endpoints(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[EndpointInfo]:
+    def list(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[EndpointInfo]:
         """Every endpoint of the workspace, following ``cursor`` across pages lazily."""
 
         def fetch(cursor: str | None) -> tuple[Sequence[EndpointInfo], Pagination]:
-            page = self.list_endpoints_page(limit=page_size, cursor=cursor)
+            page = self.list_page(limit=page_size, cursor=cursor)
             return page.items, page.pagination
 
         return iterate_pages(fetch, RequestContext("list endpoints", "GET", ENDPOINTS_PATH))
 
-    def find_endpoint_by_slug(self, slug: str) -> EndpointInfo | None:
+    def find_by_slug(self, slug: str) -> EndpointInfo | None:
         """The workspace's endpoint with this slug, or None (the API has no slug filter: lists all pages)."""
-        return next((endpoint for endpoint in self.list_endpoints() if endpoint.slug == slug), None)
+        return next((endpoint for endpoint in self.list() if endpoint.slug == slug), None)
 
-    def update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> EndpointInfo:
+    def update(self, endpoint_id: str, targets: Sequence[TargetInput]) -> EndpointInfo:
         """Replace the endpoint's full target list (PATCH; the slug and region are immutable).
 
         After an ambiguous failure the endpoint is read back first (one GET per attempt, within the
@@ -198,42 +173,41 @@ class EndpointOperations(NaturalKeyCreates):
         whole target list, so sending it again is safe.
         """
         try:
-            return self._update_endpoint(endpoint_id, targets)
+            return self._update(endpoint_id, targets)
         finally:
             self._wrote(endpoint_id)
 
-    def _update_endpoint(self, endpoint_id: str, targets: Sequence[TargetInput]) -> EndpointInfo:
-        path = _endpoint_path(endpoint_id)
+    def _update(self, endpoint_id: str, targets: Sequence[TargetInput]) -> EndpointInfo:
+        path = self._path(endpoint_id)
         context = RequestContext("update endpoint", "PATCH", path, endpoint_id)
         read_back = RequestContext(context.operation, "GET", path, endpoint_id)
         target_dicts = _target_dicts(context, targets)
         raise_if_invalid(context, rules.validate_targets(target_dicts))
         body = {"targets": rules.canonical_targets(target_dicts)}
         ambiguous = False
-        with self._budget():
-            for attempt in self._write_retrying:
-                with attempt:
-                    if ambiguous:  # the last PATCH may have applied: if so, it is done
-                        try:
-                            current: EndpointInfo | None = parse(
-                                self._send(read_back), EndpointInfo, read_back
-                            )
-                        except (TransportError, ServerError, RateLimitError):
-                            if time.monotonic() >= self._deadline():
-                                raise  # it used up the budget: no PATCH could be sent now
-                            current = None  # PATCH again: it sets the whole list (idempotent)
-                        if current is not None and rules.endpoint_targets(current) == body["targets"]:
-                            return current
-                    try:
-                        return parse(self._send(context, json=body), EndpointInfo, context)
-                    except (TransportError, ServerError):
-                        ambiguous = True
-                        raise
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def delete_endpoint(self, endpoint_id: str) -> EndpointTombstone:
+        def attempt() -> EndpointInfo:
+            nonlocal ambiguous
+            if ambiguous:  # the last PATCH may have applied: if so, it is done
+                try:
+                    current: EndpointInfo | None = parse(self._send(read_back), EndpointInfo, read_back)
+                except (TransportError, ServerError, RateLimitError):
+                    if time.monotonic() >= self._transport._deadline():
+                        raise  # it used up the budget: no PATCH could be sent now
+                    current = None  # PATCH again: it sets the whole list (idempotent)
+                if current is not None and rules.endpoint_targets(current) == body["targets"]:
+                    return current
+            try:
+                return parse(self._send(context, json=body), EndpointInfo, context)
+            except (TransportError, ServerError):
+                ambiguous = True
+                raise
+
+        return self._retried(attempt)
+
+    def delete(self, endpoint_id: str) -> EndpointTombstone:
         """Delete an endpoint and free its slug (``NotFoundError`` if already gone)."""
-        context = RequestContext("delete endpoint", "DELETE", _endpoint_path(endpoint_id), endpoint_id)
+        context = RequestContext("delete endpoint", "DELETE", self._path(endpoint_id), endpoint_id)
         try:
             return parse(self._request(context), EndpointTombstone, context)
         finally:
@@ -299,6 +273,7 @@ class EndpointOperations(NaturalKeyCreates):
         else:
             detail = f"targets {found}, region {existing.region.value}"
         held = f"endpoint id {existing.id!r} in this workspace holds the slug ({detail})"
-        held = self._scrub.text(held)  # what the server returned, repeated: scrubbed like its messages
+        # What the server returned, repeated: scrubbed like its messages.
+        held = self._transport._scrub.text(held)
         reason = f"{answer.detail}; {held}" if answer is not None else f"the slug is taken: {held}"
         raise DuplicateSlugError(context, existing.slug, existing, reason)

@@ -17,25 +17,23 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Final, TypeVar
-from urllib.parse import quote
 
 import msgspec
 
 from ..errors import (
     BadRequestError,
     DuplicateGroupError,
-    InvalidInputError,
     RequestContext,
 )
-from .creates import NaturalKeyCreates
-from .http import LOGGER_NAME, parse, raise_if_invalid
+from .creates import create_by_natural_key
 from .models.base import Pagination
 from .models.group import GroupInfo, GroupModel, GroupPage, GroupTombstone, LimitEnforcement
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 from .rules import group as rules
 from .rules.common import Violation
+from .transport import LOGGER_NAME, APIResource, item_path, parse, raise_if_invalid
 
-__all__ = ["GROUPS_PATH", "UNSET", "GroupOperations", "ModelInput"]
+__all__ = ["GROUPS_PATH", "UNSET", "Groups", "ModelInput"]
 
 GROUPS_PATH = "/v1/gateway/groups"
 
@@ -48,20 +46,13 @@ class _Unset(Enum):
     UNSET = "unset"
 
 
-#: "Leave it as it is" for :meth:`GroupOperations.update_group`'s ``name`` (None clears the name).
+#: "Leave it as it is" for :meth:`Groups.update`'s ``name`` (None clears the name).
 UNSET: Final = _Unset.UNSET
 
 
 def group_path(group_id: str) -> str:
-    """The path of one group; the id cannot leave its path segment."""
-    try:
-        if isinstance(group_id, str) and group_id not in ("", ".", ".."):
-            return f"{GROUPS_PATH}/{quote(group_id, safe='')}"
-    except UnicodeEncodeError:
-        pass
-    raise InvalidInputError(
-        "group path", [Violation("group_id", "group-id", f"is not a valid id: {group_id!r}")]
-    )
+    """The path of one group (the keys' paths are below it)."""
+    return item_path(GROUPS_PATH, group_id, "group", field="group_id", rule="group-id")
 
 
 def _model_dicts(context: RequestContext, models: Sequence[ModelInput]) -> list[Any]:
@@ -74,10 +65,13 @@ def _enforcement(value: LimitEnforcement | str | None) -> str | None:
     return value.value if isinstance(value, LimitEnforcement) else value
 
 
-class GroupOperations(NaturalKeyCreates):
-    """The group operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
+class Groups(APIResource):
+    """``client.groups``: the operations of ``/v1/gateway/groups``."""
 
-    def create_group(
+    path = GROUPS_PATH
+    noun = "group"
+
+    def create(
         self,
         external_entity_id: str,
         models: Sequence[ModelInput],
@@ -104,7 +98,8 @@ class GroupOperations(NaturalKeyCreates):
         if name is not None:
             metadata["name"] = name
         body = {"metadata": metadata, "models": rules.canonical_models(model_dicts), "hierarchy": hierarchy}
-        return self._create_by_natural_key(
+        return create_by_natural_key(
+            self._transport,
             context,
             body,
             GroupInfo,
@@ -115,12 +110,12 @@ class GroupOperations(NaturalKeyCreates):
             unseen=lambda answer: DuplicateGroupError(context, external_entity_id, None, answer.detail),
         )
 
-    def get_group(self, group_id: str) -> GroupInfo:
+    def get(self, group_id: str) -> GroupInfo:
         """Fetch one group by id (``NotFoundError`` when it does not exist or was deleted)."""
         context = RequestContext("get group", "GET", group_path(group_id), group_id)
         return parse(self._request(context), GroupInfo, context)
 
-    def list_groups_page(
+    def list_page(
         self, *, limit: int | None = None, cursor: str | None = None, external_entity_id: str | None = None
     ) -> GroupPage:
         """One page of the workspace's groups, optionally only the one with ``external_entity_id``."""
@@ -130,21 +125,21 @@ class GroupOperations(NaturalKeyCreates):
             params["external_entity_id"] = external_entity_id
         return parse(self._request(context, params=params), GroupPage, context)
 
-    def list_groups(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[GroupInfo]:
+    def list(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[GroupInfo]:
         """Every group of the workspace, following ``cursor`` across pages lazily."""
 
         def fetch(cursor: str | None) -> tuple[Sequence[GroupInfo], Pagination]:
-            page = self.list_groups_page(limit=page_size, cursor=cursor)
+            page = self.list_page(limit=page_size, cursor=cursor)
             return page.items, page.pagination
 
         return iterate_pages(fetch, RequestContext("list groups", "GET", GROUPS_PATH))
 
-    def find_group(self, external_entity_id: str) -> GroupInfo | None:
+    def find(self, external_entity_id: str) -> GroupInfo | None:
         """The group with this ``external_entity_id``, or None (the list filter: one request)."""
-        page = self.list_groups_page(limit=MAX_PAGE_SIZE, external_entity_id=external_entity_id)
+        page = self.list_page(limit=MAX_PAGE_SIZE, external_entity_id=external_entity_id)
         return next((g for g in page.items if g.metadata.external_entity_id == external_entity_id), None)
 
-    def update_group(
+    def update(
         self,
         group_id: str,
         *,
@@ -172,7 +167,7 @@ class GroupOperations(NaturalKeyCreates):
         raise_if_invalid(context, problems)
         return parse(self._request(context, json=body), GroupInfo, context)
 
-    def delete_group(self, group_id: str) -> GroupTombstone:
+    def delete(self, group_id: str) -> GroupTombstone:
         """Delete a group, every descendant group and all their keys (``NotFoundError`` if already gone)."""
         context = RequestContext("delete group", "DELETE", group_path(group_id), group_id)
         return parse(self._request(context), GroupTombstone, context)
@@ -227,7 +222,7 @@ class GroupOperations(NaturalKeyCreates):
                 since.isoformat(),
             )
             return existing
-        held = self._scrub.text(
+        held = self._transport._scrub.text(
             f"group id {existing.id!r} in this workspace holds the external_entity_id "
             f"(created at {existing.created_at.isoformat()})"
         )

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from ..errors import GatewayError
-from .http import LOGGER_NAME
+from .transport import LOGGER_NAME
 
 __all__ = ["hiding", "scrub"]
 

@@ -20,15 +20,14 @@ record or error shows it.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import logging
 from collections.abc import Iterator, Sequence
-from urllib.parse import quote
 
 from ..errors import (
     ConfigurationError,
-    InvalidInputError,
     KeyPrefixTakenError,
     NotFoundError,
     RequestContext,
@@ -37,15 +36,14 @@ from ..errors import (
 )
 from .groups import group_path
 from .hidden import hiding
-from .http import LOGGER_NAME, BaseClient, parse, raise_if_invalid
 from .models.api_key import ApiKeyInfo, ApiKeyPage, ApiKeyTombstone, CreatedApiKey, RegisteredApiKey
 from .models.base import Pagination
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 from .rules import api_key as rules
-from .rules.common import Violation
 from .signing import SIGNATURE_HEADER, SigningKey
+from .transport import LOGGER_NAME, APIResource, item_path, parse, raise_if_invalid
 
-__all__ = ["ApiKeyOperations"]
+__all__ = ["ApiKeys"]
 
 _logger = logging.getLogger(LOGGER_NAME)
 
@@ -55,20 +53,15 @@ def _keys_path(group_id: str) -> str:
 
 
 def _key_path(group_id: str, prefix: str) -> str:
-    try:
-        if isinstance(prefix, str) and prefix not in ("", ".", ".."):
-            return f"{_keys_path(group_id)}/{quote(prefix, safe='')}"
-    except UnicodeEncodeError:
-        pass
-    raise InvalidInputError(
-        "API key path", [Violation("prefix", "api-key-prefix", f"is not a valid prefix: {prefix!r}")]
+    return item_path(
+        _keys_path(group_id), prefix, "API key", field="prefix", rule="api-key-prefix", what="prefix"
     )
 
 
-class ApiKeyOperations(BaseClient):
-    """The federated API key operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
+class ApiKeys(APIResource):
+    """``client.keys``: the operations of a group's federated API keys (``.../groups/{id}/api_keys``)."""
 
-    def create_api_key(self, group_id: str, *, name: str | None = None) -> CreatedApiKey:
+    def create(self, group_id: str, *, name: str | None = None) -> CreatedApiKey:
         """Create a key for the group; returned whole this once (``api_key``, a ``SecretStr``).
 
         Safe to retry: a key that an attempt without a clear answer may have created is revoked before
@@ -80,22 +73,23 @@ class ApiKeyOperations(BaseClient):
         body = {"name": name} if name is not None else {}
         before: set[str] | None = None  # the group's key prefixes before the first POST
         ambiguous = False
-        with self._budget():
-            for attempt in self._write_retrying:
-                with attempt:
-                    if before is None:
-                        before = {key.prefix for key in self._keys_in_create(context, group_id)}
-                    if ambiguous:
-                        self._revoke_orphans(context, group_id, name, before)
-                        ambiguous = False
-                    try:
-                        return parse(self._send(context, json=body), CreatedApiKey, context)
-                    except (TransportError, ServerError):
-                        ambiguous = True
-                        raise
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def register_api_key(
+        def attempt() -> CreatedApiKey:
+            nonlocal before, ambiguous
+            if before is None:
+                before = {key.prefix for key in self._keys_in_create(context, group_id)}
+            if ambiguous:
+                self._revoke_orphans(context, group_id, name, before)
+                ambiguous = False
+            try:
+                return parse(self._send(context, json=body), CreatedApiKey, context)
+            except (TransportError, ServerError):
+                ambiguous = True
+                raise
+
+        return self._retried(attempt)
+
+    def register(
         self, group_id: str, key: str, *, name: str | None = None, signing_key: SigningKey | None = None
     ) -> ApiKeyInfo:
         """Register a key of the caller's own under the group; returns its ``prefix`` (first 16 characters)
@@ -109,7 +103,7 @@ class ApiKeyOperations(BaseClient):
         context = RequestContext("register API key", "POST", path, name or group_id)
         violations = rules.validate_api_key(group_id, name) + rules.validate_registered_key(key)
         raise_if_invalid(context, violations)
-        signer = signing_key or self.signing_key
+        signer = signing_key or self._transport.signing_key
         if signer is None:
             raise ConfigurationError(
                 f"{context}: no signing key: registering a key needs the workspace's Ed25519 private key "
@@ -123,52 +117,52 @@ class ApiKeyOperations(BaseClient):
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signer.sign(body)}
         registered = ApiKeyInfo(prefix=prefix, name=name)
         checked = ambiguous = False
-        with hiding(key), self._budget():
-            for attempt in self._write_retrying:
-                with attempt:
-                    if not checked:
-                        # Before the first POST: a prefix already taken is someone else's key (or ours, from
-                        # a registration nothing recorded): refused, never taken over.
-                        if self._key_or_none(look_up) is not None:
-                            raise KeyPrefixTakenError(context, prefix, group_id)
-                        checked = True
-                    if ambiguous:
-                        # An attempt got no clear answer: a key with our prefix now is the one we sent.
-                        if self._key_or_none(look_up) is not None:
-                            return registered
-                        ambiguous = False
-                    try:
-                        parse(self._send(context, content=body, headers=headers), RegisteredApiKey, context)
-                    except (TransportError, ServerError):
-                        ambiguous = True
-                        raise
-                    return registered
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def get_api_key(self, group_id: str, prefix: str) -> ApiKeyInfo:
+        def attempt() -> ApiKeyInfo:
+            nonlocal checked, ambiguous
+            if not checked:
+                # Before the first POST: a prefix already taken is someone else's key (or ours, from a
+                # registration nothing recorded): refused, never taken over.
+                if self._key_or_none(look_up) is not None:
+                    raise KeyPrefixTakenError(context, prefix, group_id)
+                checked = True
+            if ambiguous:
+                # An attempt got no clear answer: a key with our prefix now is the one we sent.
+                if self._key_or_none(look_up) is not None:
+                    return registered
+                ambiguous = False
+            try:
+                parse(self._send(context, content=body, headers=headers), RegisteredApiKey, context)
+            except (TransportError, ServerError):
+                ambiguous = True
+                raise
+            return registered
+
+        with hiding(key):
+            return self._retried(attempt)
+
+    def get(self, group_id: str, prefix: str) -> ApiKeyInfo:
         """A key's prefix and name (``NotFoundError`` when it, or its group, is gone or revoked)."""
         path = _key_path(group_id, prefix)
         context = RequestContext("get API key", "GET", path, prefix)
         return parse(self._request(context), ApiKeyInfo, context)
 
-    def list_api_keys_page(
-        self, group_id: str, *, limit: int | None = None, cursor: str | None = None
-    ) -> ApiKeyPage:
+    def list_page(self, group_id: str, *, limit: int | None = None, cursor: str | None = None) -> ApiKeyPage:
         """One page of the group's live keys."""
         context = RequestContext("list API keys", "GET", _keys_path(group_id), group_id)
         params = page_params(context, limit, cursor)
         return parse(self._request(context, params=params), ApiKeyPage, context)
 
-    def list_api_keys(self, group_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[ApiKeyInfo]:
+    def list(self, group_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[ApiKeyInfo]:
         """Every live key of the group, following ``cursor`` across pages lazily."""
 
         def fetch(cursor: str | None) -> tuple[Sequence[ApiKeyInfo], Pagination]:
-            page = self.list_api_keys_page(group_id, limit=page_size, cursor=cursor)
+            page = self.list_page(group_id, limit=page_size, cursor=cursor)
             return page.items, page.pagination
 
         return iterate_pages(fetch, RequestContext("list API keys", "GET", _keys_path(group_id), group_id))
 
-    def revoke_api_key(self, group_id: str, prefix: str) -> ApiKeyTombstone:
+    def revoke(self, group_id: str, prefix: str) -> ApiKeyTombstone:
         """Revoke a key, irreversibly (``NotFoundError`` when it, or its group, is already gone)."""
         path = _key_path(group_id, prefix)
         context = RequestContext("revoke API key", "DELETE", path, prefix)
@@ -183,7 +177,7 @@ class ApiKeyOperations(BaseClient):
         except NotFoundError:
             return None
 
-    def _keys_in_create(self, create: RequestContext, group_id: str) -> list[ApiKeyInfo]:
+    def _keys_in_create(self, create: RequestContext, group_id: str) -> builtins.list[ApiKeyInfo]:
         """The group's live keys, one attempt per page; failures are the create's."""
         context = RequestContext(create.operation, "GET", create.path, create.subject)
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from ..errors import MalformedResponseError, RequestContext
-from .http import raise_if_invalid
 from .models.base import Pagination
 from .rules.common import Violation
+from .transport import raise_if_invalid
 
 __all__ = ["MAX_PAGE_SIZE", "iterate_pages", "page_params"]
 

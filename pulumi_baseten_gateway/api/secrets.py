@@ -15,20 +15,22 @@ record of the API logger (retry warnings quote the server) while the request tha
 
 from __future__ import annotations
 
+import builtins
 from urllib.parse import quote
 
 from ..errors import GoneError, InvalidInputError, RequestContext, SecretExistsError
 from .hidden import hiding
-from .http import BaseClient, parse, raise_if_invalid
 from .models.secret import SecretInfo, SecretList, SecretTombstone
 from .rules import secret as rules
+from .transport import APIResource, parse, raise_if_invalid
 
-__all__ = ["SECRETS_PATH", "SecretOperations"]
+__all__ = ["SECRETS_PATH", "Secrets"]
 
 SECRETS_PATH = "/v1/secrets"
 
 
 def _secret_path(name: str) -> str:
+    """The path of one secret: its name, which the secret rules make a safe path segment."""
     problems = rules.validate_secret_name(name, path="secret_name")
     if problems:
         raise InvalidInputError("secret path", problems)
@@ -39,26 +41,29 @@ def _named(listing: SecretList, name: str) -> SecretInfo | None:
     return next((secret for secret in listing.secrets if secret.name == name), None)
 
 
-class SecretOperations(BaseClient):
-    """The secret operations of :class:`~pulumi_baseten_gateway.api.client.GatewayClient`."""
+class Secrets(APIResource):
+    """``client.secrets``: the operations of ``/v1/secrets``."""
 
-    def list_secrets(self) -> list[SecretInfo]:
+    path = SECRETS_PATH
+    noun = "secret"
+
+    def list(self) -> builtins.list[SecretInfo]:
         """Every secret of the workspace (metadata: the API never returns values)."""
         context = RequestContext("list secrets", "GET", SECRETS_PATH)
         return parse(self._request(context), SecretList, context).secrets
 
-    def find_secret(self, *, name: str | None = None, secret_id: str | None = None) -> SecretInfo | None:
+    def find(self, *, name: str | None = None, secret_id: str | None = None) -> SecretInfo | None:
         """The secret with this name and/or id, or None."""
         return next(
             (
                 secret
-                for secret in self.list_secrets()
+                for secret in self.list()
                 if (name is None or secret.name == name) and (secret_id is None or secret.id == secret_id)
             ),
             None,
         )
 
-    def create_secret(self, name: str, value: str, *, overwrite: bool = False) -> SecretInfo:
+    def create(self, name: str, value: str, *, overwrite: bool = False) -> SecretInfo:
         """Create a secret; a name that exists already is :class:`SecretExistsError` unless ``overwrite``.
 
         The look-up runs once, before the first POST; a POST without a clear answer is sent again (the
@@ -69,28 +74,27 @@ class SecretOperations(BaseClient):
         raise_if_invalid(context, rules.validate_secret(name, value))
         look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
         checked = False
-        with hiding(value), self._budget():
-            for attempt in self._write_retrying:
-                with attempt:
-                    if not checked:
-                        existing = _named(parse(self._send(look_up), SecretList, look_up), name)
-                        if existing is not None and not overwrite:
-                            raise SecretExistsError(context, name, existing)
-                        checked = True
-                    return self._upsert(context, name, value)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def upsert_secret(self, name: str, value: str) -> SecretInfo:
+        def attempt() -> SecretInfo:
+            nonlocal checked
+            if not checked:
+                existing = _named(parse(self._send(look_up), SecretList, look_up), name)
+                if existing is not None and not overwrite:
+                    raise SecretExistsError(context, name, existing)
+                checked = True
+            return self._upsert(context, name, value)
+
+        with hiding(value):
+            return self._retried(attempt)
+
+    def upsert(self, name: str, value: str) -> SecretInfo:
         """``POST /v1/secrets`` as the API defines it: create the secret, or set an existing one's value."""
         context = RequestContext("upsert secret", "POST", SECRETS_PATH, name)
         raise_if_invalid(context, rules.validate_secret(name, value))
-        with hiding(value), self._budget():
-            for attempt in self._write_retrying:
-                with attempt:
-                    return self._upsert(context, name, value)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+        with hiding(value):
+            return self._retried(lambda: self._upsert(context, name, value))
 
-    def rotate_secret(self, secret_id: str, name: str, value: str) -> SecretInfo:
+    def rotate(self, secret_id: str, name: str, value: str) -> SecretInfo:
         """Set a new value on the existing secret ``secret_id`` (named ``name``); its id stays the same.
 
         :class:`GoneError` when that secret no longer exists: an upsert would create a new one, with a
@@ -100,22 +104,24 @@ class SecretOperations(BaseClient):
         raise_if_invalid(context, rules.validate_secret(name, value))
         look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
         checked = False
-        with hiding(value), self._budget():
-            for attempt in self._write_retrying:
-                with attempt:
-                    if not checked:
-                        current = _named(parse(self._send(look_up), SecretList, look_up), name)
-                        if current is None or current.id != secret_id:
-                            raise GoneError(
-                                context,
-                                f"secret {name!r} (id {secret_id!r}) no longer exists in this workspace "
-                                "(deleted outside Pulumi)",
-                            )
-                        checked = True
-                    return self._upsert(context, name, value)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def delete_secret(self, name: str, *, secret_id: str | None = None) -> SecretTombstone | None:
+        def attempt() -> SecretInfo:
+            nonlocal checked
+            if not checked:
+                current = _named(parse(self._send(look_up), SecretList, look_up), name)
+                if current is None or current.id != secret_id:
+                    raise GoneError(
+                        context,
+                        f"secret {name!r} (id {secret_id!r}) no longer exists in this workspace "
+                        "(deleted outside Pulumi)",
+                    )
+                checked = True
+            return self._upsert(context, name, value)
+
+        with hiding(value):
+            return self._retried(attempt)
+
+    def delete(self, name: str, *, secret_id: str | None = None) -> SecretTombstone | None:
         """Delete the secret ``name``; ``NotFoundError`` when there is none.
 
         With ``secret_id``, the name is looked up first (on every attempt): when it is gone, or now names
@@ -124,15 +130,15 @@ class SecretOperations(BaseClient):
         path = _secret_path(name)
         context = RequestContext("delete secret", "DELETE", path, name)
         look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
-        with self._budget():
-            for attempt in self._write_retrying:
-                with attempt:
-                    if secret_id is not None:
-                        current = _named(parse(self._send(look_up), SecretList, look_up), name)
-                        if current is None or current.id != secret_id:
-                            return None
-                    return parse(self._send(context), SecretTombstone, context)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+        def attempt() -> SecretTombstone | None:
+            if secret_id is not None:
+                current = _named(parse(self._send(look_up), SecretList, look_up), name)
+                if current is None or current.id != secret_id:
+                    return None
+            return parse(self._send(context), SecretTombstone, context)
+
+        return self._retried(attempt)
 
     def _upsert(self, context: RequestContext, name: str, value: str) -> SecretInfo:
         return parse(self._send(context, json={"name": name, "value": value}), SecretInfo, context)

@@ -76,7 +76,7 @@ class KeyLifecycle:
 
         def read() -> ApiKeyInfo | None:
             try:
-                return self._client().get_api_key(group_id, prefix)
+                return self._client().keys.get(group_id, prefix)
             except NotFoundError:
                 return None
 
@@ -106,7 +106,7 @@ class KeyLifecycle:
 
         def delete() -> None:
             try:
-                self._client().revoke_api_key(str(group_id), str(prefix))
+                self._client().keys.revoke(str(group_id), str(prefix))
             except NotFoundError:
                 return
 
@@ -127,7 +127,7 @@ class GatewayApiKeyCore(KeyLifecycle):
     def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         group_id, name = str(inputs.get("group_id")), inputs.get("name")
         created = self._step(
-            "create", name or group_id, lambda: self._client().create_api_key(group_id, name=name)
+            "create", name or group_id, lambda: self._client().keys.create(group_id, name=name)
         )
         outputs = {
             "group_id": group_id,

@@ -64,7 +64,7 @@ class RegisteredGatewayApiKeyCore(KeyLifecycle):
                     setting="signingKey",
                 )
                 raise Hinted(missing, SIGNING_KEY_HINT)
-            return client.register_api_key(group_id, key, name=name)
+            return client.keys.register(group_id, key, name=name)
 
         registered = self._step("create", name or prefix, register)
         outputs = {"group_id": group_id, "key": key, "name": name, "prefix": registered.prefix}

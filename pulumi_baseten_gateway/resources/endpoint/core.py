@@ -116,7 +116,7 @@ class EndpointCore:
         def create() -> EndpointInfo:
             client = self._client()
             try:
-                return client.create_endpoint(slug, inputs["targets"], region=_region(inputs.get("region")))
+                return client.endpoints.create(slug, inputs["targets"], region=_region(inputs.get("region")))
             except DuplicateSlugError as duplicate:
                 if duplicate.existing is None:
                     raise
@@ -137,15 +137,15 @@ class EndpointCore:
             )
         if rules.endpoint_targets(existing) == _normalized_targets(inputs["targets"]):
             return existing
-        return client.update_endpoint(existing.id, inputs["targets"])
+        return client.endpoints.update(existing.id, inputs["targets"])
 
     def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
         """The endpoint now: None when it is gone; else fresh outputs and the inputs matching them.
 
-        Through the client's ``read_endpoint``: a lone Read is one GET; Reads arriving together (a
+        Through ``client.endpoints.read``: a lone Read is one GET; Reads arriving together (a
         refresh) share one listing of the workspace, which this client's own writes keep up to date.
         """
-        endpoint = _step("read", state.get("slug") or id_, lambda: self._client().read_endpoint(id_))
+        endpoint = _step("read", state.get("slug") or id_, lambda: self._client().endpoints.read(id_))
         if endpoint is None:
             return None
         outputs = outputs_of(endpoint)
@@ -157,14 +157,15 @@ class EndpointCore:
     def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         """PATCH the full target list (the only mutable field)."""
         name = news.get("slug") or olds.get("slug") or id_
-        return outputs_of(_step("update", name, lambda: self._client().update_endpoint(id_, news["targets"])))
+        client = self._client
+        return outputs_of(_step("update", name, lambda: client().endpoints.update(id_, news["targets"])))
 
     def delete(self, id_: str, state: Mapping[str, Any]) -> None:
         """DELETE; an endpoint that is already gone counts as deleted."""
 
         def delete() -> None:
             try:
-                self._client().delete_endpoint(id_)
+                self._client().endpoints.delete(id_)
             except NotFoundError:
                 return
 

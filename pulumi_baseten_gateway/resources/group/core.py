@@ -134,7 +134,7 @@ class GroupCore:
         def create() -> GroupInfo:
             client = self._client()
             try:
-                return client.create_group(
+                return client.groups.create(
                     entity,
                     inputs["models"],
                     name=inputs.get("name"),
@@ -164,14 +164,14 @@ class GroupCore:
         name = inputs.get("name")
         if existing.metadata.name == name and rules.group_models(existing) == inputs["models"]:
             return existing
-        return client.update_group(existing.id, name=name, models=inputs["models"])
+        return client.groups.update(existing.id, name=name, models=inputs["models"])
 
     def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
         """GET by id: None when it is gone (deleted, or with an ancestor); else fresh outputs and inputs."""
 
         def read() -> GroupInfo | None:
             try:
-                return self._client().get_group(id_)
+                return self._client().groups.get(id_)
             except NotFoundError:
                 return None
 
@@ -194,7 +194,7 @@ class GroupCore:
 
         def update() -> GroupInfo:
             try:
-                return self._client().update_group(id_, name=news.get("name"), models=news["models"])
+                return self._client().groups.update(id_, name=news.get("name"), models=news["models"])
             except BadRequestError as exc:
                 if "exceeds" in exc.server_message and "limit" in exc.server_message:
                     raise Hinted(exc, _CASCADE_HINT) from None
@@ -207,7 +207,7 @@ class GroupCore:
 
         def delete() -> None:
             try:
-                self._client().delete_group(id_)
+                self._client().groups.delete(id_)
             except NotFoundError:
                 return
 

@@ -85,7 +85,7 @@ class SecretCore:
 
         def create() -> SecretInfo:
             try:
-                return self._client().create_secret(name, str(value), overwrite=inputs.get("adopt") is True)
+                return self._client().secrets.create(name, str(value), overwrite=inputs.get("adopt") is True)
             except SecretExistsError as taken:
                 raise Hinted(taken, _ADOPT_HINT) from None
 
@@ -94,7 +94,7 @@ class SecretCore:
 
     def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
         """Find the secret by id in the listing: None when it is gone. The value is the state's own."""
-        secret = _step("read", state.get("name") or id_, lambda: self._client().find_secret(secret_id=id_))
+        secret = _step("read", state.get("name") or id_, lambda: self._client().secrets.find(secret_id=id_))
         if secret is None:
             return None
         outputs = outputs_of(secret, state.get("value"))
@@ -111,7 +111,7 @@ class SecretCore:
 
         def rotate() -> SecretInfo:
             try:
-                return self._client().rotate_secret(id_, name, str(value))
+                return self._client().secrets.rotate(id_, name, str(value))
             except GoneError as gone:
                 raise Hinted(gone, _GONE_HINT) from None
 
@@ -125,11 +125,11 @@ class SecretCore:
             client = self._client()
             try:
                 if isinstance(name, str):
-                    client.delete_secret(name, secret_id=id_)
+                    client.secrets.delete(name, secret_id=id_)
                 else:  # a state without a name (never written by this core): find it by id
-                    found = client.find_secret(secret_id=id_)
+                    found = client.secrets.find(secret_id=id_)
                     if found is not None:
-                        client.delete_secret(found.name, secret_id=id_)
+                        client.secrets.delete(found.name, secret_id=id_)
             except NotFoundError:
                 return
 

@@ -1,9 +1,9 @@
 """The HTTP layer every API call goes through: auth, pacing, retries, bounds, typed errors, parsing.
 
-:class:`BaseClient` owns the connection pool and the retry machinery; the operations of each API live
-in their own module (``api/endpoints.py``, ...) as subclasses, and :class:`~.client.GatewayClient`
-combines them. It does not import Pulumi: scripts and other tools can use it on its own, and the
-provider plugin's cold start stays short.
+:class:`Transport` owns the connection pool and the retry machinery; the operations of each API live
+in their own resource object (``api/endpoints.py``, ...: an :class:`APIResource` each), and
+:class:`~.client.GatewayClient` is the transport with one of each. It does not import Pulumi: scripts
+and other tools can use it on its own, and the provider plugin's cold start stays short.
 
 Retries (429, 5xx, dropped connections, timeouts) go through tenacity with exponential backoff, jitter,
 a bounded number of attempts and a total time budget; a 429's ``retry_after`` is honoured when it fits
@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import random
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import httpx
 import msgspec
@@ -44,7 +43,6 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from ..errors import (
     APIStatusError,
-    ConfigurationError,
     InvalidInputError,
     MalformedResponseError,
     RateLimitError,
@@ -58,6 +56,7 @@ from .bounds import _DEADLINE, _bound_connection_pools, _Overdue, _read_body
 from .models.base import decode_hook
 from .options import _ApiKeyAuth, _base_url_error, _check_base_url, _check_options
 from .pacing import _Pacer
+from .retry import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryPolicy
 from .rules.common import Violation
 from .scrub import _scrub_credentials, _Scrubber
 from .signing import SigningKey
@@ -69,9 +68,11 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_TOTAL_TIMEOUT",
     "LOGGER_NAME",
-    "BaseClient",
+    "APIResource",
     "Reply",
     "RetryPolicy",
+    "Transport",
+    "item_path",
     "parse",
     "raise_if_invalid",
 ]
@@ -80,10 +81,6 @@ DEFAULT_BASE_URL = "https://api.baseten.co"
 #: httpx's own per-phase timeouts (connect, each read, each write, waiting for a pooled connection);
 #: each is also cut short by the attempt's deadline.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-#: Wall-clock bound of one attempt: connect, send, headers and the whole body.
-DEFAULT_ATTEMPT_TIMEOUT = 30.0
-#: Wall-clock bound of one operation, retries, waits and look-ups included.
-DEFAULT_TOTAL_TIMEOUT = 120.0
 #: The largest body accepted, after decoding. The largest legitimate answer, a page of 1,000
 #: endpoints, is about 0.3 MB (0.8 MB with long names in every field): ten times that and more.
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -93,54 +90,12 @@ _MAX_ERROR_BYTES = 64 * 1024
 #: The logger of every API module: requests at DEBUG (method, path, status, time), retries at WARNING.
 LOGGER_NAME = "pulumi_baseten_gateway.api"
 _logger = logging.getLogger(LOGGER_NAME)
+_T = TypeVar("_T")
 _ModelT = TypeVar("_ModelT", bound=msgspec.Struct)
-_ClientT = TypeVar("_ClientT", bound="BaseClient")
+_ClientT = TypeVar("_ClientT", bound="Transport")
 
 
-def _positive_seconds(value: float) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard, and how long, the client tries before an error reaches the caller.
-
-    ``max_attempts`` counts the first try. Backoff doubles from ``initial_backoff`` up to ``max_backoff``
-    with full jitter in its upper half; a 429's ``retry_after`` replaces the backoff.
-
-    Time is bounded twice, by the wall clock: one attempt (connect, send, the answer's headers and its
-    whole body) ends after ``attempt_timeout`` seconds at most, and one operation (every attempt, the
-    waits between them, a create's look-ups) after ``total_timeout`` seconds from its start: no wait
-    or attempt runs past it, and a 429 asking to wait longer than what is left fails at once.
-    """
-
-    max_attempts: int = 8
-    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
-    initial_backoff: float = 0.25
-    max_backoff: float = 10.0
-    retry_statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 500, 502, 503, 504}))
-    attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ConfigurationError("RetryPolicy.max_attempts must be at least 1")
-        if not (_positive_seconds(self.total_timeout) and _positive_seconds(self.attempt_timeout)):
-            raise ConfigurationError("RetryPolicy.total_timeout and attempt_timeout must be positive seconds")
-        if self.initial_backoff < 0 or self.max_backoff < 0:
-            raise ConfigurationError("RetryPolicy times must not be negative")
-
-    @classmethod
-    def none(cls) -> RetryPolicy:
-        """A policy that never retries: every failure reaches the caller at once."""
-        return cls(max_attempts=1)
-
-    def backoff(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        ceiling = min(self.max_backoff, self.initial_backoff * 2 ** (attempt - 1))
-        return float(ceiling * random.uniform(0.5, 1.0))
-
-
-class BaseClient:
+class Transport:
     """One connection pool, the API key, pacing, the retry policy and the bounds. Thread-safe.
 
     ``api_key`` is a workspace key with management scope. ``auth_scheme`` picks the header form
@@ -168,7 +123,7 @@ class BaseClient:
         self.base_url = _check_base_url(base_url)
         self.auth_scheme = auth_scheme
         self.max_response_bytes = max_response_bytes
-        #: The workspace's Ed25519 private key: signs key registrations (``register_api_key``) only.
+        #: The workspace's Ed25519 private key: signs key registrations (``client.keys.register``) only.
         self.signing_key = signing_key
         self._retry = retry or RetryPolicy()
         self._pacer = _Pacer(max_requests_per_second) if max_requests_per_second else None
@@ -199,6 +154,10 @@ class BaseClient:
         except httpx.InvalidURL:
             raise _base_url_error("is not a valid URL") from None
         _bound_connection_pools(self._http)
+        self._compose()
+
+    def _compose(self) -> None:
+        """What a subclass builds over this transport, once it is ready (the client: its API resources)."""
 
     @property
     def retry(self) -> RetryPolicy:
@@ -284,11 +243,15 @@ class BaseClient:
 
     def _request(self, context: RequestContext, **kwargs: Any) -> Reply:
         """``_send`` under the retry policy, within one operation's budget (for idempotent requests)."""
+        return self._retried(lambda: self._send(context, **kwargs), write=False)
+
+    def _retried(self, attempt: Callable[[], _T], *, write: bool = True) -> _T:
+        """``attempt()`` until it succeeds, under the retry policy, within one operation's time budget: the
+        bounded-attempt loop of every operation. What must outlive an attempt (a look-up done, an ambiguous
+        answer seen) lives in the caller's closure. A write's attempts may run requests of their own
+        (look-ups, read-backs: ``write=False``), never another write's loop."""
         with self._budget():
-            for attempt in self._request_retrying:
-                with attempt:
-                    return self._send(context, **kwargs)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+            return (self._write_retrying if write else self._request_retrying)(attempt)
 
     def _send(self, context: RequestContext, **kwargs: Any) -> Reply:
         """One HTTP exchange, within its deadline and size cap; a failure becomes a typed ``GatewayError``."""
@@ -394,3 +357,34 @@ def parse(response: Reply, model: type[_ModelT], context: RequestContext) -> _Mo
         raise MalformedResponseError(
             context, response.status_code, _shorten(_scrub_credentials(str(exc)))
         ) from None
+
+
+class APIResource:
+    """The operations of one API (``client.endpoints``, ...) over the client's one :class:`Transport`."""
+
+    #: The collection's path (``/v1/gateway/endpoints``), and what one item is called (``endpoint``).
+    path: str
+    noun: str
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._send = transport._send
+        self._request = transport._request
+        self._retried = transport._retried
+        self._budget = transport._budget
+
+    def _item_path(self, item: object, *, field: str, rule: str, what: str = "id") -> str:
+        """The path of one item of this API's collection (``{path}/{item}``), the item percent-encoded so
+        it cannot leave its segment; anything that cannot be an item (not text, empty, ``.``, ``..``, a
+        lone surrogate) is refused, naming ``field``, before any request."""
+        return item_path(self.path, item, self.noun, field=field, rule=rule, what=what)
+
+
+def item_path(collection: str, item: object, noun: str, *, field: str, rule: str, what: str = "id") -> str:
+    """``collection/item`` (see :meth:`APIResource._item_path`), for paths below another API's item."""
+    try:
+        if isinstance(item, str) and item not in ("", ".", ".."):
+            return f"{collection}/{quote(item, safe='')}"
+    except UnicodeEncodeError:  # a lone surrogate: not text any server could have issued
+        pass
+    raise InvalidInputError(f"{noun} path", [Violation(field, rule, f"is not a valid {what}: {item!r}")])
