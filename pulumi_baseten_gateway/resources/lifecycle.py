@@ -1,18 +1,23 @@
-"""What a resource's lifecycle core offers its adapters (dynamic and native), and the outcome types.
+"""What a resource's lifecycle core offers its adapters (dynamic and native), the outcome types, and what
+every core shares (:class:`CoreBase`).
 
 Each resource has one core (``resources/<name>/core.py``) with these methods, in plain Python over plain
 dicts named as its declaration names them. The adapters only translate: Pulumi's dynamic-provider types
-one way, the gRPC ResourceProvider messages the other.
+one way, the gRPC ResourceProvider messages the other. What the cores do alike is written once, in
+:class:`CoreBase`: the checks every declaration implies (no unknown input, no output set, ``adopt`` a
+boolean), the diff (which inputs changed, which of those replace, both read from the declaration), the
+one-line step errors, a read that finds nothing, a delete of what is already gone, the timestamps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from ..api.rules.common import IsUnknown, Violation
-from ..errors import GatewayError, ResourceOperationError
+from ..api.rules.common import IsUnknown, Violation, contains_unknown, never_unknown
+from ..errors import GatewayError, NotFoundError, ResourceOperationError
 from .declaration import ResourceDecl
 
 if TYPE_CHECKING:
@@ -20,11 +25,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CheckOutcome",
+    "CoreBase",
     "DiffOutcome",
     "Hinted",
     "LifecycleCore",
     "ReadOutcome",
     "step",
+    "timestamp",
     "unknown_properties",
 ]
 
@@ -110,3 +117,93 @@ def step(error: type[ResourceOperationError], operation: str, name: Any, fn: Cal
         raise error(str(name), operation, hinted.cause, hinted.hint) from None
     except GatewayError as exc:
         raise error(str(name), operation, exc) from None
+
+
+def timestamp(value: datetime) -> str:
+    """An API timestamp as the resources' outputs give it: RFC 3339, UTC as ``Z``."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class CoreBase:
+    """What every lifecycle core does alike. A core names its ``declaration``, its operation ``error``
+    and its ``natural_key`` (the input two resources cannot hold at once, like a slug: a replacement that
+    keeps it deletes the old resource first; None: never first)."""
+
+    declaration: ClassVar[ResourceDecl]
+    error: ClassVar[type[ResourceOperationError]]
+    natural_key: ClassVar[str | None] = None
+
+    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
+        self._client = client
+        self._is_unknown = is_unknown
+
+    def _step(self, operation: str, name: Any, fn: Callable[[], _T]) -> _T:
+        return step(self.error, operation, name, fn)
+
+    def _declared_failures(self, news: Mapping[str, Any]) -> list[Violation]:
+        """What the declaration alone rules out: an ``adopt`` that is not a boolean, an input it does not
+        declare, an output given as an input."""
+        failures = []
+        adopt = news.get("adopt")
+        if adopt is not None and not self._is_unknown(adopt) and not isinstance(adopt, bool):
+            failures.append(Violation("adopt", "field-type", f"must be true or false, got {adopt!r}"))
+        failures += unknown_properties(self.declaration, news)
+        for output in self.declaration.output_only:
+            if news.get(output.name) is not None and not self._is_unknown(news.get(output.name)):
+                failures.append(Violation(output.name, "output-only", "is an output: it cannot be set"))
+        return failures
+
+    def _diff(
+        self,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        *,
+        normal: Mapping[str, Callable[[Any], Any]] | None = None,
+        differs: Mapping[str, Callable[[Mapping[str, Any], Mapping[str, Any]], bool]] | None = None,
+    ) -> DiffOutcome:
+        """The declared inputs that changed, in declaration order, and those of them that replace.
+
+        An input changed when its new value holds an unknown, or its ``normal`` form differs from the
+        old one's (``differs[name]`` decides instead where a rule needs both sides). Inputs that are not
+        outputs (``adopt``) only tell a create what to do: changing them changes nothing.
+        """
+        normal, differs = normal or {}, differs or {}
+        changed = []
+        for prop in self.declaration.inputs:
+            if not prop.output:
+                continue
+            name, form = prop.name, normal.get(prop.name, _same)
+            if name in differs:
+                differ = differs[name](olds, news)
+            else:
+                new = news.get(name)
+                differ = contains_unknown(new, self._is_unknown) or form(olds.get(name)) != form(new)
+            if differ:
+                changed.append(name)
+        replaces = [name for name in changed if self.declaration.prop(name).replaces]
+        key = self.natural_key
+        first = bool(replaces) and key is not None and key not in replaces
+        return DiffOutcome(changed, replaces, delete_before_replace=first)
+
+    @staticmethod
+    def _found(fn: Callable[[], _T]) -> _T | None:
+        """``fn()``, or None when what it looks for does not exist (a read of a resource deleted outside)."""
+        try:
+            return fn()
+        except NotFoundError:
+            return None
+
+    def _delete(self, name: Any, fn: Callable[[], object]) -> None:
+        """The delete step: what is already gone counts as deleted; every other error fails the step."""
+        self._step("delete", name, lambda: self._found(fn))
+
+    @staticmethod
+    def _kept_adopt(state: Mapping[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+        """A read's inputs keep the state's ``adopt``: the API does not know it."""
+        if state.get("adopt") is not None:
+            inputs["adopt"] = state["adopt"]
+        return inputs

@@ -13,56 +13,34 @@ update and delete of a key known by its group and prefix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from ...api.models.api_key import ApiKeyInfo
 from ...api.rules import api_key as rules
-from ...api.rules.common import IsUnknown, contains_unknown, never_unknown
 from ...errors import (
     ConfigurationError,
     GatewayApiKeyOperationError,
-    NotFoundError,
     ResourceOperationError,
 )
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, ReadOutcome, step
+from ..lifecycle import CheckOutcome, CoreBase, DiffOutcome, ReadOutcome
 from .resource import GATEWAY_API_KEY
-
-if TYPE_CHECKING:
-    from ...api import GatewayClient
 
 __all__ = ["GatewayApiKeyCore", "KeyLifecycle"]
 
-_T = TypeVar("_T")
 
-
-class KeyLifecycle:
+class KeyLifecycle(CoreBase):
     """What every federated key resource does alike: it is immutable, read and revoked by its prefix.
 
     ``kept`` names the secret property the API never returns (the generated ``api_key``, a registered
     ``key``): a read keeps the state's copy. ``error`` is the resource's operation error.
     """
 
-    declaration: ClassVar[ResourceDecl]
-    error: ClassVar[type[ResourceOperationError]]
     kept: ClassVar[str]
-
-    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
-        self._client = client
-        self._is_unknown = is_unknown
-
-    def _step(self, operation: str, name: Any, fn: Callable[[], _T]) -> _T:
-        return step(self.error, operation, name, fn)
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
         """Any input change replaces: keys are immutable. The new key comes before the old is revoked."""
-        replaces = [
-            key
-            for key in self.declaration.replaces
-            if contains_unknown(news.get(key), self._is_unknown) or olds.get(key) != news.get(key)
-        ]
-        return DiffOutcome(replaces, list(replaces), delete_before_replace=False)
+        return self._diff(olds, news)
 
     def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
         """GET by group and prefix: None when the key (or its group) is gone; the key is the state's."""
@@ -73,14 +51,8 @@ class KeyLifecycle:
                 cause = ConfigurationError(f"the id {id_!r} is not of the form <group_id>/<prefix>")
                 raise self.error(id_, "read", cause)
             group_id, prefix = parts
-
-        def read() -> ApiKeyInfo | None:
-            try:
-                return self._client().keys.get(group_id, prefix)
-            except NotFoundError:
-                return None
-
-        found = self._step("read", prefix, read)
+        client = self._client
+        found = self._step("read", prefix, lambda: self._found(lambda: client().keys.get(group_id, prefix)))
         if found is None:
             return None
         outputs: dict[str, Any] = {"group_id": group_id, "name": found.name, "prefix": found.prefix}
@@ -103,14 +75,7 @@ class KeyLifecycle:
         parts = rules.split_key_id(id_)
         group_id = state.get("group_id") or (parts[0] if parts else None)
         prefix = state.get("prefix") or (parts[1] if parts else None)
-
-        def delete() -> None:
-            try:
-                self._client().keys.revoke(str(group_id), str(prefix))
-            except NotFoundError:
-                return
-
-        self._step("delete", prefix or id_, delete)
+        self._delete(prefix or id_, lambda: self._client().keys.revoke(str(group_id), str(prefix)))
 
 
 class GatewayApiKeyCore(KeyLifecycle):
@@ -122,7 +87,7 @@ class GatewayApiKeyCore(KeyLifecycle):
 
     def check(self, news: Mapping[str, Any]) -> CheckOutcome:
         failures = rules.validate_api_key(news.get("group_id"), news.get("name"), is_unknown=self._is_unknown)
-        return CheckOutcome(dict(news), failures)
+        return CheckOutcome(dict(news), failures + self._declared_failures(news))
 
     def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         group_id, name = str(inputs.get("group_id")), inputs.get("name")

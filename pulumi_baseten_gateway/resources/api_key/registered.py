@@ -17,10 +17,9 @@ from typing import Any, ClassVar
 
 from ...api.models.api_key import ApiKeyInfo
 from ...api.rules import api_key as rules
-from ...api.rules.common import Violation
 from ...errors import ConfigurationError, RegisteredGatewayApiKeyOperationError, ResourceOperationError
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, Hinted, unknown_properties
+from ..lifecycle import CheckOutcome, Hinted
 from .core import KeyLifecycle
 from .resource import REGISTERED_GATEWAY_API_KEY
 
@@ -46,11 +45,7 @@ class RegisteredGatewayApiKeyCore(KeyLifecycle):
         failures = rules.validate_api_key(
             news.get("group_id"), news.get("name"), is_unknown=self._is_unknown
         ) + rules.validate_registered_key(news.get("key"), is_unknown=self._is_unknown)
-        failures += unknown_properties(REGISTERED_GATEWAY_API_KEY, news)
-        for output in REGISTERED_GATEWAY_API_KEY.output_only:
-            if news.get(output.name) is not None and not self._is_unknown(news.get(output.name)):
-                failures.append(Violation(output.name, "output-only", "is an output: it cannot be set"))
-        return CheckOutcome(dict(news), failures)
+        return CheckOutcome(dict(news), failures + self._declared_failures(news))
 
     def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         group_id, key, name = str(inputs.get("group_id")), str(inputs.get("key")), inputs.get("name")

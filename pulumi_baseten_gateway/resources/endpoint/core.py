@@ -9,20 +9,19 @@ endpoint and the typed cause, in one line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...api.models.endpoint import EndpointInfo, Region
 from ...api.rules import endpoint as rules
-from ...api.rules.common import IsUnknown, Violation, contains_unknown, never_unknown
 from ...errors import (
     ConfigurationError,
     DuplicateSlugError,
     EndpointOperationError,
-    NotFoundError,
+    ResourceOperationError,
 )
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, step
+from ..lifecycle import CheckOutcome, CoreBase, DiffOutcome, Hinted, ReadOutcome, timestamp
 from .resource import ENDPOINT
 
 if TYPE_CHECKING:
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EndpointCore", "outputs_of"]
 
-_T = TypeVar("_T")
 _ADOPT_HINT = "to manage that endpoint with this resource, set adopt=True on it"
 
 
@@ -45,10 +43,6 @@ def _region(value: Any) -> Any:
     return Region.UNRESTRICTED.value if value is None else value
 
 
-def _timestamp(value: Any) -> str:
-    return str(value.isoformat().replace("+00:00", "Z"))
-
-
 def outputs_of(endpoint: EndpointInfo) -> dict[str, Any]:
     """The resource's output properties, from what the API returned."""
     return {
@@ -56,12 +50,12 @@ def outputs_of(endpoint: EndpointInfo) -> dict[str, Any]:
         "slug": endpoint.slug,
         "targets": rules.endpoint_targets(endpoint),
         "region": endpoint.region.value,
-        "created_at": _timestamp(endpoint.created_at),
-        "updated_at": _timestamp(endpoint.updated_at),
+        "created_at": timestamp(endpoint.created_at),
+        "updated_at": timestamp(endpoint.updated_at),
     }
 
 
-class EndpointCore:
+class EndpointCore(CoreBase):
     """One endpoint's lifecycle against the API, through the client that ``client()`` returns.
 
     ``client`` is called only when a step needs the API (never for check or diff), so a missing API key
@@ -69,19 +63,16 @@ class EndpointCore:
     """
 
     declaration: ClassVar[ResourceDecl] = ENDPOINT
-
-    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
-        self._client = client
-        self._is_unknown = is_unknown
+    error: ClassVar[type[ResourceOperationError]] = EndpointOperationError
+    natural_key: ClassVar[str | None] = "slug"
 
     # -- no requests ----------------------------------------------------------------------------------
 
     def check(self, news: Mapping[str, Any]) -> CheckOutcome:
         """Validate with the shared rules and normalise, without any request. Unknowns are skipped."""
-        slug, targets, region, adopt = (news.get(k) for k in ("slug", "targets", "region", "adopt"))
+        slug, targets, region = (news.get(k) for k in ("slug", "targets", "region"))
         failures = rules.validate_endpoint(slug, targets, region, is_unknown=self._is_unknown)
-        if adopt is not None and not self._is_unknown(adopt) and not isinstance(adopt, bool):
-            failures.append(Violation("adopt", "field-type", f"must be true or false, got {adopt!r}"))
+        failures += self._declared_failures(news)
         inputs = dict(news)
         inputs["targets"] = _normalized_targets(targets)
         inputs["region"] = _region(region)
@@ -93,19 +84,7 @@ class EndpointCore:
         A region change on the same slug deletes first: the slug is globally unique, so the new endpoint
         could not be created while the old one holds it.
         """
-        old = {"slug": olds.get("slug"), "region": _region(olds.get("region"))}
-        new = {"slug": news.get("slug"), "region": _region(news.get("region"))}
-        replaces = [
-            key
-            for key in self.declaration.replaces
-            if contains_unknown(new[key], self._is_unknown) or old[key] != new[key]
-        ]
-        changed = list(replaces)
-        if contains_unknown(news.get("targets"), self._is_unknown) or _normalized_targets(
-            olds.get("targets")
-        ) != _normalized_targets(news.get("targets")):
-            changed.append("targets")
-        return DiffOutcome(changed, replaces, delete_before_replace=bool(replaces) and "slug" not in replaces)
+        return self._diff(olds, news, normal={"targets": _normalized_targets, "region": _region})
 
     # -- requests -------------------------------------------------------------------------------------
 
@@ -124,7 +103,7 @@ class EndpointCore:
                     raise Hinted(duplicate, _ADOPT_HINT) from None
                 return self._adopt(client, duplicate.existing, inputs)
 
-        endpoint = _step("create", slug, create)
+        endpoint = self._step("create", slug, create)
         return endpoint.id, outputs_of(endpoint)
 
     @staticmethod
@@ -145,32 +124,19 @@ class EndpointCore:
         Through ``client.endpoints.read``: a lone Read is one GET; Reads arriving together (a
         refresh) share one listing of the workspace, which this client's own writes keep up to date.
         """
-        endpoint = _step("read", state.get("slug") or id_, lambda: self._client().endpoints.read(id_))
+        endpoint = self._step("read", state.get("slug") or id_, lambda: self._client().endpoints.read(id_))
         if endpoint is None:
             return None
         outputs = outputs_of(endpoint)
         inputs = {"slug": outputs["slug"], "targets": outputs["targets"], "region": outputs["region"]}
-        if state.get("adopt") is not None:
-            inputs["adopt"] = state["adopt"]
-        return ReadOutcome(endpoint.id, outputs, inputs)
+        return ReadOutcome(endpoint.id, outputs, self._kept_adopt(state, inputs))
 
     def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         """PATCH the full target list (the only mutable field)."""
         name = news.get("slug") or olds.get("slug") or id_
         client = self._client
-        return outputs_of(_step("update", name, lambda: client().endpoints.update(id_, news["targets"])))
+        return outputs_of(self._step("update", name, lambda: client().endpoints.update(id_, news["targets"])))
 
     def delete(self, id_: str, state: Mapping[str, Any]) -> None:
         """DELETE; an endpoint that is already gone counts as deleted."""
-
-        def delete() -> None:
-            try:
-                self._client().endpoints.delete(id_)
-            except NotFoundError:
-                return
-
-        _step("delete", state.get("slug") or id_, delete)
-
-
-def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
-    return step(EndpointOperationError, operation, name, fn)
+        self._delete(state.get("slug") or id_, lambda: self._client().endpoints.delete(id_))

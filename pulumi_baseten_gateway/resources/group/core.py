@@ -11,21 +11,21 @@ server's message included (a cascading-limit 400 adds what to do).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...api.models.group import GroupInfo, LimitEnforcement
 from ...api.rules import group as rules
-from ...api.rules.common import IsUnknown, Violation, contains_unknown, never_unknown
+from ...api.rules.common import contains_unknown
 from ...errors import (
     BadRequestError,
     ConfigurationError,
     DuplicateGroupError,
     GroupOperationError,
-    NotFoundError,
+    ResourceOperationError,
 )
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, step
+from ..lifecycle import CheckOutcome, CoreBase, DiffOutcome, Hinted, ReadOutcome, timestamp
 from .resource import GROUP
 
 if TYPE_CHECKING:
@@ -33,17 +33,12 @@ if TYPE_CHECKING:
 
 __all__ = ["GroupCore", "outputs_of"]
 
-_T = TypeVar("_T")
 _ADOPT_HINT = "to manage that group with this resource, set adopt=True on it"
 _CASCADE_HINT = (
     "in a CASCADING hierarchy a group may not exceed an ancestor's limit nor fall below a descendant's: "
     "lower descendants before lowering a parent, raise ancestors before raising descendants"
 )
 _INDEPENDENT = LimitEnforcement.INDEPENDENT.value
-
-
-def _timestamp(value: Any) -> str:
-    return str(value.isoformat().replace("+00:00", "Z"))
 
 
 def outputs_of(group: GroupInfo) -> dict[str, Any]:
@@ -56,18 +51,16 @@ def outputs_of(group: GroupInfo) -> dict[str, Any]:
         "limit_enforcement": group.hierarchy.limit_enforcement.value,
         "parent_group_id": group.hierarchy.parent_group_id,
         "effective_models": rules.canonical_effective_models(group),
-        "created_at": _timestamp(group.created_at),
+        "created_at": timestamp(group.created_at),
     }
 
 
-class GroupCore:
+class GroupCore(CoreBase):
     """One group's lifecycle against the API, through the client that ``client()`` returns."""
 
     declaration: ClassVar[ResourceDecl] = GROUP
-
-    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
-        self._client = client
-        self._is_unknown = is_unknown
+    error: ClassVar[type[ResourceOperationError]] = GroupOperationError
+    natural_key: ClassVar[str | None] = "external_entity_id"
 
     # -- no requests ----------------------------------------------------------------------------------
 
@@ -82,35 +75,22 @@ class GroupCore:
             get("parent_group_id"),
             is_unknown=self._is_unknown,
         )
-        adopt = get("adopt")
-        if adopt is not None and not self._is_unknown(adopt) and not isinstance(adopt, bool):
-            failures.append(Violation("adopt", "field-type", f"must be true or false, got {adopt!r}"))
+        failures += self._declared_failures(news)
         inputs = dict(news)
         inputs["models"] = rules.canonical_models(get("models"), self._is_unknown)
         return CheckOutcome(inputs, failures)
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
         """Identity and hierarchy replace; name and models update in place (compared as sets)."""
-        unknown = self._is_unknown
-        replaces = [
-            key
-            for key in ("external_entity_id", "parent_group_id")
-            if contains_unknown(news.get(key), unknown) or olds.get(key) != news.get(key)
-        ]
-        if self._enforcement_changes(olds, news):
-            replaces.append("limit_enforcement")
-        changed = list(replaces)
-        if contains_unknown(news.get("name"), unknown) or olds.get("name") != news.get("name"):
-            changed.append("name")
-        new_models = rules.canonical_models(news.get("models"), unknown)
-        if contains_unknown(new_models, unknown) or rules.canonical_models(olds.get("models")) != new_models:
-            changed.append("models")
-        order = [p.name for p in GROUP.props]
-        return DiffOutcome(
-            sorted(changed, key=order.index),
-            sorted(replaces, key=order.index),
-            delete_before_replace=bool(replaces) and "external_entity_id" not in replaces,
+        return self._diff(
+            olds,
+            news,
+            differs={"limit_enforcement": self._enforcement_changes, "models": self._models_change},
         )
+
+    def _models_change(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        new = rules.canonical_models(news.get("models"), self._is_unknown)
+        return contains_unknown(new, self._is_unknown) or rules.canonical_models(olds.get("models")) != new
 
     def _enforcement_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
         """Whether the mode asked for differs from the group's. Omitted, a root group's is INDEPENDENT
@@ -148,7 +128,7 @@ class GroupCore:
                     raise Hinted(duplicate, _ADOPT_HINT) from None
                 return self._adopt(client, duplicate.existing, inputs)
 
-        group = _step("create", entity, create)
+        group = self._step("create", entity, create)
         return group.id, outputs_of(group)
 
     @staticmethod
@@ -168,14 +148,9 @@ class GroupCore:
 
     def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
         """GET by id: None when it is gone (deleted, or with an ancestor); else fresh outputs and inputs."""
-
-        def read() -> GroupInfo | None:
-            try:
-                return self._client().groups.get(id_)
-            except NotFoundError:
-                return None
-
-        group = _step("read", state.get("external_entity_id") or id_, read)
+        client = self._client
+        name = state.get("external_entity_id") or id_
+        group = self._step("read", name, lambda: self._found(lambda: client().groups.get(id_)))
         if group is None:
             return None
         outputs = outputs_of(group)
@@ -184,9 +159,7 @@ class GroupCore:
             for key in ("external_entity_id", "name", "models", "limit_enforcement", "parent_group_id")
             if outputs[key] is not None
         }
-        if state.get("adopt") is not None:
-            inputs["adopt"] = state["adopt"]
-        return ReadOutcome(group.id, outputs, inputs)
+        return ReadOutcome(group.id, outputs, self._kept_adopt(state, inputs))
 
     def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         """PATCH the name and the whole model set."""
@@ -200,19 +173,8 @@ class GroupCore:
                     raise Hinted(exc, _CASCADE_HINT) from None
                 raise
 
-        return outputs_of(_step("update", entity, update))
+        return outputs_of(self._step("update", entity, update))
 
     def delete(self, id_: str, state: Mapping[str, Any]) -> None:
         """DELETE (descendants and keys go too, on the server); a group already gone counts as deleted."""
-
-        def delete() -> None:
-            try:
-                self._client().groups.delete(id_)
-            except NotFoundError:
-                return
-
-        _step("delete", state.get("external_entity_id") or id_, delete)
-
-
-def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
-    return step(GroupOperationError, operation, name, fn)
+        self._delete(state.get("external_entity_id") or id_, lambda: self._client().groups.delete(id_))

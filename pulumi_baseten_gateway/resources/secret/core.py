@@ -13,29 +13,20 @@ Pulumi: the API cannot tell. No error, log line or check failure here ever quote
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from ...api.models.secret import SecretInfo
 from ...api.rules import secret as rules
-from ...api.rules.common import IsUnknown, Violation, contains_unknown, never_unknown
-from ...errors import GoneError, NotFoundError, SecretExistsError, SecretOperationError
+from ...errors import GoneError, ResourceOperationError, SecretExistsError, SecretOperationError
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, DiffOutcome, Hinted, ReadOutcome, step, unknown_properties
+from ..lifecycle import CheckOutcome, CoreBase, DiffOutcome, Hinted, ReadOutcome, timestamp
 from .resource import SECRET
-
-if TYPE_CHECKING:
-    from ...api import GatewayClient
 
 __all__ = ["SecretCore", "outputs_of"]
 
-_T = TypeVar("_T")
 _ADOPT_HINT = "to manage that secret with this resource (and set its value), set adopt=True on it"
 _GONE_HINT = "run `pulumi refresh` to record that, then `pulumi up` creates it again"
-
-
-def _timestamp(value: Any) -> str:
-    return str(value.isoformat().replace("+00:00", "Z"))
 
 
 def outputs_of(secret: SecretInfo, value: Any) -> dict[str, Any]:
@@ -45,38 +36,27 @@ def outputs_of(secret: SecretInfo, value: Any) -> dict[str, Any]:
         "name": secret.name,
         "value": value,
         "team_name": secret.team_name,
-        "created_at": _timestamp(secret.created_at),
+        "created_at": timestamp(secret.created_at),
     }
 
 
-class SecretCore:
+class SecretCore(CoreBase):
     """One secret's lifecycle against the API, through the client that ``client()`` returns."""
 
     declaration: ClassVar[ResourceDecl] = SECRET
-
-    def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = never_unknown) -> None:
-        self._client = client
-        self._is_unknown = is_unknown
+    error: ClassVar[type[ResourceOperationError]] = SecretOperationError
+    natural_key: ClassVar[str | None] = "name"
 
     # -- no requests ----------------------------------------------------------------------------------
 
     def check(self, news: Mapping[str, Any]) -> CheckOutcome:
         failures = rules.validate_secret(news.get("name"), news.get("value"), is_unknown=self._is_unknown)
-        adopt = news.get("adopt")
-        if adopt is not None and not self._is_unknown(adopt) and not isinstance(adopt, bool):
-            failures.append(Violation("adopt", "field-type", f"must be true or false, got {adopt!r}"))
-        failures += unknown_properties(SECRET, news)
+        failures += self._declared_failures(news)
         return CheckOutcome(dict(news), failures)
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
         """A new name replaces (created first: names differ); a new value rotates in place."""
-        replaces = []
-        if contains_unknown(news.get("name"), self._is_unknown) or olds.get("name") != news.get("name"):
-            replaces.append("name")
-        changed = list(replaces)
-        if contains_unknown(news.get("value"), self._is_unknown) or olds.get("value") != news.get("value"):
-            changed.append("value")
-        return DiffOutcome(changed, replaces, delete_before_replace=False)
+        return self._diff(olds, news)
 
     # -- requests -------------------------------------------------------------------------------------
 
@@ -89,18 +69,18 @@ class SecretCore:
             except SecretExistsError as taken:
                 raise Hinted(taken, _ADOPT_HINT) from None
 
-        secret = _step("create", name, create)
+        secret = self._step("create", name, create)
         return secret.id, outputs_of(secret, value)
 
     def read(self, id_: str, state: Mapping[str, Any]) -> ReadOutcome | None:
         """Find the secret by id in the listing: None when it is gone. The value is the state's own."""
-        secret = _step("read", state.get("name") or id_, lambda: self._client().secrets.find(secret_id=id_))
+        secret = self._step(
+            "read", state.get("name") or id_, lambda: self._client().secrets.find(secret_id=id_)
+        )
         if secret is None:
             return None
         outputs = outputs_of(secret, state.get("value"))
-        inputs = {"name": secret.name, "value": state.get("value")}
-        if state.get("adopt") is not None:
-            inputs["adopt"] = state["adopt"]
+        inputs = self._kept_adopt(state, {"name": secret.name, "value": state.get("value")})
         if inputs["value"] is None:  # `get` or an import: the API never returns values
             del inputs["value"], outputs["value"]
         return ReadOutcome(secret.id, outputs, inputs)
@@ -115,7 +95,7 @@ class SecretCore:
             except GoneError as gone:
                 raise Hinted(gone, _GONE_HINT) from None
 
-        return outputs_of(_step("update", name, rotate), value)
+        return outputs_of(self._step("update", name, rotate), value)
 
     def delete(self, id_: str, state: Mapping[str, Any]) -> None:
         """Delete by name, only if the name still holds this secret; one already gone counts as deleted."""
@@ -123,18 +103,11 @@ class SecretCore:
 
         def delete() -> None:
             client = self._client()
-            try:
-                if isinstance(name, str):
-                    client.secrets.delete(name, secret_id=id_)
-                else:  # a state without a name (never written by this core): find it by id
-                    found = client.secrets.find(secret_id=id_)
-                    if found is not None:
-                        client.secrets.delete(found.name, secret_id=id_)
-            except NotFoundError:
-                return
+            if isinstance(name, str):
+                client.secrets.delete(name, secret_id=id_)
+            else:  # a state without a name (never written by this core): find it by id
+                found = client.secrets.find(secret_id=id_)
+                if found is not None:
+                    client.secrets.delete(found.name, secret_id=id_)
 
-        _step("delete", name or id_, delete)
-
-
-def _step(operation: str, name: Any, fn: Callable[[], _T]) -> _T:
-    return step(SecretOperationError, operation, name, fn)
+        self._delete(name or id_, delete)
