@@ -171,6 +171,7 @@ def _describe(cls: type) -> str:
 
 def _property_type(annotation: Any, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The schema of one property's type; nested types and enums are added to ``found``."""
+    # Its own walk, as typegen's and the twins' are: each kind is a line or two here (see non_optional).
     annotation = non_optional(annotation)
     origin = typing.get_origin(annotation)
     if origin is list:

@@ -41,6 +41,7 @@ __all__ = [{names}]
 
 
 def _annotation(annotation: Any) -> str:
+    # Its own walk, as the schema's and the twins' are: each kind is a line here (see non_optional).
     annotation = non_optional(annotation)
     if typing.get_origin(annotation) is list:
         (item,) = typing.get_args(annotation)

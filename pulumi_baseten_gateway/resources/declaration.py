@@ -108,6 +108,8 @@ class ResourceDecl:
 
 
 def _convert(value: Any, annotation: Any, *, to_schema: bool) -> Any:
+    # Walks a value alongside its annotation, and each step depends on the value (one not of the declared
+    # shape passes through, for the rules to report): no annotation-only visitor fits (see non_optional).
     annotation = non_optional(annotation)
     if value is None:
         return value
