@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sys
-import types
 import typing
 from collections.abc import Mapping
 from enum import Enum
@@ -23,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from .api.models.base import is_model, model_fields
+from .api.models.base import is_model, model_fields, non_optional
 from .api.models.endpoint import PROVIDER_FIELDS, REGION_DOCS, Region, TargetProvider
 from .api.models.group import (
     ENFORCEMENT_DOCS,
@@ -172,10 +171,9 @@ def _describe(cls: type) -> str:
 
 def _property_type(annotation: Any, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The schema of one property's type; nested types and enums are added to ``found``."""
+    # Its own walk, as typegen's and the twins' are: each kind is a line or two here (see non_optional).
+    annotation = non_optional(annotation)
     origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        (inner,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        return _property_type(inner, found)
     if origin is list:
         (item,) = typing.get_args(annotation)
         return {"type": "array", "items": _property_type(item, found)}

@@ -19,7 +19,14 @@ from pulumi_baseten_gateway.api.models import api_key as key_models
 from pulumi_baseten_gateway.api.models import endpoint as endpoint_models
 from pulumi_baseten_gateway.api.models import group as group_models
 from pulumi_baseten_gateway.api.models import secret as secret_models
-from pulumi_baseten_gateway.api.models.base import ApiObject, ApiRequest, SecretStr, is_model, model_fields
+from pulumi_baseten_gateway.api.models.base import (
+    ApiObject,
+    ApiRequest,
+    SecretStr,
+    is_model,
+    model_fields,
+    non_optional,
+)
 from pulumi_baseten_gateway.emulator.twins import pydantic_twin
 from pulumi_baseten_gateway.errors import MalformedResponseError, RequestContext
 
@@ -108,6 +115,16 @@ def test_a_new_key_is_decoded_hidden() -> None:
     wrong = Reply(200, httpx.Headers(), json.dumps({"api_key": 12, "prefix": "pfx"}).encode(), "OK", 0.0)
     with pytest.raises(MalformedResponseError, match=r"Expected `str`, got `int` - at `\$.api_key`"):
         parse(wrong, key_models.CreatedApiKey, context)
+
+
+def test_non_optional_unwraps_x_or_none_only() -> None:
+    """The one union the API's objects have; the schema, typegen and the key renaming rely on it."""
+    assert non_optional(str | None) is str
+    assert non_optional(None | endpoint_models.Target) is endpoint_models.Target
+    assert non_optional(list[int] | None) == list[int]
+    assert non_optional(list[int]) == list[int]
+    with pytest.raises(ValueError, match="too many values"):
+        non_optional(int | str | None)
 
 
 def test_target_api_form_leaves_out_unset_fields() -> None:

@@ -9,14 +9,13 @@ is stale.
 from __future__ import annotations
 
 import sys
-import types
 import typing
 from enum import Enum
 from typing import Any
 
 import msgspec
 
-from ..api.models.base import is_model, model_fields
+from ..api.models.base import is_model, model_fields, non_optional
 from ..api.models.endpoint import PROVIDER_FIELDS, Target, VertexConfig
 from ..api.models.group import GroupModel, RateLimit, UsageLimit
 
@@ -42,11 +41,9 @@ __all__ = [{names}]
 
 
 def _annotation(annotation: Any) -> str:
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        (inner,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        return _annotation(inner)
-    if origin is list:
+    # Its own walk, as the schema's and the twins' are: each kind is a line here (see non_optional).
+    annotation = non_optional(annotation)
+    if typing.get_origin(annotation) is list:
         (item,) = typing.get_args(annotation)
         return f"pulumi.Input[list[{_annotation(item)}]]"
     if is_model(annotation):

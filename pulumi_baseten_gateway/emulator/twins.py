@@ -48,6 +48,7 @@ def pydantic_twin(struct: type[msgspec.Struct]) -> type[BaseModel]:
 
 def _twin_type(annotation: Any) -> Any:
     """``annotation`` with every struct in it replaced by its twin (and our ``SecretStr`` by pydantic's)."""
+    # Its own walk, without non_optional (see there): it rebuilds the annotation, keeping every union member.
     if annotation is SecretStr:
         return pydantic.SecretStr
     if is_model(annotation):

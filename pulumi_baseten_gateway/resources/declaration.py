@@ -11,13 +11,12 @@ README's tables.
 
 from __future__ import annotations
 
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..api.models.base import is_model, model_fields
+from ..api.models.base import is_model, model_fields, non_optional
 
 __all__ = [
     "Prop",
@@ -108,15 +107,10 @@ class ResourceDecl:
 # -- names: the schema's camelCase and the declarations' snake_case -------------------------------------
 
 
-def _inner(annotation: Any) -> Any:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        (inner,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        return inner
-    return annotation
-
-
 def _convert(value: Any, annotation: Any, *, to_schema: bool) -> Any:
-    annotation = _inner(annotation)
+    # Walks a value alongside its annotation, and each step depends on the value (one not of the declared
+    # shape passes through, for the rules to report): no annotation-only visitor fits (see non_optional).
+    annotation = non_optional(annotation)
     if value is None:
         return value
     origin = typing.get_origin(annotation)
