@@ -33,8 +33,8 @@ schema: install
 # The TypeScript, Go and Python SDKs of schema.json (sdk/nodejs, sdk/go/basetengateway, sdk/python), written by
 # tools/sdkgen: the
 # pinned Pulumi release's code generators (pkg/v3), built once into the cache like the CLI (a second run takes
-# a second). Committed; tests/test_sdks.py regenerates and compares. sdk/go/go.mod is not generated: after an
-# SDK change that imports something new, run `go mod tidy` in sdk/go.
+# a second). Committed; tests/test_resources_declaration_sdks.py regenerates and compares. sdk/go/go.mod is
+# not generated: after an SDK change that imports something new, run `go mod tidy` in sdk/go.
 sdks:
 	@tool="$$(bash tools/sdkgen/build.sh)" && "$$tool" -schema schema.json -out sdk
 
@@ -51,7 +51,7 @@ typecheck: install
 dist: install
 	$(BIN)/python tools/dist.py dist
 
-# pytest on every core (pytest-xdist; worksteal evens out the long CLI tests). tests/test_dist.py
+# pytest on every core (pytest-xdist; worksteal evens out the long CLI tests). tests/test_dist_program.py
 # installs what `make dist` wrote.
 test: install lint typecheck pulumi dist
 	$(BIN)/pytest -n auto --dist worksteal

@@ -41,8 +41,8 @@ What is checked, against the emulator itself (a raw httpx client, not the packag
   one whose id the driver learnt (no hidden duplicate), and no slug got two ids;
 * the API key appears in no error, no output and nothing the plugin wrote to stderr.
 
-This file is the command line only. What ``tests/test_soak.py`` reuses lives in modules of their own:
-``soak_plan.py`` (faults, settings, lifecycles, failure kinds), ``soak_driver.py`` (the driver,
+This file is the command line only. What ``tests/test_endpoint_plugin_soak.py`` reuses lives in modules of
+their own: ``soak_plan.py`` (faults, settings, lifecycles, failure kinds), ``soak_driver.py`` (the driver,
 :func:`run_soak`), ``soak_audit.py`` (the emulator seen from outside, the live-set checks) and
 ``soak_report.py`` (the report).
 """

@@ -1,7 +1,7 @@
 """The soak driver: lifecycles through one provider plugin, step by step as the engine runs them.
 
-:func:`run_soak` is the whole soak (``benchmarks/soak.py`` and ``tests/test_soak.py`` call it); the
-engine semantics it models and what it checks are described in ``benchmarks/soak.py``.
+:func:`run_soak` is the whole soak (``benchmarks/soak.py`` and ``tests/test_endpoint_plugin_soak.py`` call
+it); the engine semantics it models and what it checks are described in ``benchmarks/soak.py``.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ providers) and the source of the closed-world reading: a field no sentence makes
 
 Where the two sources disagree the code makes one choice, stated with its reason in the comment above
 ``PROVIDER_FIELDS`` (``api/models/endpoint.py``); :data:`SOURCE_CHOICES` records it here, and
-``tests/test_oracle.py`` checks that the comment names exactly it.
+``tests/test_endpoint_rules_oracle.py`` checks that the comment names exactly it.
 
 Near misses (:func:`near_misses`): for every rule, the smallest change of a valid target that breaks
 only that rule, and the property path that must then be reported. Property tests draw valid skeletons

@@ -1,7 +1,7 @@
 """The Secret policy: a Secret's value must not be a literal written in the program.
 
-What the analyzer can and cannot see (pulumi 3.274, pulumi-policy 1.21; tests/test_policy_gateway.py
-shows each point):
+What the analyzer can and cannot see (pulumi 3.274, pulumi-policy 1.21;
+tests/test_policy_plugin_group_secret.py shows each point):
 
 * Secretness tells nothing. Every Secret's ``value`` reaches the analyzer marked secret, whatever its
   source: the Python ``Secret`` wraps it in ``Output.secret`` and the native provider's schema marks it

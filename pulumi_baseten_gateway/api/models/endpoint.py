@@ -161,7 +161,7 @@ class UpdateEndpointRequest(ApiRequest, frozen=True, kw_only=True):
 
 #: Which target fields each provider requires and allows; every other ``Target`` field is forbidden.
 #: Each entry follows a sentence of the public spec or docs; ``tests/oracle.py`` parses them and
-#: ``tests/test_oracle.py`` holds this table, the rules and the emulator to them.
+#: ``tests/test_endpoint_rules_oracle.py`` holds this table, the rules and the emulator to them.
 #:
 #: Where the sources disagree (the one choice made here): ``secret_id`` is optional, not required, for
 #: VERTEX and BASETEN_MODEL_API. The spec says "Required for external providers." and its

@@ -22,7 +22,7 @@ from harness.emulator import (
     GLOBEX_KEY,
     EmulatorProcess,
 )
-from tests.test_emulator import assert_error, assert_spec, client_for
+from tests.test_endpoint_emulator import assert_error, assert_spec, client_for
 
 MakeEmulator = Callable[..., EmulatorProcess]
 

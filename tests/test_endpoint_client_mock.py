@@ -1,6 +1,6 @@
 """GatewayClient edge cases that a well-behaved server never produces, over httpx.MockTransport.
 
-Everything a real server does is tested against the emulator in test_client.py; this file only covers
+Everything a real server does is tested against the emulator in test_endpoint_client.py; this file only covers
 broken bodies, exact request shapes, and the ambiguous-create decisions.
 """
 
@@ -355,7 +355,7 @@ def test_unusable_keys_are_refused_without_echo(key: str) -> None:
     assert key.strip() == "" or key not in str(info.value)
 
 
-# -- bounds and scrubbing (the hostile-server tests in test_hostile.py show them end to end) --------------
+# -- bounds and scrubbing (the hostile-server tests in test_endpoint_client_hostile.py show them end to end)
 
 
 def test_the_pacer_never_holds_a_call_past_its_budget() -> None:

@@ -35,7 +35,7 @@ from harness.emulator import (
     write_config,
 )
 from pulumi_baseten_gateway.emulator import ConfigError, EmulatorConfig
-from tests.test_emulator import assert_error, assert_spec, client_for
+from tests.test_endpoint_emulator import assert_error, assert_spec, client_for
 
 MakeEmulator = Callable[..., EmulatorProcess]
 

@@ -23,7 +23,7 @@ from harness.emulator import (
     EmulatorProcess,
     auth_headers,
 )
-from tests.test_emulator import assert_error, assert_spec, client_for
+from tests.test_endpoint_emulator import assert_error, assert_spec, client_for
 
 MakeEmulator = Callable[..., EmulatorProcess]
 

@@ -577,7 +577,7 @@ def test_the_schema_defaults_the_cli_sends_act_like_no_config() -> None:
         policy.ORG_PREFIX_POLICY: policy.validate_org_prefix,
         policy.ALLOWED_PROVIDERS_POLICY: policy.validate_allowed_providers,
     }
-    # The Group and Secret policies' defaults: tests/test_policy_gateway.py.
+    # The Group and Secret policies' defaults: tests/test_policy_plugin_group_secret.py.
     gateway = {
         policy.GROUP_MODEL_SLUGS_POLICY,
         policy.GROUP_RATE_LIMITS_POLICY,

@@ -1,7 +1,7 @@
 """The policy pack as the Pulumi engine sees it: the real plugin process, driven over analyzer gRPC.
 
 One pack process serves the whole module; every test configures it first (``Configure`` replaces the
-whole config). ``pulumi preview --policy-pack`` through the real CLI is in test_engine.py.
+whole config). ``pulumi preview --policy-pack`` through the real CLI is in test_endpoint_engine.py.
 """
 
 from __future__ import annotations

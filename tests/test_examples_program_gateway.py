@@ -13,7 +13,6 @@ it may appear only inside Pulumi's secret envelope of a decrypted ``stack export
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -315,45 +314,3 @@ def test_pulumi_import_of_a_group_and_a_secret_with_the_native_provider(tmp_path
     stack.pulumi("destroy", "--yes", "--skip-preview")
     assert world.snapshot()["groups"] == {}
     assert world.snapshot()["secrets"] == {}
-
-
-# -- the declarations reach the schema, the native plugin and the Python classes -------------------------
-
-
-@pytest.mark.parametrize(
-    ("kind", "secrets", "replaced"),
-    [
-        ("Secret", {"value"}, {"name"}),
-        ("Group", set(), {"externalEntityId", "limitEnforcement", "parentGroupId"}),
-        ("GatewayApiKey", {"apiKey"}, {"groupId", "name"}),
-    ],
-)
-def test_each_resource_follows_its_declaration_everywhere(
-    kind: str, secrets: set[str], replaced: set[str]
-) -> None:
-    import inspect
-
-    import pulumi_baseten_gateway as package
-    from pulumi_baseten_gateway.native.server import CORES
-    from pulumi_baseten_gateway.schema import RESOURCES, package_schema
-
-    [decl] = [d for d in RESOURCES if d.name == kind]
-    resource = package_schema()["resources"][decl.token]
-    assert CORES[decl.token].declaration is decl
-    assert set(resource["inputProperties"]) == {p.schema_name for p in decl.inputs}
-    assert set(resource["properties"]) == {p.schema_name for p in decl.outputs}
-    assert {n for n, p in resource["properties"].items() if p.get("secret")} == secrets
-    assert {n for n, p in resource["inputProperties"].items() if p.get("secret")} <= secrets
-    assert {n for n, p in resource["inputProperties"].items() if p.get("replaceOnChanges")} == replaced
-
-    cls = getattr(package, kind)
-    parameters = inspect.signature(cls.__init__).parameters
-    keyword_inputs = {name for name, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
-    assert keyword_inputs == {p.name for p in decl.inputs}
-    outputs = {name for name, hint in cls.__annotations__.items() if hint.startswith("pulumi.Output[")}
-    assert outputs == {p.name for p in decl.outputs}
-    assert (
-        cls.__module__
-        == f"pulumi_baseten_gateway.dynamic.{'api_key' if kind == 'GatewayApiKey' else kind.lower()}"
-    )
-    assert getattr(sys.modules[cls.__module__], f"{kind}Provider").__module__ == cls.__module__

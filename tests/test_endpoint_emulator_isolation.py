@@ -3,9 +3,9 @@
 A key of one workspace can neither see, read, change nor delete another workspace's endpoints, nor
 create under its prefixes; a key without management scope (view-only, no scopes, or of a workspace that
 is not onboarded) gets 403 on every operation, before any lookup, so it learns nothing either.
-``tests/test_emulator.py`` already covers acme -> globex get/update/delete and the viewer key over raw
-HTTP; this file adds both directions, both auth schemes, exact list contents, cursors, prefix look-alikes,
-scope-less keys, and per-key rate limits.
+``tests/test_endpoint_emulator.py`` already covers acme -> globex get/update/delete and the viewer key over
+raw HTTP; this file adds both directions, both auth schemes, exact list contents, cursors, prefix
+look-alikes, scope-less keys, and per-key rate limits.
 """
 
 from __future__ import annotations
