@@ -47,10 +47,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .api.models.endpoint import EndpointInfo
-    from .api.models.group import GroupInfo
-    from .api.models.secret import SecretInfo
-    from .api.rules.common import Violation
+    from ..api.models.endpoint import EndpointInfo
+    from ..api.models.group import GroupInfo
+    from ..api.models.secret import SecretInfo
+    from ..api.rules.common import Violation
 
 __all__ = [
     "APIStatusError",
