@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import GatewayError, RequestContext
+from .base import GatewayError, RequestContext, _RequestError
 
 if TYPE_CHECKING:
     from ..api.models.endpoint import EndpointInfo
@@ -26,8 +26,12 @@ __all__ = [
 ]
 
 
-class ConflictError(GatewayError):
-    """A natural key is taken: the slug of an endpoint (see :class:`DuplicateSlugError`)."""
+class ConflictError(_RequestError):
+    """A natural key is taken: the slug of an endpoint (see :class:`DuplicateSlugError`).
+
+    A request error: ``context`` is the request that found the key taken, and the message and ``detail``
+    are built as every request error's (``<operation> '<subject>' failed: <detail>``).
+    """
 
 
 class DuplicateSlugError(ConflictError):
@@ -40,20 +44,14 @@ class DuplicateSlugError(ConflictError):
     def __init__(
         self, context: RequestContext, slug: str, existing: EndpointInfo | None, reason: str
     ) -> None:
-        self.context = context
+        super().__init__(context, reason)
         self.slug = slug
         self.existing = existing
-        self._detail = reason
-        super().__init__(f"{context} failed: {reason}")
 
     @property
     def endpoint_id(self) -> str | None:
         """The id of the endpoint holding the slug, when this workspace can see it."""
         return self.existing.id if self.existing is not None else None
-
-    @property
-    def detail(self) -> str:
-        return self._detail
 
 
 class SecretExistsError(ConflictError):
@@ -63,18 +61,13 @@ class SecretExistsError(ConflictError):
     """
 
     def __init__(self, context: RequestContext, name: str, existing: SecretInfo) -> None:
-        self.context = context
+        super().__init__(
+            context,
+            f"a secret named {name!r} already exists in this workspace (id {existing.id!r}, created "
+            f"{existing.created_at.isoformat()}); POST {context.path} would overwrite its value",
+        )
         self.name = name
         self.existing = existing
-        self._detail = (
-            f"a secret named {name!r} already exists in this workspace (id {existing.id!r}, created "
-            f"{existing.created_at.isoformat()}); POST {context.path} would overwrite its value"
-        )
-        super().__init__(f"{context} failed: {self._detail}")
-
-    @property
-    def detail(self) -> str:
-        return self._detail
 
 
 class DuplicateGroupError(ConflictError):
@@ -87,19 +80,13 @@ class DuplicateGroupError(ConflictError):
     def __init__(
         self, context: RequestContext, external_entity_id: str, existing: GroupInfo | None, reason: str
     ) -> None:
-        self.context = context
+        super().__init__(context, reason)
         self.external_entity_id = external_entity_id
         self.existing = existing
-        self._detail = reason
-        super().__init__(f"{context} failed: {reason}")
 
     @property
     def group_id(self) -> str | None:
         return self.existing.id if self.existing is not None else None
-
-    @property
-    def detail(self) -> str:
-        return self._detail
 
 
 class KeyPrefixTakenError(ConflictError):
@@ -110,18 +97,13 @@ class KeyPrefixTakenError(ConflictError):
     """
 
     def __init__(self, context: RequestContext, prefix: str, group_id: str) -> None:
-        self.context = context
+        super().__init__(
+            context,
+            f"a key with prefix {prefix!r} (the key's first 16 characters) is already registered in group "
+            f"{group_id!r}; a registered key's prefix must be new to the workspace",
+        )
         self.prefix = prefix
         self.group_id = group_id
-        self._detail = (
-            f"a key with prefix {prefix!r} (the key's first 16 characters) is already registered in group "
-            f"{group_id!r}; a registered key's prefix must be new to the workspace"
-        )
-        super().__init__(f"{context} failed: {self._detail}")
-
-    @property
-    def detail(self) -> str:
-        return self._detail
 
 
 class GoneError(GatewayError):
