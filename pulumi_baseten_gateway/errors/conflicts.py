@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import GatewayError, RequestContext, _RequestError
+from .base import RequestContext, _RequestError
 
 if TYPE_CHECKING:
     from ..api.models.endpoint import EndpointInfo
@@ -106,18 +106,12 @@ class KeyPrefixTakenError(ConflictError):
         self.group_id = group_id
 
 
-class GoneError(GatewayError):
+class GoneError(_RequestError):
     """A resource in the stack's state no longer exists on the server (deleted out of band).
 
     Raised before a change that would otherwise silently recreate it (a secret's rotation upserts by
     name); ``pulumi refresh`` records the deletion, and the next ``pulumi up`` creates it again.
     """
 
-    def __init__(self, context: RequestContext, reason: str) -> None:
-        super().__init__(f"{context} failed: {reason}")
-        self.context = context
-        self._detail = reason
-
-    @property
-    def detail(self) -> str:
-        return self._detail
+    def __init__(self, context: RequestContext, reason: str) -> None:  # keeps its parameter's name
+        super().__init__(context, reason)
