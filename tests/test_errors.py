@@ -38,3 +38,25 @@ def test_a_traceback_names_the_error_by_the_package() -> None:
         "pulumi_baseten_gateway.errors.GroupOperationError: Group 'g': read failed: "
         "GET /v1/gateway/groups/g1 returned HTTP 404: x\n"
     ]
+
+
+def test_conflicts_are_request_errors_but_no_status_error() -> None:
+    """Built on the request errors' message and context; never caught as an error status (the create loop
+    catches ``BadRequestError`` to look a duplicate up)."""
+    context = errors.RequestContext("register key", "POST", "/v1/gateway/groups/g1/keys", "abc")
+    conflict = errors.KeyPrefixTakenError(context, "abc", "g1")
+    assert str(conflict) == (
+        "register key 'abc' failed: a key with prefix 'abc' (the key's first 16 characters) is already "
+        "registered in group 'g1'; a registered key's prefix must be new to the workspace"
+    )
+    assert conflict.detail == str(conflict).removeprefix("register key 'abc' failed: ")
+    assert (conflict.context, conflict.operation, conflict.subject) == (context, "register key", "abc")
+    assert repr(conflict) == f"KeyPrefixTakenError({str(conflict)!r})"
+    gone = errors.GoneError(context, reason="deleted")
+    assert (str(gone), gone.detail, gone.context) == (
+        "register key 'abc' failed: deleted",
+        "deleted",
+        context,
+    )
+    for error in (conflict, gone, errors.DuplicateSlugError(context, "a/b", None, "taken")):
+        assert not isinstance(error, errors.APIStatusError)
