@@ -1,6 +1,6 @@
 """The one SQLite database every store shares: connection, lock, transactions, ids and timestamps.
 
-Each resource has its own store module (:mod:`.store` for endpoints, :mod:`.group_store`,
+Each resource has its own store module (:mod:`.endpoint_store`, :mod:`.group_store`,
 :mod:`.key_store`, :mod:`.secret_store`) with its own tables, all in this one file, so an emulator
 restarted on the same database has lost nothing. One connection and one re-entrant lock: every
 operation is a few microseconds, so serialising them costs nothing and keeps check-then-write atomic;

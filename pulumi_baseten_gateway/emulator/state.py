@@ -19,11 +19,11 @@ from starlette.datastructures import State
 from .auth import Principal, RateLimiter
 from .config import FaultSettings
 from .database import Database
+from .endpoint_store import EndpointStore
 from .faults import FaultInjector, Stats
 from .group_store import GroupStore
 from .key_store import KeyStore
 from .secret_store import SecretStore
-from .store import EndpointStore
 
 __all__ = [
     "configure",

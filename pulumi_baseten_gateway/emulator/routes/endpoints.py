@@ -29,12 +29,12 @@ from ..bodies import (
     unknown_fields,
 )
 from ..dependencies import Manager
+from ..endpoint_store import SlugTakenError, StoredEndpoint
 from ..errors import ApiError
 from ..openapi import error_responses, json_request_body, rename_schemas
 from ..paths import ANY_ID
 from ..responses import JSONResponse
 from ..state import store_of
-from ..store import SlugTakenError, StoredEndpoint
 from ..twins import pydantic_twin
 
 __all__ = [
