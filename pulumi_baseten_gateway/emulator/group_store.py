@@ -3,7 +3,7 @@
 Deletes are soft, as for endpoints: a deleted group keeps its id (404 forever) and a partial unique
 index frees its ``external_entity_id`` for reuse. A group row holds its parent's id, its depth (a root
 is 1) and its enforcement mode, all immutable; its models are JSON, already canonical. The hierarchy
-checks themselves are :mod:`.group_rules`; this module only reads and writes rows.
+checks themselves are :mod:`.group_checks`; this module only reads and writes rows.
 """
 
 from __future__ import annotations

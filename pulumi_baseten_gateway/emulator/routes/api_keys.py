@@ -36,7 +36,7 @@ from ..bodies import (
 )
 from ..dependencies import Manager
 from ..errors import ApiError
-from ..group_rules import validate_text
+from ..group_checks import validate_text
 from ..group_store import StoredGroup
 from ..key_store import PrefixTakenError, validate_registered_key
 from ..openapi import error_responses, json_request_body
