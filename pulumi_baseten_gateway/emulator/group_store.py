@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .database import Database, ForbiddenError, NotFoundError, new_id
+from .database import Database, ForbiddenError, RowNotFoundError, new_id
 
 __all__ = [
     "EntityTakenError",
@@ -71,7 +71,7 @@ _INSERT = (
 )
 
 
-class GroupNotFoundError(NotFoundError):
+class GroupNotFoundError(RowNotFoundError):
     """No live group has this id (never created, or deleted)."""
 
     field = "group_id"
@@ -85,7 +85,7 @@ class GroupForbiddenError(ForbiddenError):
     noun = "group"
 
 
-class ParentNotFoundError(NotFoundError):
+class ParentNotFoundError(RowNotFoundError):
     """``hierarchy.parent_group_id`` names no live group visible to the workspace (documented 404)."""
 
     field = "hierarchy.parent_group_id"
