@@ -34,7 +34,7 @@ from typing import Any
 
 from ..api.rules import endpoint as rules
 from .bodies import json_type, unknown_fields
-from .schemas import MAX_THRESHOLD
+from .openapi_schemas import MAX_THRESHOLD
 
 __all__ = [
     "CASCADE_MESSAGE",

@@ -1,8 +1,8 @@
 """``/v1/gateway/groups``: create, list, get, usage, update and delete a group (G1-G6).
 
 Bodies are read as raw JSON and checked with :mod:`..group_checks` (messages name the field and the
-rule); the OpenAPI document describes them with :mod:`..schemas` under the public spec's names. The
-documented answers, beyond the common 401/403/429:
+rule); the OpenAPI document describes them with :mod:`..openapi_schemas` under the public spec's names.
+The documented answers, beyond the common 401/403/429:
 
 - Create: 400 for an invalid payload, a duplicate ``external_entity_id`` (400, not 409), mixed
   enforcement modes, a sixth level, or (cascading) a child above an ancestor ("Child group exceeds
@@ -26,7 +26,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import group_checks, schemas
+from .. import group_checks, openapi_schemas
 from ..bodies import PAGE_PARAMETERS, decode_cursor, json_object, page_json, parse_limit, raise_if
 from ..dependencies import Manager, Viewer
 from ..errors import ApiError
@@ -76,7 +76,7 @@ def _hierarchy(store: GroupStore, body: dict[str, Any], workspace: str) -> tuple
     GROUPS_PATH,
     summary="Creates a group",
     operation_id="create_group",
-    response_model=schemas.GroupV1,
+    response_model=openapi_schemas.GroupV1,
     responses=error_responses(400, 401, 403, 404, 413, 429),
     openapi_extra=json_request_body("CreateGroupRequestV1", "The group's metadata, model set and hierarchy."),
 )
@@ -107,7 +107,7 @@ async def create_group(request: Request, principal: Manager) -> Response:
     GROUPS_PATH,
     summary="Lists groups",
     operation_id="list_groups",
-    response_model=schemas.GroupsResponseV1,
+    response_model=openapi_schemas.GroupsResponseV1,
     responses=error_responses(400, 401, 403, 429),
     openapi_extra={
         "parameters": [
@@ -136,7 +136,7 @@ async def list_groups(request: Request, principal: Viewer) -> Response:
     GROUP_PATH,
     summary="Gets a group",
     operation_id="get_group",
-    response_model=schemas.GroupV1,
+    response_model=openapi_schemas.GroupV1,
     responses=error_responses(401, 403, 404, 429),
 )
 async def get_group(group_id: str, request: Request, principal: Manager) -> Response:
@@ -148,7 +148,7 @@ async def get_group(group_id: str, request: Request, principal: Manager) -> Resp
     f"{GROUP_PATH}/usage",
     summary="Gets a group's usage",
     operation_id="get_group_usage",
-    response_model=schemas.GroupUsageV1,
+    response_model=openapi_schemas.GroupUsageV1,
     responses=error_responses(401, 403, 404, 429),
 )
 async def get_group_usage(group_id: str, request: Request, principal: Manager) -> Response:
@@ -162,7 +162,7 @@ async def get_group_usage(group_id: str, request: Request, principal: Manager) -
     GROUP_PATH,
     summary="Updates a group",
     operation_id="update_group",
-    response_model=schemas.GroupV1,
+    response_model=openapi_schemas.GroupV1,
     responses=error_responses(400, 401, 403, 404, 413, 429),
     openapi_extra=json_request_body(
         "UpdateGroupRequestV1", "At least one of `metadata` and `models`; `models` replaces the whole set."
@@ -190,7 +190,7 @@ async def update_group(group_id: str, request: Request, principal: Manager) -> R
     GROUP_PATH,
     summary="Deletes a group",
     operation_id="delete_group",
-    response_model=schemas.GroupTombstoneV1,
+    response_model=openapi_schemas.GroupTombstoneV1,
     responses=error_responses(401, 403, 404, 429),
 )
 async def delete_group(group_id: str, request: Request, principal: Manager) -> Response:
@@ -208,7 +208,7 @@ async def delete_group(group_id: str, request: Request, principal: Manager) -> R
 def request_schemas() -> dict[str, Any]:
     """Component schemas of the create and update bodies (and the types they use)."""
     found: dict[str, Any] = {}
-    for model in (schemas.CreateGroupRequestV1, schemas.UpdateGroupRequestV1):
+    for model in (openapi_schemas.CreateGroupRequestV1, openapi_schemas.UpdateGroupRequestV1):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         found.update(schema.pop("$defs", {}))
         found[model.__name__] = schema
