@@ -38,9 +38,9 @@ from ..dependencies import Manager
 from ..errors import ApiError
 from ..group_checks import validate_text
 from ..group_store import StoredGroup
+from ..id_convertor import ANY_ID
 from ..key_store import PrefixTakenError, validate_registered_key
 from ..openapi import error_responses, json_request_body
-from ..paths import ANY_ID
 from ..responses import JSONResponse
 from ..signatures import verify_signature
 from ..state import groups_of, keys_of

@@ -31,8 +31,8 @@ from ..bodies import (
 from ..dependencies import Manager
 from ..endpoint_store import SlugTakenError, StoredEndpoint
 from ..errors import ApiError
+from ..id_convertor import ANY_ID
 from ..openapi import error_responses, json_request_body, rename_schemas
-from ..paths import ANY_ID
 from ..responses import JSONResponse
 from ..state import store_of
 from ..twins import pydantic_twin
