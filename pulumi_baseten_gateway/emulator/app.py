@@ -64,7 +64,7 @@ class EmulatorApp:
 
     @property
     def store(self) -> EndpointStore:
-        return state.store_of(self.api.state)
+        return state.endpoints_of(self.api.state)
 
     @property
     def limiter(self) -> RateLimiter:
