@@ -23,12 +23,12 @@ from .bodies import BodyLimit
 from .config import EmulatorConfig, FaultSettings
 from .database import Database
 from .docs import install_docs
+from .endpoint_store import EndpointStore
 from .errors import install_exception_handlers
 from .faults import FaultInjector, Stats
 from .openapi import install_openapi
 from .responses import JSONResponse
 from .routes import ADMIN_ROUTER, RESOURCES
-from .store import EndpointStore
 
 __all__ = ["EmulatorApp", "RateLimiter", "create_app"]
 
@@ -64,7 +64,7 @@ class EmulatorApp:
 
     @property
     def store(self) -> EndpointStore:
-        return state.store_of(self.api.state)
+        return state.endpoints_of(self.api.state)
 
     @property
     def limiter(self) -> RateLimiter:

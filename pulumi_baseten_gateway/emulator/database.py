@@ -1,12 +1,12 @@
 """The one SQLite database every store shares: connection, lock, transactions, ids and timestamps.
 
-Each resource has its own store module (:mod:`.store` for endpoints, :mod:`.group_store`,
+Each resource has its own store module (:mod:`.endpoint_store`, :mod:`.group_store`,
 :mod:`.key_store`, :mod:`.secret_store`) with its own tables, all in this one file, so an emulator
 restarted on the same database has lost nothing. One connection and one re-entrant lock: every
 operation is a few microseconds, so serialising them costs nothing and keeps check-then-write atomic;
 :meth:`Database.transaction` groups several statements (a group's cascading delete) into one commit.
 
-Lookups that fail raise :class:`NotFoundError` (404) or :class:`ForbiddenError` (403: it exists, in
+Lookups that fail raise :class:`RowNotFoundError` (404) or :class:`ForbiddenError` (403: it exists, in
 another workspace); each store subclasses them to name its resource, and :mod:`.errors` turns them
 into the documented answers.
 """
@@ -25,7 +25,7 @@ __all__ = [
     "TIMESTAMP_FORMAT",
     "Database",
     "ForbiddenError",
-    "NotFoundError",
+    "RowNotFoundError",
     "new_id",
 ]
 
@@ -40,7 +40,7 @@ def new_id(length: int = _ID_LENGTH) -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
 
 
-class NotFoundError(LookupError):
+class RowNotFoundError(LookupError):
     """No live row has this identifier (never created, or deleted). Subclasses name the resource."""
 
     field = "id"

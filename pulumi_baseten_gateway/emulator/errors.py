@@ -1,7 +1,7 @@
 """Every error in the documented shape: ``{"error": "<one sentence>"}``, plus ``retry_after`` on a 429.
 
 Routes and dependencies raise :class:`ApiError`; :func:`install_exception_handlers` turns it, the stores'
-lookup errors (:class:`~.database.NotFoundError` 404, :class:`~.database.ForbiddenError` 403), FastAPI's
+lookup errors (:class:`~.database.RowNotFoundError` 404, :class:`~.database.ForbiddenError` 403), FastAPI's
 validation errors (never a 422: a 400 naming the field), Starlette's HTTP errors (router 404 and 405)
 and any emulator bug (a 500) into that shape. ``retry_after`` is whole seconds, as documented.
 """
@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .database import ForbiddenError, NotFoundError
+from .database import ForbiddenError, RowNotFoundError
 from .faults import retry_after_header
 from .responses import JSONResponse
 
@@ -32,7 +32,7 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
-def lookup_error(exc: NotFoundError | ForbiddenError) -> ApiError:
+def lookup_error(exc: RowNotFoundError | ForbiddenError) -> ApiError:
     """The documented answer to an id the caller may not see: 403 if another workspace's, else 404."""
     return ApiError(403 if isinstance(exc, ForbiddenError) else 404, exc.message)
 
@@ -58,7 +58,7 @@ async def _api_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _lookup_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, (NotFoundError, ForbiddenError))
+    assert isinstance(exc, (RowNotFoundError, ForbiddenError))
     return _api_error_response(lookup_error(exc))
 
 
@@ -98,7 +98,7 @@ def install_exception_handlers(api: FastAPI) -> None:
     """Register the handlers that give every error the documented ``{"error": ...}`` body."""
     api.add_exception_handler(ApiError, _api_error)
     api.add_exception_handler(ForbiddenError, _lookup_error)
-    api.add_exception_handler(NotFoundError, _lookup_error)
+    api.add_exception_handler(RowNotFoundError, _lookup_error)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(StarletteHTTPException, _http_error)
     api.add_exception_handler(Exception, _internal_error)

@@ -3,7 +3,7 @@
 Deletes are soft, as for endpoints: a deleted group keeps its id (404 forever) and a partial unique
 index frees its ``external_entity_id`` for reuse. A group row holds its parent's id, its depth (a root
 is 1) and its enforcement mode, all immutable; its models are JSON, already canonical. The hierarchy
-checks themselves are :mod:`.group_rules`; this module only reads and writes rows.
+checks themselves are :mod:`.group_checks`; this module only reads and writes rows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .database import Database, ForbiddenError, NotFoundError, new_id
+from .database import Database, ForbiddenError, RowNotFoundError, new_id
 
 __all__ = [
     "EntityTakenError",
@@ -71,7 +71,7 @@ _INSERT = (
 )
 
 
-class GroupNotFoundError(NotFoundError):
+class GroupNotFoundError(RowNotFoundError):
     """No live group has this id (never created, or deleted)."""
 
     field = "group_id"
@@ -85,7 +85,7 @@ class GroupForbiddenError(ForbiddenError):
     noun = "group"
 
 
-class ParentNotFoundError(NotFoundError):
+class ParentNotFoundError(RowNotFoundError):
     """``hierarchy.parent_group_id`` names no live group visible to the workspace (documented 404)."""
 
     field = "hierarchy.parent_group_id"

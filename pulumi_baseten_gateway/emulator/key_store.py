@@ -20,7 +20,7 @@ import string
 from collections import Counter
 from dataclasses import dataclass
 
-from .database import Database, NotFoundError
+from .database import Database, RowNotFoundError
 
 __all__ = [
     "KEY_PREFIX_LENGTH",
@@ -73,7 +73,7 @@ _INSERT = (
 )
 
 
-class ApiKeyNotFoundError(NotFoundError):
+class ApiKeyNotFoundError(RowNotFoundError):
     """No live key with this prefix in the group (never created, or revoked)."""
 
     field = "api_key_prefix"

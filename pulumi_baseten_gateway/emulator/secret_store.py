@@ -14,7 +14,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from .database import Database, NotFoundError, new_id
+from .database import Database, RowNotFoundError, new_id
 
 __all__ = [
     "MAX_SECRET_NAME_LENGTH",
@@ -57,7 +57,7 @@ _INSERT = (
 )
 
 
-class SecretNotFoundError(NotFoundError):
+class SecretNotFoundError(RowNotFoundError):
     """No live secret with this name in the workspace."""
 
     field = "secret_name"

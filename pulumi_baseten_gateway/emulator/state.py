@@ -1,7 +1,7 @@
 """The emulator's shared state, kept on the FastAPI app's ``state``, and typed access to it.
 
 :func:`install_state` puts there the ``db`` (the shared SQLite database) and one store per resource
-(``store`` for endpoints, ``groups``, ``keys``, ``secrets``), the ``limiter`` (per-key, per-route rate
+(``endpoints``, ``groups``, ``keys``, ``secrets``), the ``limiter`` (per-key, per-route rate
 limit), the ``stats`` (request and fault counters), the ``principals`` (API key to workspace) and, once
 the app is wrapped, ``faults`` (the :class:`~.faults.FaultInjector` in front of it). Routers and dependencies
 reach it through ``request.app.state`` with the accessors below, never through closures or globals, so
@@ -19,15 +19,16 @@ from starlette.datastructures import State
 from .auth import Principal, RateLimiter
 from .config import FaultSettings
 from .database import Database
+from .endpoint_store import EndpointStore
 from .faults import FaultInjector, Stats
 from .group_store import GroupStore
 from .key_store import KeyStore
 from .secret_store import SecretStore
-from .store import EndpointStore
 
 __all__ = [
     "configure",
     "db_of",
+    "endpoints_of",
     "fault_settings",
     "faults_of",
     "groups_of",
@@ -38,7 +39,6 @@ __all__ = [
     "secrets_of",
     "stats_of",
     "stats_snapshot",
-    "store_of",
 ]
 
 
@@ -52,7 +52,7 @@ def install_state(
 ) -> None:
     """Put the shared objects on ``state``, a store per resource on ``db`` (``faults`` comes later)."""
     state.db = db
-    state.store = EndpointStore(db)
+    state.endpoints = EndpointStore(db)
     state.groups = GroupStore(db)
     state.keys = KeyStore(db)
     state.secrets = SecretStore(db)
@@ -61,9 +61,9 @@ def install_state(
     state.principals = principals
 
 
-def store_of(state: State) -> EndpointStore:
-    store: EndpointStore = state.store
-    return store
+def endpoints_of(state: State) -> EndpointStore:
+    endpoints: EndpointStore = state.endpoints
+    return endpoints
 
 
 def db_of(state: State) -> Database:
@@ -123,7 +123,7 @@ def stats_snapshot(state: State) -> dict[str, Any]:
     """Counters plus live and deleted (revoked) counts of endpoints, groups, API keys and secrets."""
     counts = {}
     for name, (live, gone) in (
-        ("endpoints", store_of(state).counts()),
+        ("endpoints", endpoints_of(state).counts()),
         ("groups", groups_of(state).counts()),
         ("secrets", secrets_of(state).counts()),
     ):

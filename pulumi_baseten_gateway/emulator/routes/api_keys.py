@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import schemas
+from .. import openapi_schemas
 from ..bodies import (
     PAGE_PARAMETERS,
     decode_cursor,
@@ -36,11 +36,11 @@ from ..bodies import (
 )
 from ..dependencies import Manager
 from ..errors import ApiError
-from ..group_rules import validate_text
+from ..group_checks import validate_text
 from ..group_store import StoredGroup
+from ..id_convertor import ANY_ID
 from ..key_store import PrefixTakenError, validate_registered_key
 from ..openapi import error_responses, json_request_body
-from ..paths import ANY_ID
 from ..responses import JSONResponse
 from ..signatures import verify_signature
 from ..state import groups_of, keys_of
@@ -83,7 +83,7 @@ def _prefix(request: Request) -> str:
     KEYS_PATH,
     summary="Creates an API key for a group",
     operation_id="create_api_key",
-    response_model=schemas.CreateApiKeyForGroupResponseV1,
+    response_model=openapi_schemas.CreateApiKeyForGroupResponseV1,
     responses=error_responses(400, 401, 403, 404, 413, 429),
     openapi_extra=json_request_body("CreateApiKeyForGroupRequestV1", "An optional display name."),
 )
@@ -99,7 +99,7 @@ async def create_api_key(group_id: str, request: Request, principal: Manager) ->
     f"{KEYS_PATH}/register",
     summary="Registers an API key for a group",
     operation_id="register_api_key",
-    response_model=schemas.RegisterAPIKeyResponseV1,
+    response_model=openapi_schemas.RegisterAPIKeyResponseV1,
     responses=error_responses(400, 401, 403, 404, 413, 429),
     openapi_extra={
         **json_request_body("RegisterAPIKeyRequestV1", "The key to register, and an optional name."),
@@ -141,7 +141,7 @@ async def register_api_key(group_id: str, request: Request, principal: Manager) 
     KEYS_PATH,
     summary="Lists API keys for a group",
     operation_id="list_api_keys",
-    response_model=schemas.KeysForGroupResponseV1,
+    response_model=openapi_schemas.KeysForGroupResponseV1,
     responses=error_responses(400, 401, 403, 404, 429),
     openapi_extra={"parameters": PAGE_PARAMETERS},
 )
@@ -157,7 +157,7 @@ async def list_api_keys(group_id: str, request: Request, principal: Manager) -> 
     KEY_PATH,
     summary="Gets an API key for a group",
     operation_id="get_api_key",
-    response_model=schemas.GatewayKeyInfoV1,
+    response_model=openapi_schemas.GatewayKeyInfoV1,
     responses=error_responses(401, 403, 404, 429),
 )
 async def get_api_key(group_id: str, api_key_prefix: str, request: Request, principal: Manager) -> Response:
@@ -170,7 +170,7 @@ async def get_api_key(group_id: str, api_key_prefix: str, request: Request, prin
     KEY_PATH,
     summary="Revokes an API key",
     operation_id="revoke_api_key",
-    response_model=schemas.ApiKeyTombstoneV1,
+    response_model=openapi_schemas.ApiKeyTombstoneV1,
     responses=error_responses(401, 403, 404, 429),
 )
 async def revoke_api_key(
@@ -188,5 +188,5 @@ def request_schemas() -> dict[str, Any]:
     """Component schemas of the create and register bodies."""
     return {
         model.__name__: model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for model in (schemas.CreateApiKeyForGroupRequestV1, schemas.RegisterAPIKeyRequestV1)
+        for model in (openapi_schemas.CreateApiKeyForGroupRequestV1, openapi_schemas.RegisterAPIKeyRequestV1)
     }

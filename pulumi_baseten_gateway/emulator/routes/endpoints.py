@@ -29,12 +29,12 @@ from ..bodies import (
     unknown_fields,
 )
 from ..dependencies import Manager
+from ..endpoint_store import SlugTakenError, StoredEndpoint
 from ..errors import ApiError
+from ..id_convertor import ANY_ID
 from ..openapi import error_responses, json_request_body, rename_schemas
-from ..paths import ANY_ID
 from ..responses import JSONResponse
-from ..state import store_of
-from ..store import SlugTakenError, StoredEndpoint
+from ..state import endpoints_of
 from ..twins import pydantic_twin
 
 __all__ = [
@@ -105,7 +105,7 @@ def _ok(row: StoredEndpoint) -> JSONResponse:
     openapi_extra=json_request_body("CreateEndpointRequestV1", "The slug, its one target, and the region."),
 )
 async def create_endpoint(request: Request, principal: Manager) -> Response:
-    store = store_of(request.app.state)
+    store = endpoints_of(request.app.state)
     body = await json_object(request)
     slug, targets, region = body.get("slug"), body.get("targets"), body.get("region")
     problems = unknown_fields(body, _CREATE_FIELDS)
@@ -134,7 +134,7 @@ async def create_endpoint(request: Request, principal: Manager) -> Response:
     openapi_extra={"parameters": PAGE_PARAMETERS},
 )
 async def list_endpoints(request: Request, principal: Manager) -> Response:
-    store = store_of(request.app.state)
+    store = endpoints_of(request.app.state)
     params = request.query_params
     limit = parse_limit(params.get("limit"))
     rows, has_more = store.page(principal.workspace, decode_cursor(params.get("cursor")), limit)
@@ -149,7 +149,7 @@ async def list_endpoints(request: Request, principal: Manager) -> Response:
     responses=error_responses(401, 403, 404, 429),
 )
 async def get_endpoint(endpoint_id: str, request: Request, principal: Manager) -> Response:
-    store = store_of(request.app.state)
+    store = endpoints_of(request.app.state)
     return _ok(store.get(_path_id(request), principal.workspace))
 
 
@@ -164,7 +164,7 @@ async def get_endpoint(endpoint_id: str, request: Request, principal: Manager) -
     ),
 )
 async def update_endpoint(endpoint_id: str, request: Request, principal: Manager) -> Response:
-    store = store_of(request.app.state)
+    store = endpoints_of(request.app.state)
     endpoint_id = _path_id(request)
     body = await json_object(request)
     problems = [
@@ -192,7 +192,7 @@ async def update_endpoint(endpoint_id: str, request: Request, principal: Manager
     responses=error_responses(401, 403, 404, 429),
 )
 async def delete_endpoint(endpoint_id: str, request: Request, principal: Manager) -> Response:
-    store = store_of(request.app.state)
+    store = endpoints_of(request.app.state)
     row = store.delete(_path_id(request), principal.workspace)
     return JSONResponse({"id": row.id, "slug": row.slug})
 

@@ -1,8 +1,8 @@
 """``/v1/gateway/groups``: create, list, get, usage, update and delete a group (G1-G6).
 
-Bodies are read as raw JSON and checked with :mod:`..group_rules` (messages name the field and the
-rule); the OpenAPI document describes them with :mod:`..schemas` under the public spec's names. The
-documented answers, beyond the common 401/403/429:
+Bodies are read as raw JSON and checked with :mod:`..group_checks` (messages name the field and the
+rule); the OpenAPI document describes them with :mod:`..openapi_schemas` under the public spec's names.
+The documented answers, beyond the common 401/403/429:
 
 - Create: 400 for an invalid payload, a duplicate ``external_entity_id`` (400, not 409), mixed
   enforcement modes, a sixth level, or (cascading) a child above an ancestor ("Child group exceeds
@@ -26,8 +26,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import group_rules as rules
-from .. import schemas
+from .. import group_checks, openapi_schemas
 from ..bodies import PAGE_PARAMETERS, decode_cursor, json_object, page_json, parse_limit, raise_if
 from ..dependencies import Manager, Viewer
 from ..errors import ApiError
@@ -46,8 +45,8 @@ router = APIRouter(default_response_class=JSONResponse)
 
 def group_json(store: GroupStore, group: StoredGroup) -> dict[str, Any]:
     """The ``GroupV1`` object, with ``effective_models`` computed up the group's current hierarchy."""
-    chain = [rules.ChainLink(link.id, link.models) for link in store.iter_chain(group)]
-    return group.to_api(rules.effective_models(chain, group.enforcement))
+    chain = [group_checks.ChainLink(link.id, link.models) for link in store.iter_chain(group)]
+    return group.to_api(group_checks.effective_models(chain, group.enforcement))
 
 
 def _hierarchy(store: GroupStore, body: dict[str, Any], workspace: str) -> tuple[StoredGroup | None, str]:
@@ -56,7 +55,7 @@ def _hierarchy(store: GroupStore, body: dict[str, Any], workspace: str) -> tuple
     mode: str | None = hierarchy.get("limit_enforcement")
     parent_id = hierarchy.get("parent_group_id")
     if parent_id is None:
-        return None, mode or rules.INDEPENDENT
+        return None, mode or group_checks.INDEPENDENT
     parent = store.parent(parent_id, workspace)
     if mode is not None and mode != parent.enforcement:
         raise ApiError(
@@ -64,10 +63,10 @@ def _hierarchy(store: GroupStore, body: dict[str, Any], workspace: str) -> tuple
             f"hierarchy.limit_enforcement: mixed enforcement modes in the same hierarchy: {mode} under a "
             f"{parent.enforcement} parent (omit it to inherit the parent's)",
         )
-    if parent.depth >= rules.MAX_DEPTH:
+    if parent.depth >= group_checks.MAX_DEPTH:
         raise ApiError(
             400,
-            f"hierarchy.parent_group_id: the hierarchy would exceed {rules.MAX_DEPTH} levels "
+            f"hierarchy.parent_group_id: the hierarchy would exceed {group_checks.MAX_DEPTH} levels "
             f"(group {parent.id!r} is at level {parent.depth})",
         )
     return parent, parent.enforcement
@@ -77,19 +76,19 @@ def _hierarchy(store: GroupStore, body: dict[str, Any], workspace: str) -> tuple
     GROUPS_PATH,
     summary="Creates a group",
     operation_id="create_group",
-    response_model=schemas.GroupV1,
+    response_model=openapi_schemas.GroupV1,
     responses=error_responses(400, 401, 403, 404, 413, 429),
     openapi_extra=json_request_body("CreateGroupRequestV1", "The group's metadata, model set and hierarchy."),
 )
 async def create_group(request: Request, principal: Manager) -> Response:
     store = groups_of(request.app.state)
     body = await json_object(request)
-    raise_if(rules.validate_create(body))
-    models = rules.canonical_models(body["models"])
+    raise_if(group_checks.validate_create(body))
+    models = group_checks.canonical_models(body["models"])
     parent, mode = _hierarchy(store, body, principal.workspace)
     ancestors = [] if parent is None else [link.models for link in store.iter_chain(parent)]
-    if mode == rules.CASCADING and rules.cascade_violation(models, ancestors):
-        raise ApiError(400, rules.CASCADE_MESSAGE)
+    if mode == group_checks.CASCADING and group_checks.cascade_violation(models, ancestors):
+        raise ApiError(400, group_checks.CASCADE_MESSAGE)
     metadata = body["metadata"]
     try:
         group = store.create(
@@ -108,7 +107,7 @@ async def create_group(request: Request, principal: Manager) -> Response:
     GROUPS_PATH,
     summary="Lists groups",
     operation_id="list_groups",
-    response_model=schemas.GroupsResponseV1,
+    response_model=openapi_schemas.GroupsResponseV1,
     responses=error_responses(400, 401, 403, 429),
     openapi_extra={
         "parameters": [
@@ -137,7 +136,7 @@ async def list_groups(request: Request, principal: Viewer) -> Response:
     GROUP_PATH,
     summary="Gets a group",
     operation_id="get_group",
-    response_model=schemas.GroupV1,
+    response_model=openapi_schemas.GroupV1,
     responses=error_responses(401, 403, 404, 429),
 )
 async def get_group(group_id: str, request: Request, principal: Manager) -> Response:
@@ -149,19 +148,21 @@ async def get_group(group_id: str, request: Request, principal: Manager) -> Resp
     f"{GROUP_PATH}/usage",
     summary="Gets a group's usage",
     operation_id="get_group_usage",
-    response_model=schemas.GroupUsageV1,
+    response_model=openapi_schemas.GroupUsageV1,
     responses=error_responses(401, 403, 404, 429),
 )
 async def get_group_usage(group_id: str, request: Request, principal: Manager) -> Response:
     group = groups_of(request.app.state).get(group_id, principal.workspace)
-    return JSONResponse({"customer_id": group.external_entity_id, "usage": rules.usage_of(group.models)})
+    return JSONResponse(
+        {"customer_id": group.external_entity_id, "usage": group_checks.usage_of(group.models)}
+    )
 
 
 @router.patch(
     GROUP_PATH,
     summary="Updates a group",
     operation_id="update_group",
-    response_model=schemas.GroupV1,
+    response_model=openapi_schemas.GroupV1,
     responses=error_responses(400, 401, 403, 404, 413, 429),
     openapi_extra=json_request_body(
         "UpdateGroupRequestV1", "At least one of `metadata` and `models`; `models` replaces the whole set."
@@ -170,14 +171,14 @@ async def get_group_usage(group_id: str, request: Request, principal: Manager) -
 async def update_group(group_id: str, request: Request, principal: Manager) -> Response:
     store = groups_of(request.app.state)
     body = await json_object(request)
-    raise_if(rules.validate_update(body))
+    raise_if(group_checks.validate_update(body))
     group = store.get(group_id, principal.workspace)
-    models = None if body.get("models") is None else rules.canonical_models(body["models"])
-    if models is not None and group.enforcement == rules.CASCADING:
+    models = None if body.get("models") is None else group_checks.canonical_models(body["models"])
+    if models is not None and group.enforcement == group_checks.CASCADING:
         ancestors = [link.models for link in store.ancestors(group)]
         descendants = [link.models for link in store.descendants(group)]
-        if rules.cascade_violation(models, ancestors, descendants):
-            raise ApiError(400, rules.CASCADE_MESSAGE)
+        if group_checks.cascade_violation(models, ancestors, descendants):
+            raise ApiError(400, group_checks.CASCADE_MESSAGE)
     metadata = body.get("metadata")
     set_name = isinstance(metadata, dict) and "name" in metadata
     name = metadata.get("name") if isinstance(metadata, dict) else None
@@ -189,7 +190,7 @@ async def update_group(group_id: str, request: Request, principal: Manager) -> R
     GROUP_PATH,
     summary="Deletes a group",
     operation_id="delete_group",
-    response_model=schemas.GroupTombstoneV1,
+    response_model=openapi_schemas.GroupTombstoneV1,
     responses=error_responses(401, 403, 404, 429),
 )
 async def delete_group(group_id: str, request: Request, principal: Manager) -> Response:
@@ -207,7 +208,7 @@ async def delete_group(group_id: str, request: Request, principal: Manager) -> R
 def request_schemas() -> dict[str, Any]:
     """Component schemas of the create and update bodies (and the types they use)."""
     found: dict[str, Any] = {}
-    for model in (schemas.CreateGroupRequestV1, schemas.UpdateGroupRequestV1):
+    for model in (openapi_schemas.CreateGroupRequestV1, openapi_schemas.UpdateGroupRequestV1):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         found.update(schema.pop("$defs", {}))
         found[model.__name__] = schema

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import schemas
+from .. import openapi_schemas
 from ..bodies import json_object, raise_if, unknown_fields
 from ..dependencies import SecretsManager
 from ..openapi import error_responses, json_request_body
@@ -37,7 +37,7 @@ router = APIRouter(default_response_class=JSONResponse)
     SECRETS_PATH,
     summary="Upserts a secret",
     operation_id="upsert_secret",
-    response_model=schemas.SecretV1,
+    response_model=openapi_schemas.SecretV1,
     responses=error_responses(400, 401, 403, 413, 429),
     openapi_extra=json_request_body("UpsertSecretRequestV1", "The secret's name and (new) value."),
 )
@@ -55,7 +55,7 @@ async def upsert_secret(request: Request, principal: SecretsManager) -> Response
     SECRETS_PATH,
     summary="Gets all secrets (metadata only, no plain text keys)",
     operation_id="list_secrets",
-    response_model=schemas.SecretsV1,
+    response_model=openapi_schemas.SecretsV1,
     responses=error_responses(401, 403, 429),
 )
 async def list_secrets(request: Request, principal: SecretsManager) -> Response:
@@ -67,7 +67,7 @@ async def list_secrets(request: Request, principal: SecretsManager) -> Response:
     SECRET_PATH,
     summary="Deletes a secret by name",
     operation_id="delete_secret",
-    response_model=schemas.SecretTombstoneV1,
+    response_model=openapi_schemas.SecretTombstoneV1,
     responses=error_responses(401, 403, 404, 429),
 )
 async def delete_secret(secret_name: str, request: Request, principal: SecretsManager) -> Response:
@@ -78,7 +78,7 @@ async def delete_secret(secret_name: str, request: Request, principal: SecretsMa
 def request_schemas() -> dict[str, Any]:
     """Component schema of the upsert body."""
     return {
-        "UpsertSecretRequestV1": schemas.UpsertSecretRequestV1.model_json_schema(
+        "UpsertSecretRequestV1": openapi_schemas.UpsertSecretRequestV1.model_json_schema(
             ref_template="#/components/schemas/{model}"
         )
     }

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .database import Database, ForbiddenError, NotFoundError, new_id
+from .database import Database, ForbiddenError, RowNotFoundError, new_id
 
 __all__ = [
     "EndpointForbiddenError",
@@ -52,7 +52,7 @@ _INSERT = (
 )
 
 
-class EndpointNotFoundError(NotFoundError):
+class EndpointNotFoundError(RowNotFoundError):
     """No live endpoint has this id (never created, or deleted)."""
 
     field = "endpoint_id"

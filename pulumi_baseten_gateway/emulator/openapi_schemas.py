@@ -9,7 +9,7 @@ Where the docs and the spec differ (gateway-api.md section 8), these follow the 
 a limit ``threshold`` may be 0 (the docs say ``>= 1``), and both ``hierarchy`` fields of a new group are
 optional (a child inherits its parent's ``limit_enforcement``; a root defaults to ``INDEPENDENT``).
 
-The routes read bodies as raw JSON and check them with :mod:`.group_rules` (messages that name the field
+The routes read bodies as raw JSON and check them with :mod:`.group_checks` (messages that name the field
 and the rule); these models only describe them. Request models forbid unknown fields, as the routes do.
 """
 

@@ -1,4 +1,8 @@
-"""The documented rules of groups, as pure functions over raw JSON: shape, limits, hierarchy, cascade.
+"""The emulator's server-side checks of groups, as pure functions over raw JSON: body shape, limits,
+hierarchy, cascade; and what it derives from them (canonical models, effective limits, usage).
+
+Not to be confused with the package's field rules (:mod:`pulumi_baseten_gateway.api.rules`, imported
+here as ``rules``): of those, these checks use only the slug rule.
 
 Each ``validate_*`` returns every problem it finds as ``"path: message"`` (the route answers 400 with
 all of them) and never raises. Where the docs and the spec differ (gateway-api.md section 8), the spec,
@@ -30,7 +34,7 @@ from typing import Any
 
 from ..api.rules import endpoint as rules
 from .bodies import json_type, unknown_fields
-from .schemas import MAX_THRESHOLD
+from .openapi_schemas import MAX_THRESHOLD
 
 __all__ = [
     "CASCADE_MESSAGE",
@@ -227,7 +231,7 @@ def canonical_models(models: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
 
 @dataclass(frozen=True)
 class ChainLink:
-    """One group of a hierarchy as the limit rules see it: its id and its (canonical) models."""
+    """One group of a hierarchy as the limit checks see it: its id and its (canonical) models."""
 
     group_id: str
     models: Sequence[Mapping[str, Any]]
