@@ -136,3 +136,14 @@ def test_no_import_circle() -> None:
         if module not in index:
             visit(module)
     assert not circles, f"import circles: {circles}"
+
+
+#: The longest a module of the package may be: past it, a module holds more than one thing.
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_the_line_limit() -> None:
+    sizes = {module: len(path.read_text().splitlines()) for module, path in MODULES.items()}
+    assert max(sizes.values()) > MAX_MODULE_LINES // 4  # the files were read
+    over = {module: lines for module, lines in sizes.items() if lines > MAX_MODULE_LINES}
+    assert not over, f"modules over {MAX_MODULE_LINES} lines: {over}"
