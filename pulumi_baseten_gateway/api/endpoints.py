@@ -39,7 +39,6 @@ from ..errors import (
 )
 from .creates import CLOCK_SKEW_ALLOWANCE, DATE_MARGIN, create_by_natural_key
 from .listing import ListingCache
-from .models.base import Pagination
 from .models.endpoint import EndpointInfo, EndpointPage, EndpointTombstone, Region, Target
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 from .rules import endpoint as rules
@@ -154,11 +153,8 @@ class Endpoints(APIResource):
     def list(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[EndpointInfo]:
         """Every endpoint of the workspace, following ``cursor`` across pages lazily."""
 
-        def fetch(cursor: str | None) -> tuple[Sequence[EndpointInfo], Pagination]:
-            page = self.list_page(limit=page_size, cursor=cursor)
-            return page.items, page.pagination
-
-        return iterate_pages(fetch, RequestContext("list endpoints", "GET", ENDPOINTS_PATH))
+        context = RequestContext("list endpoints", "GET", ENDPOINTS_PATH)
+        return iterate_pages(lambda cursor: self.list_page(limit=page_size, cursor=cursor), context)
 
     def find_by_slug(self, slug: str) -> EndpointInfo | None:
         """The workspace's endpoint with this slug, or None (the API has no slug filter: lists all pages)."""
@@ -227,12 +223,10 @@ class Endpoints(APIResource):
         context = RequestContext(create.operation, "GET", ENDPOINTS_PATH, create.subject)
         offsets: list[timedelta | None] = []
 
-        def page(cursor: str | None) -> tuple[Sequence[EndpointInfo], Pagination]:
-            params = page_params(context, MAX_PAGE_SIZE, cursor)
-            reply = self._send(context, params=params)
+        def page(cursor: str | None) -> EndpointPage:
+            reply = self._send(context, params=page_params(context, MAX_PAGE_SIZE, cursor))
             offsets.append(reply.server_time_offset())
-            found = parse(reply, EndpointPage, context)
-            return found.items, found.pagination
+            return parse(reply, EndpointPage, context)
 
         endpoints = iterate_pages(page, context)
         found = next((endpoint for endpoint in endpoints if endpoint.slug == slug), None)

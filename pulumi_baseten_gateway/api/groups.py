@@ -26,7 +26,6 @@ from ..errors import (
     RequestContext,
 )
 from .creates import create_by_natural_key
-from .models.base import Pagination
 from .models.group import GroupInfo, GroupModel, GroupPage, GroupTombstone, LimitEnforcement
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 from .rules import group as rules
@@ -128,11 +127,8 @@ class Groups(APIResource):
     def list(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[GroupInfo]:
         """Every group of the workspace, following ``cursor`` across pages lazily."""
 
-        def fetch(cursor: str | None) -> tuple[Sequence[GroupInfo], Pagination]:
-            page = self.list_page(limit=page_size, cursor=cursor)
-            return page.items, page.pagination
-
-        return iterate_pages(fetch, RequestContext("list groups", "GET", GROUPS_PATH))
+        context = RequestContext("list groups", "GET", GROUPS_PATH)
+        return iterate_pages(lambda cursor: self.list_page(limit=page_size, cursor=cursor), context)
 
     def find(self, external_entity_id: str) -> GroupInfo | None:
         """The group with this ``external_entity_id``, or None (the list filter: one request)."""
@@ -182,13 +178,12 @@ class Groups(APIResource):
         context = RequestContext(create.operation, "GET", GROUPS_PATH, create.subject)
         offsets: list[timedelta | None] = []
 
-        def page(cursor: str | None) -> tuple[Sequence[GroupInfo], Pagination]:
+        def page(cursor: str | None) -> GroupPage:
             params = page_params(context, MAX_PAGE_SIZE, cursor)
             params["external_entity_id"] = external_entity_id
             reply = self._send(context, params=params)
             offsets.append(reply.server_time_offset())
-            found = parse(reply, GroupPage, context)
-            return found.items, found.pagination
+            return parse(reply, GroupPage, context)
 
         groups = iterate_pages(page, context)
         found = next((g for g in groups if g.metadata.external_entity_id == external_entity_id), None)

@@ -24,7 +24,7 @@ import builtins
 import contextlib
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from ..errors import (
     ConfigurationError,
@@ -37,7 +37,6 @@ from ..errors import (
 from .groups import group_path
 from .hidden import hiding
 from .models.api_key import ApiKeyInfo, ApiKeyPage, ApiKeyTombstone, CreatedApiKey, RegisteredApiKey
-from .models.base import Pagination
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 from .rules import api_key as rules
 from .signing import SIGNATURE_HEADER, SigningKey
@@ -156,11 +155,8 @@ class ApiKeys(APIResource):
     def list(self, group_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[ApiKeyInfo]:
         """Every live key of the group, following ``cursor`` across pages lazily."""
 
-        def fetch(cursor: str | None) -> tuple[Sequence[ApiKeyInfo], Pagination]:
-            page = self.list_page(group_id, limit=page_size, cursor=cursor)
-            return page.items, page.pagination
-
-        return iterate_pages(fetch, RequestContext("list API keys", "GET", _keys_path(group_id), group_id))
+        context = RequestContext("list API keys", "GET", _keys_path(group_id), group_id)
+        return iterate_pages(lambda cursor: self.list_page(group_id, limit=page_size, cursor=cursor), context)
 
     def revoke(self, group_id: str, prefix: str) -> ApiKeyTombstone:
         """Revoke a key, irreversibly (``NotFoundError`` when it, or its group, is already gone)."""
@@ -181,11 +177,9 @@ class ApiKeys(APIResource):
         """The group's live keys, one attempt per page; failures are the create's."""
         context = RequestContext(create.operation, "GET", create.path, create.subject)
 
-        def page(cursor: str | None) -> tuple[Sequence[ApiKeyInfo], Pagination]:
-            found = parse(
-                self._send(context, params=page_params(context, MAX_PAGE_SIZE, cursor)), ApiKeyPage, context
-            )
-            return found.items, found.pagination
+        def page(cursor: str | None) -> ApiKeyPage:
+            reply = self._send(context, params=page_params(context, MAX_PAGE_SIZE, cursor))
+            return parse(reply, ApiKeyPage, context)
 
         return list(iterate_pages(page, context))
 

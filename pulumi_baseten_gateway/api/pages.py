@@ -7,19 +7,20 @@ Every list answer is ``{items, pagination: {has_more, cursor}}``; a page holds a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from ..errors import MalformedResponseError, RequestContext
 from .models.base import Pagination
 from .rules.common import Violation
 from .transport import raise_if_invalid
 
-__all__ = ["MAX_PAGE_SIZE", "iterate_pages", "page_params"]
+__all__ = ["MAX_PAGE_SIZE", "Page", "iterate_pages", "page_params"]
 
 #: The largest ``limit`` the API accepts for one page.
 MAX_PAGE_SIZE = 1000
 
 _ItemT = TypeVar("_ItemT")
+_ItemT_co = TypeVar("_ItemT_co", covariant=True)
 
 
 def page_params(context: RequestContext, limit: int | None, cursor: str | None) -> dict[str, str | int]:
@@ -35,10 +36,18 @@ def page_params(context: RequestContext, limit: int | None, cursor: str | None) 
     return params
 
 
-def iterate_pages(
-    fetch: Callable[[str | None], tuple[Sequence[_ItemT], Pagination]], context: RequestContext
-) -> Iterator[_ItemT]:
-    """Every item of a cursor-paginated listing; ``fetch(cursor)`` returns one page's items and pagination.
+class Page(Protocol[_ItemT_co]):
+    """One page of a cursor-paginated listing (``EndpointPage``, ``GroupPage``, ``ApiKeyPage``)."""
+
+    @property
+    def items(self) -> Sequence[_ItemT_co]: ...
+
+    @property
+    def pagination(self) -> Pagination: ...
+
+
+def iterate_pages(fetch: Callable[[str | None], Page[_ItemT]], context: RequestContext) -> Iterator[_ItemT]:
+    """Every item of a cursor-paginated listing; ``fetch(cursor)`` returns one page.
 
     A ``has_more`` page without a cursor, or with one already followed, is a ``MalformedResponseError``
     naming ``context`` (a server that loops would otherwise be walked forever).
@@ -46,11 +55,11 @@ def iterate_pages(
     cursor: str | None = None
     seen: set[str] = set()
     while True:
-        items, pagination = fetch(cursor)
-        yield from items
-        if not pagination.has_more:
+        page = fetch(cursor)
+        yield from page.items
+        if not page.pagination.has_more:
             return
-        cursor = pagination.cursor
+        cursor = page.pagination.cursor
         if cursor is None or cursor in seen:
             raise MalformedResponseError(
                 context, 200, "has_more is true but the cursor is missing or repeats"

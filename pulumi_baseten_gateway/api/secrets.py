@@ -16,6 +16,7 @@ record of the API logger (retry warnings quote the server) while the request tha
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from urllib.parse import quote
 
 from ..errors import GoneError, InvalidInputError, RequestContext, SecretExistsError
@@ -70,29 +71,16 @@ class Secrets(APIResource):
         upsert of the same name and value is idempotent). Between the look-up and the POST another writer
         could still create the name: the API offers no create-only call.
         """
-        context = RequestContext("create secret", "POST", SECRETS_PATH, name)
-        raise_if_invalid(context, rules.validate_secret(name, value))
-        look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
-        checked = False
 
-        def attempt() -> SecretInfo:
-            nonlocal checked
-            if not checked:
-                existing = _named(parse(self._send(look_up), SecretList, look_up), name)
-                if existing is not None and not overwrite:
-                    raise SecretExistsError(context, name, existing)
-                checked = True
-            return self._upsert(context, name, value)
+        def refuse_taken(context: RequestContext, existing: SecretInfo | None) -> None:
+            if existing is not None and not overwrite:
+                raise SecretExistsError(context, name, existing)
 
-        with hiding(value):
-            return self._retried(attempt)
+        return self._upsert("create secret", name, value, refuse_taken)
 
     def upsert(self, name: str, value: str) -> SecretInfo:
         """``POST /v1/secrets`` as the API defines it: create the secret, or set an existing one's value."""
-        context = RequestContext("upsert secret", "POST", SECRETS_PATH, name)
-        raise_if_invalid(context, rules.validate_secret(name, value))
-        with hiding(value):
-            return self._retried(lambda: self._upsert(context, name, value))
+        return self._upsert("upsert secret", name, value, None)
 
     def rotate(self, secret_id: str, name: str, value: str) -> SecretInfo:
         """Set a new value on the existing secret ``secret_id`` (named ``name``); its id stays the same.
@@ -100,26 +88,16 @@ class Secrets(APIResource):
         :class:`GoneError` when that secret no longer exists: an upsert would create a new one, with a
         new id, under the old name.
         """
-        context = RequestContext("rotate secret", "POST", SECRETS_PATH, name)
-        raise_if_invalid(context, rules.validate_secret(name, value))
-        look_up = RequestContext(context.operation, "GET", SECRETS_PATH, name)
-        checked = False
 
-        def attempt() -> SecretInfo:
-            nonlocal checked
-            if not checked:
-                current = _named(parse(self._send(look_up), SecretList, look_up), name)
-                if current is None or current.id != secret_id:
-                    raise GoneError(
-                        context,
-                        f"secret {name!r} (id {secret_id!r}) no longer exists in this workspace "
-                        "(deleted outside Pulumi)",
-                    )
-                checked = True
-            return self._upsert(context, name, value)
+        def refuse_gone(context: RequestContext, current: SecretInfo | None) -> None:
+            if current is None or current.id != secret_id:
+                raise GoneError(
+                    context,
+                    f"secret {name!r} (id {secret_id!r}) no longer exists in this workspace "
+                    "(deleted outside Pulumi)",
+                )
 
-        with hiding(value):
-            return self._retried(attempt)
+        return self._upsert("rotate secret", name, value, refuse_gone)
 
     def delete(self, name: str, *, secret_id: str | None = None) -> SecretTombstone | None:
         """Delete the secret ``name``; ``NotFoundError`` when there is none.
@@ -140,5 +118,28 @@ class Secrets(APIResource):
 
         return self._retried(attempt)
 
-    def _upsert(self, context: RequestContext, name: str, value: str) -> SecretInfo:
-        return parse(self._send(context, json={"name": name, "value": value}), SecretInfo, context)
+    def _upsert(
+        self,
+        operation: str,
+        name: str,
+        value: str,
+        check: Callable[[RequestContext, SecretInfo | None], None] | None,
+    ) -> SecretInfo:
+        """``POST /v1/secrets`` (an upsert by name) under the retry policy, the value hidden from every log
+        and error; ``check(context, secret named so now)`` runs once, before the first POST, and may refuse
+        by raising."""
+        context = RequestContext(operation, "POST", SECRETS_PATH, name)
+        raise_if_invalid(context, rules.validate_secret(name, value))
+        look_up = RequestContext(operation, "GET", SECRETS_PATH, name)
+        checked = check is None
+
+        def attempt() -> SecretInfo:
+            nonlocal checked
+            if check is not None and not checked:
+                check(context, _named(parse(self._send(look_up), SecretList, look_up), name))
+                checked = True
+            body = {"name": name, "value": value}
+            return parse(self._send(context, json=body), SecretInfo, context)
+
+        with hiding(value):
+            return self._retried(attempt)

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from ..api.rules.common import IsUnknown, Violation, contains_unknown, never_unknown
-from ..errors import GatewayError, NotFoundError, ResourceOperationError
+from ..errors import ConflictError, GatewayError, NotFoundError, ResourceOperationError
 from .declaration import ResourceDecl
 
 if TYPE_CHECKING:
@@ -188,6 +188,27 @@ class CoreBase:
         key = self.natural_key
         first = bool(replaces) and key is not None and key not in replaces
         return DiffOutcome(changed, replaces, delete_before_replace=first)
+
+    def _create_or_adopt(
+        self,
+        inputs: Mapping[str, Any],
+        create: Callable[[GatewayClient], _T],
+        adopt: Callable[[GatewayClient, Any], _T],
+        taken: type[ConflictError],
+        hint: str,
+    ) -> _T:
+        """``create(client)``; when the natural key is ``taken`` by an object this workspace sees, adopt it
+        (``adopt(client, existing)``) if the inputs say ``adopt``, else fail saying how to."""
+        client = self._client()
+        try:
+            return create(client)
+        except taken as conflict:
+            existing = getattr(conflict, "existing", None)
+            if existing is None:
+                raise
+            if inputs.get("adopt") is not True:
+                raise Hinted(conflict, hint) from None
+            return adopt(client, existing)
 
     @staticmethod
     def _found(fn: Callable[[], _T]) -> _T | None:

@@ -21,7 +21,7 @@ from ...errors import (
     ResourceOperationError,
 )
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, CoreBase, DiffOutcome, Hinted, ReadOutcome, timestamp
+from ..lifecycle import CheckOutcome, CoreBase, DiffOutcome, ReadOutcome, timestamp
 from .resource import ENDPOINT
 
 if TYPE_CHECKING:
@@ -93,15 +93,15 @@ class EndpointCore(CoreBase):
         slug = str(inputs.get("slug"))
 
         def create() -> EndpointInfo:
-            client = self._client()
-            try:
-                return client.endpoints.create(slug, inputs["targets"], region=_region(inputs.get("region")))
-            except DuplicateSlugError as duplicate:
-                if duplicate.existing is None:
-                    raise
-                if inputs.get("adopt") is not True:
-                    raise Hinted(duplicate, _ADOPT_HINT) from None
-                return self._adopt(client, duplicate.existing, inputs)
+            return self._create_or_adopt(
+                inputs,
+                lambda client: client.endpoints.create(
+                    slug, inputs["targets"], region=_region(inputs.get("region"))
+                ),
+                lambda client, existing: self._adopt(client, existing, inputs),
+                DuplicateSlugError,
+                _ADOPT_HINT,
+            )
 
         endpoint = self._step("create", slug, create)
         return endpoint.id, outputs_of(endpoint)

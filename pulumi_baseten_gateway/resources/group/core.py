@@ -112,21 +112,19 @@ class GroupCore(CoreBase):
         entity = str(inputs.get("external_entity_id"))
 
         def create() -> GroupInfo:
-            client = self._client()
-            try:
-                return client.groups.create(
+            return self._create_or_adopt(
+                inputs,
+                lambda client: client.groups.create(
                     entity,
                     inputs["models"],
                     name=inputs.get("name"),
                     limit_enforcement=inputs.get("limit_enforcement"),
                     parent_group_id=inputs.get("parent_group_id"),
-                )
-            except DuplicateGroupError as duplicate:
-                if duplicate.existing is None:
-                    raise
-                if inputs.get("adopt") is not True:
-                    raise Hinted(duplicate, _ADOPT_HINT) from None
-                return self._adopt(client, duplicate.existing, inputs)
+                ),
+                lambda client, existing: self._adopt(client, existing, inputs),
+                DuplicateGroupError,
+                _ADOPT_HINT,
+            )
 
         group = self._step("create", entity, create)
         return group.id, outputs_of(group)
