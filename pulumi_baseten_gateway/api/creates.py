@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from ..errors import BadRequestError, GatewayError, RequestContext, ServerError, TransportError
+from .pages import MAX_PAGE_SIZE, Page, iterate_pages, page_params
 from .transport import Transport, parse
 
 __all__ = ["CLOCK_SKEW_ALLOWANCE", "DATE_MARGIN", "DUPLICATE_ANSWER", "create_by_natural_key", "ours_since"]
@@ -53,15 +54,18 @@ def create_by_natural_key(
     context: RequestContext,
     body: Mapping[str, Any],
     model: type[_ModelT],
+    listing: type[Page[_ModelT]],
     *,
-    find: Callable[[], tuple[_ModelT | None, timedelta | None]],
+    holds: Callable[[_ModelT], bool],
+    query: Mapping[str, str] | None = None,
     ours_or_duplicate: Callable[[_ModelT, datetime | None, BadRequestError | None], _ModelT],
     unseen: Callable[[BadRequestError], GatewayError],
 ) -> _ModelT:
     """POST ``body``; never a second object for one natural key.
 
-    ``find()`` looks the key up (one attempt per page; its failures are the create's) and returns the
-    object holding it, if this workspace sees one, and the server's clock offset.
+    The key is looked up by listing the create's collection (``listing``: its page model; ``query``:
+    a filter the list call takes) for the object that ``holds`` it: one attempt per page, its failures
+    the create's (they name it, and its retry loop decides what next).
     ``ours_or_duplicate(existing, since, answer)`` returns ``existing`` when it is this create's
     (``since``: when the create began on the server's clock, given only after an ambiguous attempt), else
     raises the conflict; ``answer`` is the "duplicate" 400, when there was one. ``unseen(answer)`` is the
@@ -76,7 +80,7 @@ def create_by_natural_key(
         nonlocal ambiguous, look_up, duplicate
         while True:  # at most: look up, post, look up (after a duplicate answer)
             if look_up:
-                existing, offset = find()
+                existing, offset = _look_up(transport, context, listing, holds, query or {})
                 if existing is not None:
                     since = ours_since(started, offset) if ambiguous else None
                     return ours_or_duplicate(existing, since, duplicate)
@@ -95,3 +99,24 @@ def create_by_natural_key(
 
     # One time budget for every attempt, look-up and wait of this create.
     return transport._retried(attempt)
+
+
+def _look_up(
+    transport: Transport,
+    create: RequestContext,
+    listing: type[Page[_ModelT]],
+    holds: Callable[[_ModelT], bool],
+    query: Mapping[str, str],
+) -> tuple[_ModelT | None, timedelta | None]:
+    """The object that holds the key, if this workspace sees one, and the server's clock offset (server
+    minus ours, from the first page's ``Date`` header; None when the server sends no usable ``Date``)."""
+    context = RequestContext(create.operation, "GET", create.path, create.subject)
+    offsets: list[timedelta | None] = []
+
+    def page(cursor: str | None) -> Page[_ModelT]:
+        reply = transport._send(context, params={**page_params(context, MAX_PAGE_SIZE, cursor), **query})
+        offsets.append(reply.server_time_offset())
+        return parse(reply, listing, context)
+
+    found = next((item for item in iterate_pages(page, context) if holds(item)), None)
+    return found, offsets[0] if offsets else None

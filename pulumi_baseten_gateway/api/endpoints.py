@@ -22,10 +22,11 @@ write of ours updates what the cache holds" is kept here, once, in the create, u
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from ..errors import (
@@ -131,10 +132,9 @@ class Endpoints(APIResource):
             context,
             body,
             EndpointInfo,
-            find=lambda: self._find_in_create(context, slug),
-            ours_or_duplicate=lambda existing, since, answer: self._ours_or_duplicate(
-                context, body, existing, since, answer
-            ),
+            EndpointPage,
+            holds=lambda endpoint: endpoint.slug == slug,
+            ours_or_duplicate=functools.partial(self._ours_or_duplicate, context, body),
             unseen=lambda answer: DuplicateSlugError(context, slug, None, answer.detail),
         )
 
@@ -210,27 +210,6 @@ class Endpoints(APIResource):
             self._wrote(endpoint_id)
 
     # -- the create's look-up -------------------------------------------------------------------------
-
-    def _find_in_create(
-        self, create: RequestContext, slug: str
-    ) -> tuple[EndpointInfo | None, timedelta | None]:
-        """The endpoint holding ``slug`` in this workspace (or None), and the server's clock offset.
-
-        One attempt per page. The offset (server minus ours, from the first page's ``Date`` header) is
-        None when the server sends no usable ``Date``. A failure is the create's: it names the create,
-        and the create's retry loop decides what next.
-        """
-        context = RequestContext(create.operation, "GET", ENDPOINTS_PATH, create.subject)
-        offsets: list[timedelta | None] = []
-
-        def page(cursor: str | None) -> EndpointPage:
-            reply = self._send(context, params=page_params(context, MAX_PAGE_SIZE, cursor))
-            offsets.append(reply.server_time_offset())
-            return parse(reply, EndpointPage, context)
-
-        endpoints = iterate_pages(page, context)
-        found = next((endpoint for endpoint in endpoints if endpoint.slug == slug), None)
-        return found, offsets[0] if offsets else None
 
     def _ours_or_duplicate(
         self,

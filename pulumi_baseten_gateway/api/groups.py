@@ -12,9 +12,10 @@ adopt it without listing again. An update sends the whole model set (the API rep
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Any, Final, TypeVar
 
@@ -102,10 +103,10 @@ class Groups(APIResource):
             context,
             body,
             GroupInfo,
-            find=lambda: self._find_group_in_create(context, external_entity_id),
-            ours_or_duplicate=lambda existing, since, answer: self._group_ours_or_duplicate(
-                context, body, existing, since, answer
-            ),
+            GroupPage,
+            holds=lambda group: group.metadata.external_entity_id == external_entity_id,
+            query={"external_entity_id": external_entity_id},
+            ours_or_duplicate=functools.partial(self._group_ours_or_duplicate, context, body),
             unseen=lambda answer: DuplicateGroupError(context, external_entity_id, None, answer.detail),
         )
 
@@ -169,25 +170,6 @@ class Groups(APIResource):
         return parse(self._request(context), GroupTombstone, context)
 
     # -- the create's look-up -------------------------------------------------------------------------
-
-    def _find_group_in_create(
-        self, create: RequestContext, external_entity_id: str
-    ) -> tuple[GroupInfo | None, timedelta | None]:
-        """The group with ``external_entity_id`` (or None) and the server's clock offset; one attempt per
-        page, its failures the create's."""
-        context = RequestContext(create.operation, "GET", GROUPS_PATH, create.subject)
-        offsets: list[timedelta | None] = []
-
-        def page(cursor: str | None) -> GroupPage:
-            params = page_params(context, MAX_PAGE_SIZE, cursor)
-            params["external_entity_id"] = external_entity_id
-            reply = self._send(context, params=params)
-            offsets.append(reply.server_time_offset())
-            return parse(reply, GroupPage, context)
-
-        groups = iterate_pages(page, context)
-        found = next((g for g in groups if g.metadata.external_entity_id == external_entity_id), None)
-        return found, offsets[0] if offsets else None
 
     def _group_ours_or_duplicate(
         self,

@@ -91,7 +91,7 @@ _MAX_ERROR_BYTES = 64 * 1024
 LOGGER_NAME = "pulumi_baseten_gateway.api"
 _logger = logging.getLogger(LOGGER_NAME)
 _T = TypeVar("_T")
-_ModelT = TypeVar("_ModelT", bound=msgspec.Struct)
+_ModelT = TypeVar("_ModelT")  # a msgspec struct, or a protocol such structs meet (pages.Page)
 _ClientT = TypeVar("_ClientT", bound="Transport")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .common import IsUnknown, Violation, never_unknown
+from .common import IsUnknown, Violation, never_unknown, not_a
 from .group import validate_text
 
 __all__ = [
@@ -59,7 +59,7 @@ def validate_registered_key(
     if key is None:
         return [Violation(path, "required", "is required")]
     if not isinstance(key, str):
-        return [Violation(path, "field-type", f"must be a string, got {type(key).__name__}")]
+        return [not_a("a string", key, path)]
     if not MIN_REGISTERED_KEY_LENGTH <= len(key) <= MAX_REGISTERED_KEY_LENGTH:
         return [
             Violation(

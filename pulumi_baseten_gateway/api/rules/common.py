@@ -5,7 +5,7 @@ Imports nothing else of ours: the rules, the cores, the policies and the emulato
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -13,8 +13,11 @@ __all__ = [
     "IsUnknown",
     "Violation",
     "contains_unknown",
+    "each_object",
     "is_sequence",
     "never_unknown",
+    "not_a",
+    "unknown_fields",
     "validate_string",
 ]
 
@@ -48,7 +51,7 @@ def is_sequence(value: object) -> bool:
 def validate_string(value: object, path: str) -> list[Violation]:
     """A non-empty, printable string of bounded length (ids, names, model names)."""
     if not isinstance(value, str):
-        return [Violation(path, "field-type", f"must be a string, got {type(value).__name__}")]
+        return [not_a("a string", value, path)]
     if not value.strip():
         return [Violation(path, "field-type", "must not be empty")]
     if len(value) > MAX_FIELD_LENGTH:
@@ -69,3 +72,33 @@ def contains_unknown(value: object, is_unknown: IsUnknown) -> bool:
     if isinstance(value, (list, tuple)):
         return any(contains_unknown(v, is_unknown) for v in value)
     return False
+
+
+def not_a(what: str, value: object, path: str) -> Violation:
+    """``path`` holds something of the wrong type: ``must be <what>, got <its type>``."""
+    return Violation(path, "field-type", f"must be {what}, got {type(value).__name__}")
+
+
+def each_object(
+    items: Sequence[object], path: str, is_unknown: IsUnknown, violations: list[Violation]
+) -> Iterator[tuple[str, Mapping[str, object]]]:
+    """The items of a list that are objects, each with its path (``path[i]``); an item that is not an
+    object is a violation in ``violations``, and one not known yet is skipped."""
+    for index, item in enumerate(items):
+        at = f"{path}[{index}]"
+        if is_unknown(item):
+            continue
+        if not isinstance(item, Mapping):
+            violations.append(not_a("an object", item, at))
+            continue
+        yield at, item
+
+
+def unknown_fields(
+    value: Mapping[str, object], known: Collection[str], path: str, what: str
+) -> list[Violation]:
+    """A violation for each key of ``value`` that is not a ``known`` field (``what``: "a model field (known:
+    slug, ...)")."""
+    return [
+        Violation(f"{path}.{key}", "unknown-field", f"is not {what}") for key in value if key not in known
+    ]

@@ -15,7 +15,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..models.endpoint import PROVIDER_FIELDS, EndpointInfo, Region, Target, TargetProvider, VertexConfig
-from .common import MAX_FIELD_LENGTH, IsUnknown, Violation, is_sequence, never_unknown, validate_string
+from .common import (
+    MAX_FIELD_LENGTH,
+    IsUnknown,
+    Violation,
+    is_sequence,
+    never_unknown,
+    not_a,
+    unknown_fields,
+    validate_string,
+)
 
 __all__ = [
     "MAX_FIELD_LENGTH",
@@ -129,7 +138,7 @@ def _validate_base_url(value: object, path: str) -> list[Violation]:
 
 def _validate_vertex_config(value: object, path: str, is_unknown: IsUnknown) -> list[Violation]:
     if not isinstance(value, Mapping):
-        return [Violation(path, "field-type", f"must be an object, got {type(value).__name__}")]
+        return [not_a("an object", value, path)]
     violations = []
     for key in _VERTEX_FIELDS:
         field = value.get(key)
@@ -139,9 +148,7 @@ def _validate_vertex_config(value: object, path: str, is_unknown: IsUnknown) -> 
             violations.append(Violation(f"{path}.{key}", "target-fields", "is required for VERTEX targets"))
         else:
             violations.extend(validate_string(field, f"{path}.{key}"))
-    for key in value:
-        if key not in _VERTEX_FIELDS:
-            violations.append(Violation(f"{path}.{key}", "unknown-field", "is not a vertex_config field"))
+    violations += unknown_fields(value, _VERTEX_FIELDS, path, "a vertex_config field")
     return violations
 
 
@@ -152,7 +159,7 @@ def validate_target(
     if is_unknown(target):
         return []
     if not isinstance(target, Mapping):
-        return [Violation(path, "field-type", f"must be an object, got {type(target).__name__}")]
+        return [not_a("an object", target, path)]
     violations: list[Violation] = []
     for key in target:
         if key not in TARGET_FIELDS:
@@ -212,7 +219,7 @@ def validate_targets(
     if targets is None:
         return [Violation(path, "required", "is required")]
     if not is_sequence(targets):
-        return [Violation(path, "field-type", f"must be a list, got {type(targets).__name__}")]
+        return [not_a("a list", targets, path)]
     assert isinstance(targets, Sequence)
     violations = []
     if len(targets) != 1:

@@ -23,7 +23,16 @@ from ..models.group import (
     RateLimitUnit,
     UsageLimitUnit,
 )
-from .common import IsUnknown, Violation, contains_unknown, is_sequence, never_unknown
+from .common import (
+    IsUnknown,
+    Violation,
+    contains_unknown,
+    each_object,
+    is_sequence,
+    never_unknown,
+    not_a,
+    unknown_fields,
+)
 from .endpoint import validate_slug
 
 __all__ = [
@@ -61,7 +70,7 @@ def validate_text(
     if value is None:
         return [Violation(path, "required", "is required")] if required else []
     if not isinstance(value, str):
-        return [Violation(path, "field-type", f"must be a string, got {type(value).__name__}")]
+        return [not_a("a string", value, path)]
     if not 1 <= len(value) <= MAX_TEXT_LENGTH:
         return [Violation(path, "field-type", f"must be 1 to {MAX_TEXT_LENGTH} characters, got {len(value)}")]
     if not value.isprintable():
@@ -84,24 +93,12 @@ def _validate_limits(limits: object, path: str, kind: str, is_unknown: IsUnknown
     if is_unknown(limits) or limits is None:
         return []
     if not is_sequence(limits):
-        return [Violation(path, "field-type", f"must be a list, got {type(limits).__name__}")]
+        return [not_a("a list", limits, path)]
     assert isinstance(limits, Sequence)
     violations: list[Violation] = []
     seen: set[tuple[object, ...]] = set()
-    for index, limit in enumerate(limits):
-        at = f"{path}[{index}]"
-        if is_unknown(limit):
-            continue
-        if not isinstance(limit, Mapping):
-            violations.append(Violation(at, "field-type", f"must be an object, got {type(limit).__name__}"))
-            continue
-        found = [
-            Violation(
-                f"{at}.{key}", "unknown-field", f"is not a limit field (known: {', '.join(_LIMIT_FIELDS)})"
-            )
-            for key in limit
-            if key not in _LIMIT_FIELDS
-        ]
+    for at, limit in each_object(limits, path, is_unknown, violations):
+        found = unknown_fields(limit, _LIMIT_FIELDS, at, f"a limit field (known: {', '.join(_LIMIT_FIELDS)})")
         for field, allowed in (("type", _TYPES), ("unit", _UNITS[kind])):
             value = limit.get(field)
             if is_unknown(value):
@@ -142,25 +139,16 @@ def validate_models(
     if models is None:
         return [Violation(path, "required", "is required")]
     if not is_sequence(models):
-        return [Violation(path, "field-type", f"must be a list, got {type(models).__name__}")]
+        return [not_a("a list", models, path)]
     assert isinstance(models, Sequence)
     if not models:
         return [Violation(path, "models", "must hold at least one model")]
     violations: list[Violation] = []
     slugs: set[str] = set()
-    for index, model in enumerate(models):
-        at = f"{path}[{index}]"
-        if is_unknown(model):
-            continue
-        if not isinstance(model, Mapping):
-            violations.append(Violation(at, "field-type", f"must be an object, got {type(model).__name__}"))
-            continue
-        for key in model:
-            if key not in _MODEL_FIELDS:
-                known = ", ".join(_MODEL_FIELDS)
-                violations.append(
-                    Violation(f"{at}.{key}", "unknown-field", f"is not a model field (known: {known})")
-                )
+    for at, model in each_object(models, path, is_unknown, violations):
+        violations += unknown_fields(
+            model, _MODEL_FIELDS, at, f"a model field (known: {', '.join(_MODEL_FIELDS)})"
+        )
         slug = model.get("slug")
         found = validate_slug(slug, path=f"{at}.slug", is_unknown=is_unknown)
         if not found and isinstance(slug, str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .common import IsUnknown, Violation, never_unknown
+from .common import IsUnknown, Violation, never_unknown, not_a
 
 __all__ = ["MAX_SECRET_NAME_LENGTH", "validate_secret", "validate_secret_name", "validate_secret_value"]
 
@@ -26,7 +26,7 @@ def validate_secret_name(
     if name is None:
         return [Violation(path, "required", "is required")]
     if not isinstance(name, str):
-        return [Violation(path, "field-type", f"must be a string, got {type(name).__name__}")]
+        return [not_a("a string", name, path)]
     if not _NAME.fullmatch(name) or len(name) > MAX_SECRET_NAME_LENGTH or name in (".", ".."):
         return [
             Violation(
@@ -47,7 +47,7 @@ def validate_secret_value(
     if value is None:
         return [Violation(path, "required", "is required")]
     if not isinstance(value, str):
-        return [Violation(path, "field-type", f"must be a string, got {type(value).__name__}")]
+        return [not_a("a string", value, path)]
     if not value:
         return [Violation(path, "secret-value", "must not be empty")]
     try:

@@ -7,10 +7,7 @@ from typing import Final
 from ...api.models.endpoint import Region, Target
 from ..declaration import Prop, ResourceDecl
 
-__all__ = [
-    "ENDPOINT",
-    "ENDPOINT_TYPE_TOKEN",
-]
+__all__ = ["ENDPOINT", "ENDPOINT_TYPE_TOKEN"]
 
 #: The Pulumi type token of the ``Endpoint`` resource. Policies match resources on it, so it is part of
 ENDPOINT_TYPE_TOKEN = "pulumi-python:dynamic/baseten-gateway:Endpoint"  # noqa: S105 (not a secret)

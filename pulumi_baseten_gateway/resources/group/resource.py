@@ -7,10 +7,7 @@ from typing import Final
 from ...api.models.group import EffectiveGroupModel, GroupModel, LimitEnforcement
 from ..declaration import Prop, ResourceDecl
 
-__all__ = [
-    "GROUP",
-    "GROUP_TYPE_TOKEN",
-]
+__all__ = ["GROUP", "GROUP_TYPE_TOKEN"]
 
 #: The Pulumi type token of the Python ``Group`` resource: recorded in every stack's state (stable API).
 GROUP_TYPE_TOKEN = "pulumi-python:dynamic/baseten-gateway:Group"  # noqa: S105 (a type token)

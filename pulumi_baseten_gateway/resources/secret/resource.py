@@ -6,10 +6,7 @@ from typing import Final
 
 from ..declaration import Prop, ResourceDecl
 
-__all__ = [
-    "SECRET",
-    "SECRET_TYPE_TOKEN",
-]
+__all__ = ["SECRET", "SECRET_TYPE_TOKEN"]
 
 #: The Pulumi type token of the Python ``Secret`` resource: recorded in every stack's state (stable API).
 SECRET_TYPE_TOKEN = "pulumi-python:dynamic/baseten-gateway:Secret"  # noqa: S105 (a type token)
