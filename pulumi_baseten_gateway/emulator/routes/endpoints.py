@@ -10,6 +10,7 @@ the emulator can be fuzzed from its own schema. Success responses skip FastAPI's
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,10 +22,8 @@ from ..bodies import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     PAGE_PARAMETERS,
-    decode_cursor,
     json_object,
-    page_json,
-    parse_limit,
+    list_page,
     raise_if,
     unknown_fields,
 )
@@ -134,11 +133,8 @@ async def create_endpoint(request: Request, principal: Manager) -> Response:
     openapi_extra={"parameters": PAGE_PARAMETERS},
 )
 async def list_endpoints(request: Request, principal: Manager) -> Response:
-    store = endpoints_of(request.app.state)
-    params = request.query_params
-    limit = parse_limit(params.get("limit"))
-    rows, has_more = store.page(principal.workspace, decode_cursor(params.get("cursor")), limit)
-    return JSONResponse(page_json([row.to_api() for row in rows], rows[-1].seq if rows else None, has_more))
+    fetch = partial(endpoints_of(request.app.state).page, principal.workspace)
+    return JSONResponse(list_page(request, fetch, StoredEndpoint.to_api))
 
 
 @router.get(
