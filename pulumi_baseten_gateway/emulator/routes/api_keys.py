@@ -39,7 +39,7 @@ from ..group_checks import validate_text
 from ..group_store import StoredGroup
 from ..id_convertor import ANY_ID
 from ..key_store import PrefixTakenError, StoredKey, validate_registered_key
-from ..openapi import error_responses, json_request_body
+from ..openapi import error_responses, json_request_body, model_schemas
 from ..responses import JSONResponse
 from ..signatures import verify_signature
 from ..state import groups_of, keys_of
@@ -183,7 +183,6 @@ async def revoke_api_key(
 
 def request_schemas() -> dict[str, Any]:
     """Component schemas of the create and register bodies."""
-    return {
-        model.__name__: model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for model in (openapi_schemas.CreateApiKeyForGroupRequestV1, openapi_schemas.RegisterAPIKeyRequestV1)
-    }
+    return model_schemas(
+        openapi_schemas.CreateApiKeyForGroupRequestV1, openapi_schemas.RegisterAPIKeyRequestV1
+    )

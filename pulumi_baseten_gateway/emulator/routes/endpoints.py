@@ -31,7 +31,7 @@ from ..dependencies import Manager
 from ..endpoint_store import SlugTakenError, StoredEndpoint
 from ..errors import ApiError
 from ..id_convertor import ANY_ID
-from ..openapi import error_responses, json_request_body, rename_schemas
+from ..openapi import error_responses, json_request_body, model_schemas, rename_schemas
 from ..responses import JSONResponse
 from ..state import endpoints_of
 from ..twins import pydantic_twin
@@ -216,9 +216,8 @@ def request_schemas() -> dict[str, Any]:
     The target schema forbids unknown fields (as the API does), and the PATCH body allows ``targets``
     to be omitted or null (a no-op), as the public spec's ``UpdateEndpointRequestV1`` does.
     """
-    ref_template = "#/components/schemas/{model}"
-    create = pydantic_twin(models.CreateEndpointRequest).model_json_schema(ref_template=ref_template)
-    schemas: dict[str, Any] = create.pop("$defs", {})
+    schemas = model_schemas(pydantic_twin(models.CreateEndpointRequest))
+    create = schemas.pop(models.CreateEndpointRequest.__name__)
     target = dict(schemas["Target"], additionalProperties=False, title="EndpointTargetRequestV1")
     schemas["EndpointTargetRequestV1"] = target
     target_list = {

@@ -32,7 +32,7 @@ from ..bodies import PAGE_PARAMETERS, json_object, list_page, raise_if
 from ..dependencies import Manager, Viewer
 from ..errors import ApiError
 from ..group_store import EntityTakenError, GroupStore, StoredGroup
-from ..openapi import error_responses, json_request_body, rename_schemas
+from ..openapi import error_responses, json_request_body, model_schemas, rename_schemas
 from ..responses import JSONResponse
 from ..state import db_of, groups_of, keys_of
 
@@ -205,12 +205,7 @@ async def delete_group(group_id: str, request: Request, principal: Manager) -> R
 
 def request_schemas() -> dict[str, Any]:
     """Component schemas of the create and update bodies (and the types they use)."""
-    found: dict[str, Any] = {}
-    for model in (openapi_schemas.CreateGroupRequestV1, openapi_schemas.UpdateGroupRequestV1):
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        found.update(schema.pop("$defs", {}))
-        found[model.__name__] = schema
-    return found
+    return model_schemas(openapi_schemas.CreateGroupRequestV1, openapi_schemas.UpdateGroupRequestV1)
 
 
 def edit_document(document: dict[str, Any]) -> None:
