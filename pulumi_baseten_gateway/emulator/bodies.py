@@ -4,9 +4,10 @@
   :data:`MAX_BODY_BYTES` before any route runs; :func:`read_body` enforces the same bound while reading
   a body sent without one (chunked). Neither parses anything past the bound.
 - :func:`json_object` parses a body into a JSON object, with a 400 naming what is wrong.
-- :func:`parse_limit`, :func:`decode_cursor` and :func:`page_json` are the documented cursor
-  pagination ("Page size. Default 100, maximum 1000"; an opaque cursor) shared by every list route;
-  :data:`PAGE_PARAMETERS` documents them in the OpenAPI document.
+- :func:`list_page` answers every list route with the documented cursor pagination ("Page size.
+  Default 100, maximum 1000"; an opaque cursor): :func:`parse_limit` and :func:`decode_cursor` read the
+  query, :func:`page_json` writes the page; :data:`PAGE_PARAMETERS` documents them in the OpenAPI
+  document.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +33,7 @@ __all__ = [
     "encode_cursor",
     "json_object",
     "json_type",
+    "list_page",
     "page_json",
     "parse_limit",
     "raise_if",
@@ -217,12 +219,41 @@ def parse_limit(raw: str | None) -> int:
     raise ApiError(400, f"limit: must be an integer from 1 to {MAX_PAGE_SIZE}, got {raw!r}")
 
 
-def page_json(items: list[dict[str, Any]], last_seq: int | None, has_more: bool) -> dict[str, Any]:
-    """``{"items": [...], "pagination": {"has_more", "cursor"}}``; the cursor is null on the last page."""
+class Sequenced(Protocol):
+    """A stored row: ``seq`` orders the rows of a list and keys its cursor."""
+
+    @property
+    def seq(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=Sequenced)
+
+
+def list_page(
+    request: Request,
+    fetch: Callable[[int, int], tuple[Sequence[Row], bool]],
+    item: Callable[[Row], dict[str, Any]],
+) -> dict[str, Any]:
+    """The answer of a list request: ``fetch(after_seq, limit)``'s page, each row made JSON by ``item``.
+
+    ``after_seq`` and ``limit`` come from the query's ``cursor`` and ``limit``: a 400 when either is
+    malformed, ``limit`` checked first.
+    """
+    params = request.query_params
+    limit = parse_limit(params.get("limit"))
+    rows, has_more = fetch(decode_cursor(params.get("cursor")), limit)
+    return page_json(rows, has_more, item)
+
+
+def page_json(rows: Sequence[Row], has_more: bool, item: Callable[[Row], dict[str, Any]]) -> dict[str, Any]:
+    """``{"items": [...], "pagination": {"has_more", "cursor"}}``; the cursor is null on the last page.
+
+    ``item`` makes each row's JSON object; the cursor continues after the last row.
+    """
     return {
-        "items": items,
+        "items": [item(row) for row in rows],
         "pagination": {
             "has_more": has_more,
-            "cursor": encode_cursor(last_seq) if has_more and last_seq is not None else None,
+            "cursor": encode_cursor(rows[-1].seq) if has_more and rows else None,
         },
     }

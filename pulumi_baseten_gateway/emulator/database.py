@@ -17,9 +17,10 @@ import secrets
 import sqlite3
 import string
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
 
 __all__ = [
     "TIMESTAMP_FORMAT",
@@ -33,6 +34,8 @@ TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _ID_ALPHABET = string.ascii_letters + string.digits
 _ID_LENGTH = 10
 _SCHEMA_VERSION = 2  # 1: endpoints only; 2: + groups, api_keys, secrets (new tables only)
+
+Row = TypeVar("Row")
 
 
 def new_id(length: int = _ID_LENGTH) -> str:
@@ -125,6 +128,51 @@ class Database:
             self._depth -= 1
             if outermost:
                 self.conn.execute("COMMIT")
+
+    def insert_with_new_id(
+        self,
+        sql: str,
+        params: Callable[[str], Sequence[object]],
+        taken: Mapping[str, Exception] | None = None,
+    ) -> tuple[str, int]:
+        """Insert one row under a fresh :func:`new_id`; its ``(id, seq)``.
+
+        ``params(id)`` are the statement's parameters. A unique value already live raises the error
+        ``taken`` gives for the column SQLite names (``{"endpoints.slug": SlugTakenError(slug)}``); any
+        other integrity error is an id collision (1 in 62**10 per live row), and another id is drawn.
+        The caller holds :attr:`lock` (or a :meth:`transaction`) and took the row's timestamps under it.
+        """
+        with self.lock:
+            while True:
+                row_id = new_id()
+                try:
+                    cursor = self.conn.execute(sql, params(row_id))
+                except sqlite3.IntegrityError as exc:
+                    for column, error in (taken or {}).items():
+                        if column in str(exc):
+                            raise error from None
+                    continue  # an id collision: draw another
+                assert cursor.lastrowid is not None
+                return row_id, cursor.lastrowid
+
+    def page(
+        self, sql: str, params: Sequence[object], limit: int, row: Callable[[Any], Row]
+    ) -> tuple[list[Row], bool]:
+        """Up to ``limit`` rows of a keyset-page query, each made with ``row``, and whether more follow.
+
+        ``sql`` ends in ``LIMIT ?``: it is run with ``params`` and ``limit + 1``, the extra row telling
+        whether there is a next page.
+        """
+        with self.lock:
+            rows = self.conn.execute(sql, (*params, limit + 1)).fetchall()
+        return [row(values) for values in rows[:limit]], len(rows) > limit
+
+    def counts(self, table: str, gone: str = "deleted_at") -> tuple[int, int]:
+        """``table``'s (live, gone) row counts: rows whose ``gone`` timestamp is unset, and set."""
+        sums = f"COALESCE(SUM({gone} IS NULL), 0), COALESCE(SUM({gone} IS NOT NULL), 0)"
+        with self.lock:
+            live, removed = self.conn.execute(f"SELECT {sums} FROM {table}").fetchone()  # noqa: S608 (constants)
+        return int(live), int(removed)
 
     def timestamp(self) -> str:
         """RFC 3339 UTC with microseconds, strictly increasing across calls, tables and restarts.

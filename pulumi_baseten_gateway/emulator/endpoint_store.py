@@ -8,11 +8,10 @@ and can never be handed out again, while a partial unique index frees the slug f
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .database import Database, ForbiddenError, RowNotFoundError, new_id
+from .database import Database, ForbiddenError, RowNotFoundError
 
 __all__ = [
     "EndpointForbiddenError",
@@ -128,20 +127,12 @@ class EndpointStore:
         encoded = json.dumps(targets, separators=(",", ":"))
         with self._lock:
             now = self.db.timestamp()
-            while True:
-                endpoint_id = new_id()
-                try:
-                    cursor = self._conn.execute(
-                        _INSERT,
-                        (endpoint_id, workspace, slug, region, encoded, now, now),
-                    )
-                except sqlite3.IntegrityError as exc:
-                    if "endpoints.slug" in str(exc):
-                        raise SlugTakenError(slug) from None
-                    continue  # an id collision (1 in 62**10 per live row): draw another
-                seq = cursor.lastrowid
-                assert seq is not None
-                return StoredEndpoint(seq, endpoint_id, workspace, slug, region, targets, now, now, None)
+            endpoint_id, seq = self.db.insert_with_new_id(
+                _INSERT,
+                lambda new_id: (new_id, workspace, slug, region, encoded, now, now),
+                {"endpoints.slug": SlugTakenError(slug)},
+            )
+        return StoredEndpoint(seq, endpoint_id, workspace, slug, region, targets, now, now, None)
 
     def get(self, endpoint_id: str, workspace: str) -> StoredEndpoint:
         """The live endpoint ``endpoint_id`` of ``workspace``."""
@@ -181,18 +172,8 @@ class EndpointStore:
 
     def page(self, workspace: str, after_seq: int, limit: int) -> tuple[list[StoredEndpoint], bool]:
         """Up to ``limit`` live endpoints of ``workspace`` after ``after_seq``, and whether more follow."""
-        with self._lock:
-            rows = self._conn.execute(
-                _SELECT_PAGE,
-                (workspace, after_seq, limit + 1),
-            ).fetchall()
-        return [_row(r) for r in rows[:limit]], len(rows) > limit
+        return self.db.page(_SELECT_PAGE, (workspace, after_seq), limit, _row)
 
     def counts(self) -> tuple[int, int]:
         """(live, deleted) endpoint counts over all workspaces."""
-        with self._lock:
-            live, deleted = self._conn.execute(
-                "SELECT COALESCE(SUM(deleted_at IS NULL), 0), COALESCE(SUM(deleted_at IS NOT NULL), 0) "
-                "FROM endpoints"
-            ).fetchone()
-        return int(live), int(deleted)
+        return self.db.counts("endpoints")

@@ -9,12 +9,11 @@ checks themselves are :mod:`.group_checks`; this module only reads and writes ro
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .database import Database, ForbiddenError, RowNotFoundError, new_id
+from .database import Database, ForbiddenError, RowNotFoundError
 
 __all__ = [
     "EntityTakenError",
@@ -199,19 +198,15 @@ class GroupStore:
         parent_id = None if parent is None else parent.id
         depth = 1 if parent is None else parent.depth + 1
         encoded = _encode(models)
-        with self.db.transaction() as conn:
+        columns = (workspace, external_entity_id, name, parent_id, enforcement, depth)
+        with self.db.transaction():
             now = self.db.timestamp()
-            while True:
-                group_id = new_id()
-                values = (group_id, workspace, external_entity_id, name, parent_id, enforcement, depth)
-                try:
-                    cursor = conn.execute(_INSERT, (*values, encoded, now))
-                except sqlite3.IntegrityError as exc:
-                    if "external_entity_id" in str(exc):
-                        raise EntityTakenError(external_entity_id) from None
-                    continue  # an id collision: draw another
-                assert cursor.lastrowid is not None
-                return StoredGroup(cursor.lastrowid, *values, models, now, None)
+            group_id, seq = self.db.insert_with_new_id(
+                _INSERT,
+                lambda new_id: (new_id, *columns, encoded, now),
+                {"external_entity_id": EntityTakenError(external_entity_id)},
+            )
+        return StoredGroup(seq, group_id, *columns, models, now, None)
 
     def update(
         self, group: StoredGroup, *, name: str | None, set_name: bool, models: list[dict[str, Any]] | None
@@ -244,14 +239,9 @@ class GroupStore:
         self, workspace: str, after_seq: int, limit: int, external_entity_id: str | None = None
     ) -> tuple[list[StoredGroup], bool]:
         """Up to ``limit`` live groups after ``after_seq`` (of one external id, if given); more after?"""
-        with self.db.lock:
-            if external_entity_id is None:
-                rows = self.db.conn.execute(_SELECT_PAGE, (workspace, after_seq, limit + 1)).fetchall()
-            else:
-                rows = self.db.conn.execute(
-                    _SELECT_PAGE_OF_ENTITY, (workspace, after_seq, external_entity_id, limit + 1)
-                ).fetchall()
-        return [_row(r) for r in rows[:limit]], len(rows) > limit
+        if external_entity_id is None:
+            return self.db.page(_SELECT_PAGE, (workspace, after_seq), limit, _row)
+        return self.db.page(_SELECT_PAGE_OF_ENTITY, (workspace, after_seq, external_entity_id), limit, _row)
 
     def iter_chain(self, group: StoredGroup) -> Iterator[StoredGroup]:
         """The group itself, then its ancestors up to the root."""
@@ -260,9 +250,4 @@ class GroupStore:
 
     def counts(self) -> tuple[int, int]:
         """(live, deleted) group counts over all workspaces."""
-        with self.db.lock:
-            live, deleted = self.db.conn.execute(
-                "SELECT COALESCE(SUM(deleted_at IS NULL), 0), COALESCE(SUM(deleted_at IS NOT NULL), 0) "
-                "FROM groups"
-            ).fetchone()
-        return int(live), int(deleted)
+        return self.db.counts("groups")

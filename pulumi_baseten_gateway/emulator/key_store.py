@@ -199,15 +199,8 @@ class KeyStore:
 
     def page(self, group_id: str, after_seq: int, limit: int) -> tuple[list[StoredKey], bool]:
         """Up to ``limit`` live keys of the group after ``after_seq``, and whether more follow."""
-        with self.db.lock:
-            rows = self.db.conn.execute(_SELECT_PAGE, (group_id, after_seq, limit + 1)).fetchall()
-        return [_row(r) for r in rows[:limit]], len(rows) > limit
+        return self.db.page(_SELECT_PAGE, (group_id, after_seq), limit, _row)
 
     def counts(self) -> tuple[int, int]:
         """(live, revoked) key counts over all workspaces."""
-        with self.db.lock:
-            live, revoked = self.db.conn.execute(
-                "SELECT COALESCE(SUM(revoked_at IS NULL), 0), COALESCE(SUM(revoked_at IS NOT NULL), 0) "
-                "FROM api_keys"
-            ).fetchone()
-        return int(live), int(revoked)
+        return self.db.counts("api_keys", gone="revoked_at")

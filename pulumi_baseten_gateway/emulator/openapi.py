@@ -1,7 +1,8 @@
 """The emulator's OpenAPI document: FastAPI's, edited to describe the API as it really answers.
 
 Routes declare their error answers with :func:`error_responses` and their raw-JSON request bodies with
-:func:`json_request_body` (bodies are read by hand, so FastAPI cannot see them). :func:`install_openapi`
+:func:`json_request_body` (bodies are read by hand, so FastAPI cannot see them); each router gives the
+schemas of those bodies, made from its request models by :func:`model_schemas`. :func:`install_openapi`
 then replaces the app's ``openapi()``: the 422 FastAPI documents is dropped (the emulator never sends
 one), each router's request-body schemas are added, each router's edits run (:func:`rename_schemas`
 gives the endpoint models the public spec's names), and the API's security scheme is declared.
@@ -25,6 +26,7 @@ __all__ = [
     "error_responses",
     "install_openapi",
     "json_request_body",
+    "model_schemas",
     "rename_schemas",
 ]
 
@@ -83,9 +85,19 @@ def json_request_body(schema_name: str, description: str) -> dict[str, Any]:
         "requestBody": {
             "required": True,
             "description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
+            "content": {"application/json": {"schema": {"$ref": _SCHEMA_REF + schema_name}}},
         }
     }
+
+
+def model_schemas(*models: type[BaseModel]) -> dict[str, Any]:
+    """Component schemas of request models, under their class names, and of the types they use."""
+    found: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template=_SCHEMA_REF + "{model}")
+        found.update(schema.pop("$defs", {}))
+        found[model.__name__] = schema
+    return found
 
 
 def _retarget(node: Any, refs: Mapping[str, str]) -> None:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from dataclasses import dataclass
 
-from .database import Database, RowNotFoundError, new_id
+from .database import Database, RowNotFoundError
 
 __all__ = [
     "MAX_SECRET_NAME_LENGTH",
@@ -127,14 +126,10 @@ class SecretStore:
                     (value_hash, now, current.seq),
                 )
                 return current
-            while True:
-                secret_id = new_id()
-                try:
-                    cursor = conn.execute(_INSERT, (secret_id, workspace, team, name, value_hash, now, now))
-                except sqlite3.IntegrityError:
-                    continue  # an id collision: draw another (the name was checked under the lock)
-                assert cursor.lastrowid is not None
-                return StoredSecret(cursor.lastrowid, secret_id, team, name, now)
+            secret_id, seq = self.db.insert_with_new_id(  # the name was checked under the lock
+                _INSERT, lambda new_id: (new_id, workspace, team, name, value_hash, now, now)
+            )
+            return StoredSecret(seq, secret_id, team, name, now)
 
     def list_live(self, workspace: str) -> list[StoredSecret]:
         """Every live secret of the workspace, oldest first."""
@@ -155,9 +150,4 @@ class SecretStore:
 
     def counts(self) -> tuple[int, int]:
         """(live, deleted) secret counts over all workspaces."""
-        with self.db.lock:
-            live, deleted = self.db.conn.execute(
-                "SELECT COALESCE(SUM(deleted_at IS NULL), 0), COALESCE(SUM(deleted_at IS NOT NULL), 0) "
-                "FROM secrets"
-            ).fetchone()
-        return int(live), int(deleted)
+        return self.db.counts("secrets")

@@ -12,7 +12,7 @@ each router is a self-contained module. The admin operations (:func:`stats_snaps
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final, Generic, TypeVar
 
 from starlette.datastructures import State
 
@@ -41,6 +41,8 @@ __all__ = [
     "stats_snapshot",
 ]
 
+T = TypeVar("T")
+
 
 def install_state(
     state: State,
@@ -61,49 +63,27 @@ def install_state(
     state.principals = principals
 
 
-def endpoints_of(state: State) -> EndpointStore:
-    endpoints: EndpointStore = state.endpoints
-    return endpoints
+class _Shared(Generic[T]):
+    """Reads one shared object off the app's ``state``, with its type: ``endpoints_of(state)``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, state: State) -> T:
+        value: T = getattr(state, self.name)
+        return value
 
 
-def db_of(state: State) -> Database:
-    db: Database = state.db
-    return db
-
-
-def groups_of(state: State) -> GroupStore:
-    groups: GroupStore = state.groups
-    return groups
-
-
-def keys_of(state: State) -> KeyStore:
-    keys: KeyStore = state.keys
-    return keys
-
-
-def secrets_of(state: State) -> SecretStore:
-    secrets: SecretStore = state.secrets
-    return secrets
-
-
-def limiter_of(state: State) -> RateLimiter:
-    limiter: RateLimiter = state.limiter
-    return limiter
-
-
-def stats_of(state: State) -> Stats:
-    stats: Stats = state.stats
-    return stats
-
-
-def principals_of(state: State) -> Mapping[str, Principal]:
-    principals: Mapping[str, Principal] = state.principals
-    return principals
-
-
-def faults_of(state: State) -> FaultInjector:
-    faults: FaultInjector = state.faults
-    return faults
+#: The typed accessors, one per object :func:`install_state` (or ``EmulatorApp``, for ``faults``) puts there.
+db_of: Final = _Shared[Database]("db")
+endpoints_of: Final = _Shared[EndpointStore]("endpoints")
+groups_of: Final = _Shared[GroupStore]("groups")
+keys_of: Final = _Shared[KeyStore]("keys")
+secrets_of: Final = _Shared[SecretStore]("secrets")
+limiter_of: Final = _Shared[RateLimiter]("limiter")
+stats_of: Final = _Shared[Stats]("stats")
+principals_of: Final = _Shared[Mapping[str, Principal]]("principals")
+faults_of: Final = _Shared[FaultInjector]("faults")
 
 
 def configure(state: State, settings: FaultSettings) -> None:

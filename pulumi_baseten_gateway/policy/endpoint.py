@@ -5,14 +5,15 @@ rule changes in one place. They catch at ``pulumi preview`` time what the manage
 reject at ``pulumi up`` time (bad slug, bad target fields), plus organisation rules the API cannot know
 about (which slug prefixes and which upstream providers a team may use).
 
-Every validator gets its properties through :func:`.values.prop` (plain data, unknowns marked) and its
-config through its own declaration's :meth:`~.spec.PolicySpec.config_for` (schema defaults applied).
+Every validator gets its properties through :func:`.values.declared_props` (plain data under the
+declared names, unknowns marked) and its config through its own declaration's
+:meth:`~.spec.PolicySpec.config_for` (schema defaults applied).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Final
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -24,15 +25,15 @@ from pulumi_policy import (
 from ..api.models.endpoint import TargetProvider
 from ..api.rules import endpoint as rules
 from ..api.rules.common import Violation, is_sequence
-from ..resources.declaration import from_schema_names
 from ..resources.endpoint.resource import ENDPOINT, ENDPOINT_TYPE_TOKEN
 from .spec import PolicySpec, ResourcePolicySpec, StackPolicySpec, report_all, reporter, string_list
-from .values import is_unknown, prop
+from .values import declared_props, is_unknown
 
 __all__ = [
     "ALLOWED_PROVIDERS",
     "ALLOWED_PROVIDERS_POLICY",
     "ENDPOINT_POLICIES",
+    "ENDPOINT_TYPES",
     "ORG_PREFIX",
     "ORG_PREFIX_POLICY",
     "SINGLE_TARGET",
@@ -74,15 +75,9 @@ def _is_endpoint(args: ResourceValidationArgs) -> bool:
     return args.resource_type in ENDPOINT_TYPES
 
 
-def _inputs(resource_type: str, props: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs as plain data under the declaration's names (the native provider's are camelCase)."""
-    values = {key: prop(props, key) for key in props}
-    return from_schema_names(ENDPOINT, values) if resource_type == ENDPOINT.token else values
-
-
 def _input(args: ResourceValidationArgs, name: str) -> object:
     """One input of the resource under review, by its declared name: None when absent."""
-    return _inputs(args.resource_type, args.props).get(name)
+    return declared_props(ENDPOINT, args.resource_type, args.props).get(name)
 
 
 def validate_org_prefix(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -189,7 +184,7 @@ def validate_unique_slugs(args: StackValidationArgs, report_violation: ReportVio
     for resource in args.resources:
         if resource.resource_type not in ENDPOINT_TYPES:
             continue
-        slug = _inputs(resource.resource_type, resource.props).get("slug")
+        slug = declared_props(ENDPOINT, resource.resource_type, resource.props).get("slug")
         if isinstance(slug, str) and not is_unknown(slug):
             by_slug.setdefault(slug, []).append((resource.name, resource.urn))
     for slug, owners in by_slug.items():

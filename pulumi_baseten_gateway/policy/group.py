@@ -24,8 +24,9 @@ from pulumi_policy import (
 
 from ..api.models.group import LimitType
 from ..api.rules.common import is_sequence
-from ..resources.endpoint.resource import ENDPOINT, ENDPOINT_TYPE_TOKEN
+from ..resources.endpoint.resource import ENDPOINT
 from ..resources.group.resource import GROUP, GROUP_TYPE_TOKEN
+from .endpoint import ENDPOINT_TYPES
 from .spec import PolicySpec, ResourcePolicySpec, StackPolicySpec, reporter, string_list
 from .values import declared_props, is_unknown
 
@@ -50,7 +51,6 @@ _LIMIT_TYPES = tuple(t.value for t in LimitType)
 
 #: A Group of the Python dynamic provider, and of the native provider (any language).
 GROUP_TYPES: Final = frozenset({GROUP_TYPE_TOKEN, GROUP.token})
-_ENDPOINT_TYPES: Final = frozenset({ENDPOINT_TYPE_TOKEN, ENDPOINT.token})
 
 
 def _models(resource_type: str, props: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
@@ -95,7 +95,7 @@ def validate_group_model_slugs(args: StackValidationArgs, report_violation: Repo
     declared: set[str] = set()
     pending = False  # some Endpoint's slug is not known yet
     for resource in args.resources:
-        if resource.resource_type not in _ENDPOINT_TYPES:
+        if resource.resource_type not in ENDPOINT_TYPES:
             continue
         slug = declared_props(ENDPOINT, resource.resource_type, resource.props).get("slug")
         if is_unknown(slug):

@@ -17,6 +17,7 @@ The prefix segment matches the rest of the path (a registered key's first 16 cha
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,11 +26,9 @@ from fastapi.responses import Response
 from .. import openapi_schemas
 from ..bodies import (
     PAGE_PARAMETERS,
-    decode_cursor,
     json_object,
-    page_json,
+    list_page,
     parse_json_object,
-    parse_limit,
     raise_if,
     read_body,
     unknown_fields,
@@ -39,8 +38,8 @@ from ..errors import ApiError
 from ..group_checks import validate_text
 from ..group_store import StoredGroup
 from ..id_convertor import ANY_ID
-from ..key_store import PrefixTakenError, validate_registered_key
-from ..openapi import error_responses, json_request_body
+from ..key_store import PrefixTakenError, StoredKey, validate_registered_key
+from ..openapi import error_responses, json_request_body, model_schemas
 from ..responses import JSONResponse
 from ..signatures import verify_signature
 from ..state import groups_of, keys_of
@@ -147,10 +146,8 @@ async def register_api_key(group_id: str, request: Request, principal: Manager) 
 )
 async def list_api_keys(group_id: str, request: Request, principal: Manager) -> Response:
     group = _group(request, group_id, principal.workspace)
-    params = request.query_params
-    limit = parse_limit(params.get("limit"))
-    rows, has_more = keys_of(request.app.state).page(group.id, decode_cursor(params.get("cursor")), limit)
-    return JSONResponse(page_json([row.to_api() for row in rows], rows[-1].seq if rows else None, has_more))
+    fetch = partial(keys_of(request.app.state).page, group.id)
+    return JSONResponse(list_page(request, fetch, StoredKey.to_api))
 
 
 @router.get(
@@ -186,7 +183,6 @@ async def revoke_api_key(
 
 def request_schemas() -> dict[str, Any]:
     """Component schemas of the create and register bodies."""
-    return {
-        model.__name__: model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for model in (openapi_schemas.CreateApiKeyForGroupRequestV1, openapi_schemas.RegisterAPIKeyRequestV1)
-    }
+    return model_schemas(
+        openapi_schemas.CreateApiKeyForGroupRequestV1, openapi_schemas.RegisterAPIKeyRequestV1
+    )

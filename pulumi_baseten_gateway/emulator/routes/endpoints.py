@@ -10,6 +10,7 @@ the emulator can be fuzzed from its own schema. Success responses skip FastAPI's
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,10 +22,8 @@ from ..bodies import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     PAGE_PARAMETERS,
-    decode_cursor,
     json_object,
-    page_json,
-    parse_limit,
+    list_page,
     raise_if,
     unknown_fields,
 )
@@ -32,7 +31,7 @@ from ..dependencies import Manager
 from ..endpoint_store import SlugTakenError, StoredEndpoint
 from ..errors import ApiError
 from ..id_convertor import ANY_ID
-from ..openapi import error_responses, json_request_body, rename_schemas
+from ..openapi import error_responses, json_request_body, model_schemas, rename_schemas
 from ..responses import JSONResponse
 from ..state import endpoints_of
 from ..twins import pydantic_twin
@@ -134,11 +133,8 @@ async def create_endpoint(request: Request, principal: Manager) -> Response:
     openapi_extra={"parameters": PAGE_PARAMETERS},
 )
 async def list_endpoints(request: Request, principal: Manager) -> Response:
-    store = endpoints_of(request.app.state)
-    params = request.query_params
-    limit = parse_limit(params.get("limit"))
-    rows, has_more = store.page(principal.workspace, decode_cursor(params.get("cursor")), limit)
-    return JSONResponse(page_json([row.to_api() for row in rows], rows[-1].seq if rows else None, has_more))
+    fetch = partial(endpoints_of(request.app.state).page, principal.workspace)
+    return JSONResponse(list_page(request, fetch, StoredEndpoint.to_api))
 
 
 @router.get(
@@ -220,9 +216,8 @@ def request_schemas() -> dict[str, Any]:
     The target schema forbids unknown fields (as the API does), and the PATCH body allows ``targets``
     to be omitted or null (a no-op), as the public spec's ``UpdateEndpointRequestV1`` does.
     """
-    ref_template = "#/components/schemas/{model}"
-    create = pydantic_twin(models.CreateEndpointRequest).model_json_schema(ref_template=ref_template)
-    schemas: dict[str, Any] = create.pop("$defs", {})
+    schemas = model_schemas(pydantic_twin(models.CreateEndpointRequest))
+    create = schemas.pop(models.CreateEndpointRequest.__name__)
     target = dict(schemas["Target"], additionalProperties=False, title="EndpointTargetRequestV1")
     schemas["EndpointTargetRequestV1"] = target
     target_list = {

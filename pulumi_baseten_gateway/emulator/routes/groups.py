@@ -21,17 +21,18 @@ any other id simply answers 404.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .. import group_checks, openapi_schemas
-from ..bodies import PAGE_PARAMETERS, decode_cursor, json_object, page_json, parse_limit, raise_if
+from ..bodies import PAGE_PARAMETERS, json_object, list_page, raise_if
 from ..dependencies import Manager, Viewer
 from ..errors import ApiError
 from ..group_store import EntityTakenError, GroupStore, StoredGroup
-from ..openapi import error_responses, json_request_body, rename_schemas
+from ..openapi import error_responses, json_request_body, model_schemas, rename_schemas
 from ..responses import JSONResponse
 from ..state import db_of, groups_of, keys_of
 
@@ -124,12 +125,9 @@ async def create_group(request: Request, principal: Manager) -> Response:
 )
 async def list_groups(request: Request, principal: Viewer) -> Response:
     store = groups_of(request.app.state)
-    params = request.query_params
-    limit = parse_limit(params.get("limit"))
-    after = decode_cursor(params.get("cursor"))
-    rows, has_more = store.page(principal.workspace, after, limit, params.get("external_entity_id"))
-    items = [group_json(store, row) for row in rows]
-    return JSONResponse(page_json(items, rows[-1].seq if rows else None, has_more))
+    entity = request.query_params.get("external_entity_id")
+    fetch = partial(store.page, principal.workspace, external_entity_id=entity)
+    return JSONResponse(list_page(request, fetch, partial(group_json, store)))
 
 
 @router.get(
@@ -207,12 +205,7 @@ async def delete_group(group_id: str, request: Request, principal: Manager) -> R
 
 def request_schemas() -> dict[str, Any]:
     """Component schemas of the create and update bodies (and the types they use)."""
-    found: dict[str, Any] = {}
-    for model in (openapi_schemas.CreateGroupRequestV1, openapi_schemas.UpdateGroupRequestV1):
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        found.update(schema.pop("$defs", {}))
-        found[model.__name__] = schema
-    return found
+    return model_schemas(openapi_schemas.CreateGroupRequestV1, openapi_schemas.UpdateGroupRequestV1)
 
 
 def edit_document(document: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from .. import openapi_schemas
 from ..bodies import json_object, raise_if, unknown_fields
 from ..dependencies import SecretsManager
-from ..openapi import error_responses, json_request_body
+from ..openapi import error_responses, json_request_body, model_schemas
 from ..responses import JSONResponse
 from ..secret_store import validate_secret
 from ..state import secrets_of
@@ -77,8 +77,4 @@ async def delete_secret(secret_name: str, request: Request, principal: SecretsMa
 
 def request_schemas() -> dict[str, Any]:
     """Component schema of the upsert body."""
-    return {
-        "UpsertSecretRequestV1": openapi_schemas.UpsertSecretRequestV1.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-    }
+    return model_schemas(openapi_schemas.UpsertSecretRequestV1)
