@@ -1,6 +1,6 @@
 """What an answer says: the :class:`Reply` read within bounds, its JSON body, its ``Retry-After``, its date.
 
-A :class:`~.http.BaseClient` reads every answer whole into a :class:`Reply`; the helpers here read it
+A :class:`~.transport.Transport` reads every answer whole into a :class:`Reply`; the helpers here read it
 for the client's typed errors (the server's message, shortened; how long a 429 asks to wait).
 """
 

@@ -1,7 +1,7 @@
 """The bounds of one exchange: whatever the server does, an attempt ends by its deadline, in bounded memory.
 
 - **in time**: every attempt (connect, send, headers, the whole body) ends by its deadline, which
-  :class:`~.http.BaseClient` sets in :data:`_DEADLINE` while the attempt runs. Every socket operation of
+  :class:`~.transport.Transport` sets in :data:`_DEADLINE` while the attempt runs. Every socket operation of
   the connection pool waits at most until that deadline (a network backend wrapped around httpcore's,
   :class:`_DeadlineBackend`, installed by :func:`_bound_connection_pools`), so a reply that trickles one
   byte at a time cannot stretch an attempt;

@@ -1,6 +1,6 @@
 """A client's options, checked before any request: the API key and how it is sent, the base URL, the limits.
 
-:class:`~.http.BaseClient` refuses bad options at construction with a
+:class:`~.transport.Transport` refuses bad options at construction with a
 :class:`~pulumi_baseten_gateway.errors.ConfigurationError` naming the setting; no message echoes the key
 or the base URL.
 """

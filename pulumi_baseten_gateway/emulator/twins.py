@@ -1,6 +1,6 @@
 """Pydantic twins of the provider's API models, for FastAPI: response models and the OpenAPI document.
 
-The provider declares the API's objects once, as msgspec structs (``resources/*/model.py``); FastAPI
+The provider declares the API's objects once, as msgspec structs (``api/models/``); FastAPI
 speaks pydantic. :func:`pydantic_twin` builds, from a struct, the pydantic model with the same name,
 docstring, fields (types, defaults, descriptions, constraints) and unknown-field rule, so the emulator's
 document is derived from the one declaration rather than kept in step by hand.

@@ -26,7 +26,15 @@ from ..api.models.endpoint import TargetProvider
 from ..api.rules import endpoint as rules
 from ..api.rules.common import Violation, is_sequence
 from ..resources.endpoint.resource import ENDPOINT, ENDPOINT_TYPE_TOKEN
-from .spec import PolicySpec, ResourcePolicySpec, StackPolicySpec, report_all, reporter, string_list
+from .spec import (
+    PolicySpec,
+    ResourcePolicySpec,
+    StackPolicySpec,
+    report_all,
+    reporter,
+    string_list,
+    string_list_schema,
+)
 from .values import declared_props, is_unknown
 
 __all__ = [
@@ -202,16 +210,10 @@ ORG_PREFIX: Final = ResourcePolicySpec(
     description="Endpoint slugs must start with one of the organization's registered prefixes.",
     enforcement_level=EnforcementLevel.MANDATORY,
     config={
-        _ALLOWED_PREFIXES: {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "uniqueItems": True,
-            "default": [],
-            "description": (
-                "The slug prefixes ({org_prefix} of '{org_prefix}/{name}') this organization owns. "
-                "Empty means not configured: every Endpoint is then reported."
-            ),
-        },
+        _ALLOWED_PREFIXES: string_list_schema(
+            "The slug prefixes ({org_prefix} of '{org_prefix}/{name}') this organization owns. "
+            "Empty means not configured: every Endpoint is then reported."
+        ),
     },
     validate=validate_org_prefix,
 )
@@ -246,13 +248,11 @@ ALLOWED_PROVIDERS: Final = ResourcePolicySpec(
     description="Endpoint targets must use an allowed upstream provider.",
     enforcement_level=EnforcementLevel.ADVISORY,
     config={
-        _ALLOWED_PROVIDERS: {
-            "type": "array",
-            "items": {"type": "string", "enum": list(_ALL_PROVIDERS)},
-            "uniqueItems": True,
-            "default": list(_ALL_PROVIDERS),
-            "description": "The upstream providers a target may use; leave out external ones to forbid them.",
-        },
+        _ALLOWED_PROVIDERS: string_list_schema(
+            "The upstream providers a target may use; leave out external ones to forbid them.",
+            enum=_ALL_PROVIDERS,
+            default=_ALL_PROVIDERS,
+        ),
     },
     validate=validate_allowed_providers,
 )

@@ -27,7 +27,7 @@ from ..api.rules.common import is_sequence
 from ..resources.endpoint.resource import ENDPOINT
 from ..resources.group.resource import GROUP, GROUP_TYPE_TOKEN
 from .endpoint import ENDPOINT_TYPES
-from .spec import PolicySpec, ResourcePolicySpec, StackPolicySpec, reporter, string_list
+from .spec import PolicySpec, ResourcePolicySpec, StackPolicySpec, reporter, string_list, string_list_schema
 from .values import declared_props, is_unknown
 
 __all__ = [
@@ -172,17 +172,11 @@ GROUP_MODEL_SLUGS: Final = StackPolicySpec(
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config={
-        _ALLOWED_PREFIXES: {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "uniqueItems": True,
-            "default": [],
-            "description": (
-                "Slugs a Group may name without an Endpoint in the stack. An entry without '/' is an org "
-                "prefix ('acme' allows 'acme/x'); an entry with '/' is the start of a slug "
-                "('acme/shared-' allows 'acme/shared-glm'). Empty: only the stack's own Endpoints."
-            ),
-        },
+        _ALLOWED_PREFIXES: string_list_schema(
+            "Slugs a Group may name without an Endpoint in the stack. An entry without '/' is an org "
+            "prefix ('acme' allows 'acme/x'); an entry with '/' is the start of a slug "
+            "('acme/shared-' allows 'acme/shared-glm'). Empty: only the stack's own Endpoints."
+        ),
     },
     validate=validate_group_model_slugs,
 )
@@ -196,16 +190,11 @@ GROUP_RATE_LIMITS: Final = ResourcePolicySpec(
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
     config={
-        _REQUIRED_TYPES: {
-            "type": "array",
-            "items": {"type": "string", "enum": list(_LIMIT_TYPES)},
-            "uniqueItems": True,
-            "default": [],
-            "description": (
-                "Limit types each model must have a rate limit of ('TOKEN', 'REQUEST'). Empty: any one "
-                "rate limit will do."
-            ),
-        },
+        _REQUIRED_TYPES: string_list_schema(
+            "Limit types each model must have a rate limit of ('TOKEN', 'REQUEST'). Empty: any one "
+            "rate limit will do.",
+            enum=_LIMIT_TYPES,
+        ),
     },
     validate=validate_group_rate_limits,
 )

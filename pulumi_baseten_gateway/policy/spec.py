@@ -53,6 +53,7 @@ __all__ = [
     "report_all",
     "reporter",
     "string_list",
+    "string_list_schema",
 ]
 
 #: The JSON-schema properties of a policy's config, by property name; each has a ``default``.
@@ -149,6 +150,23 @@ def reporter(report_violation: ReportViolation) -> Report:
 def report_all(report: Report, violations: Sequence[Violation]) -> None:
     for violation in violations:
         report(str(violation))
+
+
+def string_list_schema(
+    description: str, *, enum: Sequence[str] | None = None, default: Sequence[str] = ()
+) -> Any:
+    """The config schema of a list of distinct strings (non-empty ones, or ones of ``enum``), read back with
+    :func:`string_list`."""
+    items: dict[str, Any] = (
+        {"type": "string", "enum": list(enum)} if enum is not None else {"type": "string", "minLength": 1}
+    )
+    return {
+        "type": "array",
+        "items": items,
+        "uniqueItems": True,
+        "default": list(default),
+        "description": description,
+    }
 
 
 def string_list(config: Mapping[str, Any], key: str) -> tuple[list[str] | None, str | None]:
