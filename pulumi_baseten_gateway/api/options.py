@@ -2,45 +2,23 @@
 
 :class:`~.transport.Transport` refuses bad options at construction with a
 :class:`~pulumi_baseten_gateway.errors.ConfigurationError` naming the setting; no message echoes the key
-or the base URL.
+or the base URL. The provider's settings (``settings.py``) check the key and the URL with these same
+functions at preview, before any client exists, so this module needs no HTTP stack.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Generator
 from urllib.parse import urlsplit
 
-import httpx
-
 from ..errors import ConfigurationError
-
-
-class _ApiKeyAuth(httpx.Auth):
-    """Adds the ``Authorization`` header per request, so the key is on no client-wide header map."""
-
-    __slots__ = ("_header",)
-
-    def __init__(self, header: str) -> None:
-        self._header = header
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = self._header
-        yield request
-
-    def __repr__(self) -> str:
-        return "_ApiKeyAuth(<redacted>)"
 
 
 def _check_options(
     api_key: str, auth_scheme: str, max_requests_per_second: float | None, max_response_bytes: int
 ) -> None:
     """Refuse an empty or malformed key, an unknown scheme, a pace or a size cap that is not positive."""
-    if not isinstance(api_key, str) or not api_key.strip():
-        raise ConfigurationError("api_key is empty", setting="api_key", reason="is empty")
-    if any(ch.isspace() for ch in api_key.strip()) or not api_key.isprintable():
-        reason = "contains whitespace or control characters"
-        raise ConfigurationError(f"api_key {reason}", setting="api_key", reason=reason)
+    check_api_key(api_key)
     if auth_scheme not in ("Api-Key", "Bearer"):
         raise ConfigurationError(f"auth_scheme must be 'Api-Key' or 'Bearer', got {auth_scheme!r}")
     if max_requests_per_second is not None and max_requests_per_second <= 0:
@@ -57,6 +35,15 @@ def _check_options(
         raise ConfigurationError(f"max_response_bytes {reason}", setting="max_response_bytes", reason=reason)
 
 
+def check_api_key(api_key: str) -> None:
+    """Refuse an empty key, or one with whitespace or control characters inside; never quotes it."""
+    if not isinstance(api_key, str) or not api_key.strip():
+        raise ConfigurationError("api_key is empty", setting="api_key", reason="is empty")
+    if any(ch.isspace() for ch in api_key.strip()) or not api_key.isprintable():
+        reason = "contains whitespace or control characters"
+        raise ConfigurationError(f"api_key {reason}", setting="api_key", reason=reason)
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -70,7 +57,7 @@ def _base_url_error(reason: str) -> ConfigurationError:
     return ConfigurationError(f"base_url {reason}", setting="base_url", reason=reason)
 
 
-def _check_base_url(base_url: str) -> str:
+def check_base_url(base_url: str) -> str:
     """The base URL without a trailing ``/``; refuses what would leak or go somewhere unintended.
 
     No message echoes the URL: it may carry credentials, or be a key pasted into the wrong setting.

@@ -52,9 +52,10 @@ from ..errors import (
     error_class_for_status,
 )
 from .answers import Reply, _json_body, _retry_after, _shorten, _utc_after
+from .auth import _ApiKeyAuth
 from .bounds import _DEADLINE, _bound_connection_pools, _Overdue, _read_body
 from .models.base import decode_hook
-from .options import _ApiKeyAuth, _base_url_error, _check_base_url, _check_options
+from .options import _base_url_error, _check_options, check_base_url
 from .pacing import _Pacer
 from .retry import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryPolicy
 from .rules.common import Violation
@@ -120,7 +121,7 @@ class Transport:
         signing_key: SigningKey | None = None,
     ) -> None:
         _check_options(api_key, auth_scheme, max_requests_per_second, max_response_bytes)
-        self.base_url = _check_base_url(base_url)
+        self.base_url = check_base_url(base_url)
         self.auth_scheme = auth_scheme
         self.max_response_bytes = max_response_bytes
         #: The workspace's Ed25519 private key: signs key registrations (``client.keys.register``) only.
