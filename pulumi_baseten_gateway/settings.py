@@ -8,25 +8,32 @@ process, so every resource type of a plugin goes through one connection pool and
 rate limit is per key). Configuration errors name the setting as the user's adapter reads it
 (``baseten:apiUrl``, ``baseten-gateway:apiUrl``) and never echo its value, which could be a key pasted
 in the wrong place.
+
+Each rule is written once, where the client applies it (``api/options.py`` for the key and the URL,
+``api/signing.py`` for the signing key, here for the pace and the time bounds): :meth:`Settings.client`
+applies them before its first request, and :meth:`Settings.problems` applies the same ones without making
+a client, which is how both providers refuse a missing or malformed setting at preview.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from .api.options import check_api_key, check_base_url
 from .api.retry import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryPolicy
+from .api.signing import SigningKey
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from .api import GatewayClient
 
 # The HTTP layer (httpx, tenacity and the API modules) is imported when a client is first made, not with
-# this module: the plugin reads its settings in Configure and its first Check, which need none of it
-# (and ``pulumi preview`` never makes a client at all).
+# this module: the plugin reads and checks its settings in CheckConfig, Configure and its first Check,
+# which need none of it (and ``pulumi preview`` never makes a client at all).
 
 __all__ = [
     "API_KEY",
@@ -38,6 +45,7 @@ __all__ = [
     "DYNAMIC_NAMESPACES",
     "MAX_REQUESTS_PER_SECOND",
     "NATIVE_NAMESPACE",
+    "SETTINGS",
     "SIGNING_KEY",
     "TOTAL_TIMEOUT",
     "Setting",
@@ -81,7 +89,8 @@ ATTEMPT_TIMEOUT: Final = Setting("attemptTimeout", "BASETEN_ATTEMPT_TIMEOUT", "a
 TOTAL_TIMEOUT: Final = Setting("totalTimeout", "BASETEN_TOTAL_TIMEOUT", "total_timeout")
 #: The workspace's Ed25519 private key, which signs key registrations (RegisteredGatewayApiKey).
 SIGNING_KEY: Final = Setting("signingKey", "BASETEN_SIGNING_KEY", "signing_key")
-_SETTINGS = (API_KEY, API_URL, MAX_REQUESTS_PER_SECOND, ATTEMPT_TIMEOUT, TOTAL_TIMEOUT, SIGNING_KEY)
+#: Every setting, in the order :meth:`Settings.problems` reports them.
+SETTINGS: Final = (API_KEY, API_URL, MAX_REQUESTS_PER_SECOND, ATTEMPT_TIMEOUT, TOTAL_TIMEOUT, SIGNING_KEY)
 
 _clients: dict[tuple[str | None, str, float | None, float, float, str | None], GatewayClient] = {}
 _clients_lock = threading.Lock()
@@ -148,39 +157,50 @@ class Settings:
             total_timeout=self._seconds(TOTAL_TIMEOUT, self.total_timeout, DEFAULT_TOTAL_TIMEOUT),
         )
 
+    def problems(self, unknown: Collection[Setting] = ()) -> list[ConfigurationError]:
+        """Every setting that is missing or malformed, one error each, naming it and never its value.
+
+        The same checks :meth:`client` makes before its first request, and the signing key's parse (which
+        a client leaves to the first registration), made without a client, the HTTP stack or a request:
+        the native plugin's CheckConfig and the dynamic provider's check, at preview. ``unknown``: settings
+        whose value is not known yet (a preview of an explicit provider fed by an output), not judged.
+        """
+        attempt, total = DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT
+        checks: dict[Setting, Callable[[], object]] = {
+            API_KEY: self._api_key,
+            API_URL: self._base_url,
+            MAX_REQUESTS_PER_SECOND: self.requests_per_second,
+            ATTEMPT_TIMEOUT: lambda: self._seconds(ATTEMPT_TIMEOUT, self.attempt_timeout, attempt),
+            TOTAL_TIMEOUT: lambda: self._seconds(TOTAL_TIMEOUT, self.total_timeout, total),
+            SIGNING_KEY: self._parsed_signing_key,
+        }
+        found = []
+        for setting, check in checks.items():
+            if setting in unknown:
+                continue
+            try:
+                check()
+            except ConfigurationError as error:
+                found.append(error)
+        return found
+
     def client(self) -> GatewayClient:
         """The process's shared client for these settings; problems surface at the first call needing it."""
-        if not self.api_key:
-            command = f"pulumi config set --secret {API_KEY.key(self.namespace)} <key>"
-            raise ConfigurationError(
-                f"no Baseten API key: set it with `{command}` or the {API_KEY.env} environment variable"
-            )
+        api_key = self._api_key()
         from .api import DEFAULT_BASE_URL, GatewayClient
-        from .api.signing import SigningKey
 
         rate = self.requests_per_second()
         retry = self.retry_policy()
-        base_url = self.base_url or DEFAULT_BASE_URL
-        identity = (
-            self.api_key,
-            base_url,
-            rate,
-            retry.attempt_timeout,
-            retry.total_timeout,
-            self.signing_key,
-        )
+        base_url = self._base_url() or DEFAULT_BASE_URL
+        identity = (api_key, base_url, rate, retry.attempt_timeout, retry.total_timeout, self.signing_key)
         with _clients_lock:
             client = _clients.get(identity)
             if client is None:
                 # Parsed at the first registration: a malformed one fails only that, naming the setting.
-                signing_key = (
-                    SigningKey(self.signing_key, setting=SIGNING_KEY.named(self.namespace))
-                    if self.signing_key
-                    else None
-                )
+                signing_key = self._signing_key()
                 try:
                     client = GatewayClient(
-                        self.api_key,
+                        api_key,
                         base_url=base_url,
                         max_requests_per_second=rate,
                         retry=retry,
@@ -190,6 +210,46 @@ class Settings:
                     raise self._named(exc) from None
                 _clients[identity] = client
             return client
+
+    def _api_key(self) -> str:
+        """The API key, refused when missing (saying how to set it) or malformed (``check_api_key``)."""
+        if not self.api_key:
+            key = API_KEY.key(self.namespace)
+            command = f"pulumi config set --secret {key} <key>"
+            reason = f"set it with `{command}` or the {API_KEY.env} environment variable"
+            raise ConfigurationError(f"no Baseten API key: {reason}", setting=key, reason=reason)
+        try:
+            check_api_key(self.api_key)
+        except ConfigurationError as exc:
+            raise self._named(exc) from None
+        return self.api_key
+
+    def _base_url(self) -> str | None:
+        """The API URL as set (None: the client's default), checked by ``options.check_base_url``."""
+        if self.base_url is None:
+            return None
+        try:
+            check_base_url(self.base_url)
+        except ConfigurationError as exc:
+            raise self._named(exc) from None
+        return self.base_url
+
+    def _signing_key(self) -> SigningKey | None:
+        """The signing key, not parsed yet (``SigningKey`` parses it at its first use)."""
+        if not self.signing_key:
+            return None
+        return SigningKey(self.signing_key, setting=SIGNING_KEY.named(self.namespace))
+
+    def _parsed_signing_key(self) -> None:
+        """The signing key parsed now, when set: ``SigningKey``'s refusal, about the setting's key."""
+        signing_key = self._signing_key()
+        if signing_key is None:
+            return
+        try:
+            signing_key.check()
+        except ConfigurationError as exc:
+            key = SIGNING_KEY.key(self.namespace)
+            raise ConfigurationError(str(exc), setting=key, reason=exc.reason) from None
 
     def _seconds(self, setting: Setting, raw: str | None, default: float) -> float:
         """A positive, finite number of seconds, or ``default`` when unset; errors never echo ``raw``."""
@@ -207,7 +267,7 @@ class Settings:
 
     def _named(self, error: ConfigurationError) -> ConfigurationError:
         """The client's error about a parameter, restated about the setting users wrote, without its value."""
-        for setting in _SETTINGS:
+        for setting in SETTINGS:
             if error.setting == setting.parameter:
                 key = setting.key(self.namespace)
                 message = f"{setting.named(self.namespace)} {error.reason}"
