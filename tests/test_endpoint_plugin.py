@@ -325,14 +325,19 @@ def test_forbidden_key_is_a_403_error(emulator: EmulatorProcess) -> None:
 
 
 def test_missing_api_key_names_both_ways_to_set_it(emulator: EmulatorProcess) -> None:
+    """Check (which runs at preview) refuses first, naming the setting; Create refuses the same way."""
+    before = emulator.stats()["total_requests"]
     with ProviderPlugin(env={"BASETEN_API_KEY": ""}) as keyless:
         keyless.configure({"baseten:apiUrl": emulator.base_url})
         checked, failures = keyless.check({"slug": unique_slug(), "targets": [BASETEN]})
-        assert failures == []  # check needs no key
         with pytest.raises(PluginError) as info:
             keyless.create(checked)
-    assert "pulumi config set --secret baseten:apiKey" in info.value.details
-    assert "BASETEN_API_KEY" in info.value.details
+    [failure] = failures
+    assert failure.property == ""  # a setting, not one of the resource's inputs
+    for message in (failure.reason, info.value.details):
+        assert "pulumi config set --secret baseten:apiKey" in message
+        assert "BASETEN_API_KEY" in message
+    assert emulator.stats()["total_requests"] == before
 
 
 def test_key_from_environment_when_config_has_none(emulator: EmulatorProcess) -> None:

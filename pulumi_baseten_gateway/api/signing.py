@@ -8,9 +8,10 @@ block, its newlines real or written ``\\n`` as config tools often flatten them),
 seed in base64.
 
 The key is a credential: no repr, pickle, log line or error shows it, and a malformed one is refused
-without quoting it. It is parsed when first used (so a provider whose signing key is malformed still
-manages endpoints and groups; registering a key says what is wrong, before any request), and
-``cryptography`` is imported then, not with this module.
+without quoting it. It is parsed when first used (so a client given a malformed one still manages
+endpoints and groups; registering a key says what is wrong, before any request), or by :meth:`check`,
+which the providers call at preview (``Settings.problems``): a stack whose signing key is set but
+malformed fails ``pulumi preview``. ``cryptography`` is imported then, not with this module.
 """
 
 from __future__ import annotations

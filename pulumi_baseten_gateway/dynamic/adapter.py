@@ -77,11 +77,14 @@ class CoreProvider(ResourceProvider):
         if _in_dynamic_plugin_process() and not os.environ.get(TRACEBACKS_ENV):
             sys.tracebacklimit = 0
 
+    def _current_settings(self) -> Settings:
+        """As configured; in a process that never configured it (a program's own use), the environment's."""
+        with self._lock:
+            return self._settings or Settings.read(lambda _: None)
+
     def _gateway(self) -> GatewayClient:
         """The client shared by every resource type of this process (one pool, one pacer)."""
-        with self._lock:
-            settings = self._settings or Settings.read(lambda _: None)
-        return settings.client()
+        return self._current_settings().client()
 
     def _core(self) -> LifecycleCore:
         return self.core(self._gateway, is_unknown)
@@ -89,9 +92,14 @@ class CoreProvider(ResourceProvider):
     # -- the dynamic provider protocol ------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        # Check runs at preview (Create never does): a missing or malformed setting fails `pulumi preview`
+        # here, before any request, with the rules the client applies (Settings.problems). The failure
+        # names the setting in its reason, not in `property`: for a property the engine prints the
+        # resource's input of that name, and a setting is none of them.
+        settings = [CheckFailure("", str(problem)) for problem in self._current_settings().problems()]
         outcome = self._core().check(news)
         failures = [CheckFailure(v.path, f"{v.message} [{v.rule}]") for v in outcome.failures]
-        return CheckResult(outcome.inputs, failures)
+        return CheckResult(outcome.inputs, settings + failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         outcome = self._core().diff(olds, news)

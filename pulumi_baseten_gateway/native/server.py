@@ -36,7 +36,7 @@ from ..resources.group.core import GroupCore
 from ..resources.lifecycle import LifecycleCore
 from ..resources.secret.core import SecretCore
 from ..schema import schema_text
-from ..settings import NATIVE_NAMESPACE, Settings
+from ..settings import NATIVE_NAMESPACE, SETTINGS, Settings
 from .properties import from_wire, is_unknown, struct, to_wire, unstruct
 
 __all__ = ["CORES", "NativeProvider", "main"]
@@ -103,12 +103,30 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
     def CheckConfig(
         self, request: provider_pb2.CheckRequest, context: grpc.ServicerContext
     ) -> provider_pb2.CheckResponse:
-        return provider_pb2.CheckResponse(inputs=request.news)
+        """Refuse a missing or malformed setting at preview, before any request: ``Settings.problems``.
+
+        Each failure names the setting in its reason (``baseten-gateway:apiUrl (or BASETEN_API_URL) must
+        be ...``) and leaves ``property`` empty: for a named property the engine prints the input's value
+        (``property apiUrl value {...} has a problem``), and a value here may be a key pasted into the
+        wrong setting; a name that is not an input prints as ``{<nil>}``, wrong for a malformed one.
+        """
+        args = unstruct(request.news)
+        unknown = [setting for setting in SETTINGS if is_unknown(args.get(setting.name))]
+        failures = [
+            provider_pb2.CheckFailure(reason=str(problem)) for problem in _settings_of(args).problems(unknown)
+        ]
+        return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
 
     def DiffConfig(
         self, request: provider_pb2.DiffRequest, context: grpc.ServicerContext
     ) -> provider_pb2.DiffResponse:
-        # A changed setting (another key, URL or pace) never replaces what the provider manages.
+        # Every changed setting is a change the engine sees (an update of the provider, then each resource
+        # diffed as usual), and none replaces anything: the endpoints, groups and keys are the workspace's,
+        # wherever the provider reaches them from. Another API key of the same workspace manages the same
+        # objects; another apiUrl (the emulator, a proxy) is where the next requests go, not a reason to
+        # recreate them; the pace, the time bounds and the signing key only change how requests are sent.
+        # A replacement would also fail: Pulumi creates the new endpoint before deleting the old one, and
+        # the slug is still taken.
         olds, news = unstruct(request.olds), unstruct(request.news)
         changed = sorted(key for key in {*olds, *news} if olds.get(key) != news.get(key))
         return provider_pb2.DiffResponse(changes=_DIFF_SOME if changed else _DIFF_NONE, diffs=changed)
@@ -118,13 +136,9 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
     ) -> provider_pb2.ConfigureResponse:
         # The provider's inputs: the stack's `baseten-gateway:*` config (or an explicit provider's
         # properties), by their names in the schema (apiKey, apiUrl, ...).
-        args = unstruct(request.args)
-
-        def get(key: str) -> Any:
-            return args.get(key.split(":", 1)[1])
-
+        settings = _settings_of(unstruct(request.args))
         with self._lock:
-            self._settings = Settings.read(get, (NATIVE_NAMESPACE,))
+            self._settings = settings
         # Secrets arrive unwrapped; the engine keeps marking as secret what was (and the schema's secrets).
         return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=False)
 
@@ -197,6 +211,11 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
         state = from_wire(core.declaration, unstruct(request.properties))
         self._run(context, lambda: core.delete(request.id, state))
         return empty_pb2.Empty()
+
+
+def _settings_of(args: Mapping[str, Any]) -> Settings:
+    """The settings in a provider's inputs (by their schema names: ``apiKey``, ...), else the environment."""
+    return Settings.read(lambda key: args.get(key.split(":", 1)[1]), (NATIVE_NAMESPACE,))
 
 
 def _schema_path(path: str) -> str:
