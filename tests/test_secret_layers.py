@@ -28,6 +28,7 @@ from pulumi_baseten_gateway import (
     SecretExistsError,
     SecretOperationError,
 )
+from pulumi_baseten_gateway.api.rules import secret as secret_rules
 from pulumi_baseten_gateway.api.transport import LOGGER_NAME
 from pulumi_baseten_gateway.resources.secret.core import SecretCore
 from pulumi_baseten_gateway.resources.secret.resource import SECRET
@@ -45,6 +46,77 @@ def unique_name(stem: str = "s") -> str:
 def client(emulator: EmulatorProcess) -> Any:
     with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
         yield gateway
+
+
+# -- the rules (README: name "1 to 255 letters, digits, _, -, ."; value required, never quoted) ----------
+
+NAME_RULE = "must be 1 to 255 letters, digits, '_', '-' or '.', got "
+
+
+@pytest.mark.parametrize(
+    ("name", "broken"),
+    [
+        ("a", []),
+        ("A-z_0.9", []),
+        ("n" * 255, []),  # the last valid length
+        ("n" * 256, [("name", "secret-name", NAME_RULE + repr("n" * 256))]),  # the first invalid one
+        ("", [("name", "secret-name", NAME_RULE + "''")]),
+        (".", [("name", "secret-name", NAME_RULE + "'.'")]),
+        ("..", [("name", "secret-name", NAME_RULE + "'..'")]),
+        ("...", []),
+        ("has space", [("name", "secret-name", NAME_RULE + "'has space'")]),
+        ("slash/y", [("name", "secret-name", NAME_RULE + "'slash/y'")]),
+        ("tilde~", [("name", "secret-name", NAME_RULE + "'tilde~'")]),
+        (None, [("name", "required", "is required")]),
+        (3, [("name", "field-type", "must be a string, got int")]),
+        (["a"], [("name", "field-type", "must be a string, got list")]),
+    ],
+)
+def test_the_secret_name_rule(name: object, broken: list[tuple[str, str, str]]) -> None:
+    found = secret_rules.validate_secret_name(name)
+    assert [(v.path, v.rule, v.message) for v in found] == broken
+    at = secret_rules.validate_secret_name(name, path="secrets[2].name")
+    assert [v.path for v in at] == ["secrets[2].name"] * len(broken)
+
+
+@pytest.mark.parametrize(
+    ("value", "broken"),
+    [
+        ("v", []),
+        (" ", []),  # any non-empty text: a value is not trimmed
+        ("é" + "\U0001f511" * 3, []),
+        ("", [("value", "secret-value", "must not be empty")]),
+        (
+            "lone \ud800 surrogate",
+            [("value", "secret-value", "must be valid Unicode text (it holds a lone surrogate)")],
+        ),
+        (None, [("value", "required", "is required")]),
+        (b"bytes", [("value", "field-type", "must be a string, got bytes")]),
+        (12, [("value", "field-type", "must be a string, got int")]),
+    ],
+)
+def test_the_secret_value_rule_never_quotes_the_value(
+    value: object, broken: list[tuple[str, str, str]]
+) -> None:
+    found = secret_rules.validate_secret_value(value)
+    assert [(v.path, v.rule, v.message) for v in found] == broken
+    at = secret_rules.validate_secret_value(value, path="data.value")
+    assert [v.path for v in at] == ["data.value"] * len(broken)
+
+
+def test_a_whole_secret_reports_both_fields_and_skips_what_is_not_known_yet() -> None:
+    unknown = object()
+
+    def broken(name: object, value: object) -> list[tuple[str, str]]:
+        found = secret_rules.validate_secret(name, value, is_unknown=lambda v: v is unknown)
+        return [(v.path, v.rule) for v in found]
+
+    assert broken(None, None) == [("name", "required"), ("value", "required")]
+    assert broken(unknown, unknown) == broken("ok", "v") == []
+    assert broken(unknown, "") == [("value", "secret-value")]
+    assert broken("", unknown) == [("name", "secret-name")]
+    assert secret_rules.validate_secret_name(unknown, is_unknown=lambda v: v is unknown) == []
+    assert secret_rules.validate_secret_value(unknown, is_unknown=lambda v: v is unknown) == []
 
 
 # -- the client -----------------------------------------------------------------------------------------
