@@ -170,6 +170,11 @@ class InProcessEmulator:
 
         self.app.configure(FaultSettings(**settings))
 
+    def stats(self) -> dict[str, Any]:
+        """What ``GET /_emulator/stats`` answers: request, status, fault and row counters."""
+        snapshot: dict[str, Any] = self.app.stats_snapshot()
+        return snapshot
+
     def close(self) -> None:
         self.app.close()
 
