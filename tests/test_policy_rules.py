@@ -34,6 +34,7 @@ if str(REPO_ROOT) not in sys.path:
 from pulumi_baseten_gateway import policy  # noqa: E402
 from pulumi_baseten_gateway.api.models.endpoint import TargetProvider  # noqa: E402
 from pulumi_baseten_gateway.api.rules import endpoint as rules  # noqa: E402
+from pulumi_baseten_gateway.policy.pack import POLICIES  # noqa: E402
 from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT_TYPE_TOKEN  # noqa: E402
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
@@ -537,6 +538,22 @@ def test_unique_slugs_reports_each_shared_slug_once() -> None:
     assert "3 Endpoints" in reports[1][0]
 
 
+def test_unique_slugs_reads_past_other_resources_and_unshared_slugs() -> None:
+    """Resources of other types, and slugs held once, anywhere in the stack, stop nothing."""
+    first = stack_resource("first", {"slug": "acme/x"})
+    second = stack_resource("second", {"slug": "acme/x"}, type_="baseten-gateway:index:Endpoint")
+    resources = [
+        stack_resource("bucket", {"slug": "acme/x"}, type_="aws:s3/bucket:Bucket"),
+        stack_resource("alone", {"slug": "acme/alone"}),
+        first,
+        stack_resource("group", {"slug": "acme/x"}, type_="baseten-gateway:index:Group"),
+        second,
+    ]
+    assert run_stack(resources) == [
+        (f"slug: 'acme/x' is used by 2 Endpoints: 'first' ({first.urn}), 'second' ({second.urn})", second.urn)
+    ]
+
+
 # -- the policy objects ---------------------------------------------------------------------------------
 
 
@@ -599,6 +616,13 @@ def test_the_schema_defaults_the_cli_sends_act_like_no_config() -> None:
 def test_built_policies_are_fresh_and_share_nothing_mutable_with_the_declarations() -> None:
     first, second = policy.build_policies(), policy.build_policies()
     assert [p.name for p in second] == [p.name for p in first]
+    for built, declared in zip(first, POLICIES, strict=True):
+        assert (built.name, built.display_name, built.description) == (
+            declared.name,
+            declared.display_name,
+            declared.description,
+        )
+        assert built.display_name  # what the CLI prints beside each violation
     for a, b in zip(first, second, strict=True):
         assert a is not b
         assert (a.description, a.display_name, a.enforcement_level) == (

@@ -143,6 +143,24 @@ def test_adopt_must_be_a_boolean(cls: type[CoreBase]) -> None:
     assert [(f.path, f.rule) for f in failures] == [("adopt", "field-type")]
 
 
+@pytest.mark.parametrize("cls", CORES, ids=lambda c: c.declaration.name)
+def test_the_declared_checks_say_what_is_wrong_and_skip_what_is_not_known_yet(cls: type[CoreBase]) -> None:
+    base, _ = CASES[cls]
+    unknown = object()
+    preview = cls(_no_client, is_unknown=lambda value: value is unknown)
+    outputs = {output.name: unknown for output in cls.declaration.output_only}
+    assert preview.check({**base, **outputs}).failures == []  # type: ignore[attr-defined]
+    for output in cls.declaration.output_only:
+        (failure,) = _core(cls).check({**base, output.name: 0}).failures  # type: ignore[attr-defined]
+        assert str(failure) == f"{output.name}: is an output: it cannot be set"
+    if any(p.name == "adopt" for p in cls.declaration.inputs):
+        assert preview.check({**base, "adopt": unknown}).failures == []  # type: ignore[attr-defined]
+        (failure,) = _core(cls).check({**base, "adopt": "yes"}).failures  # type: ignore[attr-defined]
+        assert str(failure) == "adopt: must be true or false, got 'yes'"
+    (failure,) = _core(cls).check({**base, "colour": "red"}).failures  # type: ignore[attr-defined]
+    assert str(failure) == f"colour: is not a {cls.declaration.name} property"
+
+
 def test_every_core_with_adopt_is_tested() -> None:
     with_adopt = {c.declaration.name for c in CORES if any(p.name == "adopt" for p in c.declaration.inputs)}
     assert with_adopt == {"Endpoint", "Group", "Secret"}
@@ -168,6 +186,7 @@ def test_a_steps_gateway_error_becomes_one_operation_error_and_nothing_else_is_c
     def hinted() -> None:
         raise Hinted(cause, "do this")
 
+    assert str(Hinted(cause, "do this")) == str(cause)  # should one ever escape a step
     with pytest.raises(GroupOperationError) as with_hint:
         step(GroupOperationError, "update", 7, hinted)
     assert str(with_hint.value) == f"Group '7': update failed: {cause.detail}; do this"
