@@ -174,6 +174,9 @@ def test_a_key_is_revoked_by_its_state_or_by_its_id_alone() -> None:
         assert [key.prefix for key in client.keys.list(group_id)] == []
         other = core.create({"group_id": group_id})
         api.set_faults(error_rate=1.0)
+        with pytest.raises(GatewayApiKeyOperationError) as unread:
+            core.read(other[0], other[1])  # not "gone": the read failed
+        assert str(unread.value).startswith(f"GatewayApiKey {other[1]['prefix']!r}: read failed: ")
         with pytest.raises(GatewayApiKeyOperationError) as failed:
             core.delete(other[0], {})  # not "gone": the revoke failed, and says which key
         assert str(failed.value).startswith(f"GatewayApiKey {other[1]['prefix']!r}: delete failed: ")

@@ -280,6 +280,38 @@ def test_a_failed_listing_falls_back_to_gets_and_is_not_retried_at_once() -> Non
     assert cache.read("i4") == backend.items["i4"]
 
 
+def test_clear_forgets_a_landed_listing_but_not_one_in_flight() -> None:
+    clock = Clock()
+    backend = Backend()
+    cache = backend.cache(clock)
+    cache.clear()  # nothing to forget yet
+    together(backend, cache)
+    clock.now += TOGETHER  # a lone Read from now on, the listing still fresh
+    assert cache.read("i2") == backend.items["i2"]
+    gets = len(backend.gets)  # from the listing: no request
+    clock.now += TOGETHER
+    cache.clear()
+    assert cache.read("i3") == backend.items["i3"]  # forgotten: a GET
+    assert backend.gets[gets:] == ["i3"]
+    assert backend.listings == 1
+    clock.now += TOGETHER
+
+    backend.get_gate = gate = threading.Event()
+    backend.list_gate = threading.Event()
+    backend.listing_started.clear()
+    lone = read_in_thread(cache, "i3")
+    assert backend.get_started.wait(30)
+    leader = read_in_thread(cache, "i4")  # a second listing, held in flight
+    assert backend.listing_started.wait(30)
+    cache.clear()  # in flight: kept, its Reads still get their answers from it
+    backend.list_gate.set()
+    gate.set()
+    assert (lone.result(30), leader.result(30)) == (backend.items["i3"], backend.items["i4"])
+    assert backend.listings == 2
+    assert cache.read("i0") == backend.items["i0"]  # first look at the landed listing: no request
+    assert backend.gets[-1] == "i3"
+
+
 # -- the client and the core against the emulator ------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ if str(REPO_ROOT) not in sys.path:
 from pulumi_baseten_gateway import policy  # noqa: E402
 from pulumi_baseten_gateway.api.models.endpoint import TargetProvider  # noqa: E402
 from pulumi_baseten_gateway.api.rules import endpoint as rules  # noqa: E402
+from pulumi_baseten_gateway.policy import values  # noqa: E402
 from pulumi_baseten_gateway.policy.pack import POLICIES  # noqa: E402
 from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT_TYPE_TOKEN  # noqa: E402
 
@@ -136,6 +137,36 @@ def test_plain_value_copies_proxies_and_marks_unknowns() -> None:
 def test_plain_value_accepts_any_sequence_and_mapping_but_keeps_strings() -> None:
     value = FrozenMap({"t": FrozenSeq([FrozenMap({"k": "v"})]), "s": "abc", "b": b"xy"})
     assert policy.plain_value(value) == {"t": [{"k": "v"}], "s": "abc", "b": b"xy"}
+
+
+def test_only_unknowns_and_absent_keys_are_replaced_and_other_errors_are_not_hidden() -> None:
+    class Broken(Mapping[str, Any]):
+        """A mapping whose values cannot be read: a bug, not a value unknown during preview."""
+
+        def __getitem__(self, key: str) -> Any:
+            raise RuntimeError(f"cannot read {key}")
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(["slug"])
+
+        def __len__(self) -> int:
+            return 1
+
+    class BrokenSeq(FrozenSeq):
+        def __getitem__(self, index: Any) -> Any:
+            raise RuntimeError("cannot read")
+
+    props = unknown_checking_proxy({"slug": UNKNOWN_STRING, "targets": [UNKNOWN_STRING]})
+    assert values.prop(props, "slug") is policy.UNKNOWN
+    assert values.prop(props, "targets") == [policy.UNKNOWN]
+    assert values.prop(props, "absent") is None
+    for call in (
+        lambda: values.prop(Broken(), "slug"),
+        lambda: policy.plain_value(Broken()),
+        lambda: policy.plain_value(BrokenSeq([1])),
+    ):
+        with pytest.raises(RuntimeError):
+            call()
 
 
 @pytest.mark.parametrize(

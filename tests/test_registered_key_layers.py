@@ -37,7 +37,11 @@ from pulumi_baseten_gateway import (
     RetryPolicy,
     SigningKey,
 )
-from pulumi_baseten_gateway.api.rules.api_key import shannon_entropy, validate_registered_key
+from pulumi_baseten_gateway.api.rules.api_key import (
+    registered_prefix,
+    shannon_entropy,
+    validate_registered_key,
+)
 from pulumi_baseten_gateway.api.transport import LOGGER_NAME
 from pulumi_baseten_gateway.resources.api_key.registered import RegisteredGatewayApiKeyCore
 from pulumi_baseten_gateway.resources.api_key.resource import REGISTERED_GATEWAY_API_KEY
@@ -331,6 +335,46 @@ def test_a_key_that_is_missing_not_text_or_malformed_is_refused_at_its_path(
     (violation,) = validate_registered_key(key, "keys[0]")
     assert (violation.path, violation.rule) == ("keys[0]", rule)
     assert mentions in violation.message
+
+
+GOOD = "Kq7-vR2_pL9xZ4mN8bT1wY6cH3jF5sD0"  # 32 characters, 32 distinct: 5 bits per character
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        (GOOD, None),
+        ((GOOD * 4)[:128], None),  # the last valid length
+        (
+            (GOOD * 5)[:129],
+            "key: must be 32 to 128 characters, inclusive; this key has 129",
+        ),  # the first invalid
+        (GOOD[:31], "key: must be 32 to 128 characters, inclusive; this key has 31"),
+        ("", "key: must be 32 to 128 characters, inclusive; this key has 0"),
+        (None, "key: is required"),
+        (b"K" * 40, "key: must be a string, got bytes"),
+        (GOOD[:-1] + " ", "key: must be printable ASCII without whitespace"),
+        (GOOD[:-1] + "\t", "key: must be printable ASCII without whitespace"),
+        (GOOD[:-1] + "é", "key: must be printable ASCII without whitespace"),
+        (GOOD[:-1] + "\x7f", "key: must be printable ASCII without whitespace"),
+        (
+            "abcdefg" * 5,  # seven characters, equally often: log2(7) = 2.81 bits per character
+            "key: must have a Shannon entropy of at least 3.0 bits per character; this key has 2.81 (use a "
+            "securely generated key, e.g. `openssl rand -base64 48`)",
+        ),
+    ],
+)
+def test_the_documented_key_rules_at_their_bounds(key: object, shown: str | None) -> None:
+    found = validate_registered_key(key)
+    assert [str(v) for v in found] == ([] if shown is None else [shown])
+    if isinstance(key, str) and len(key) > 1:
+        assert all(key not in str(v) for v in found)  # never quoted
+
+
+def test_the_stored_prefix_is_the_first_sixteen_characters() -> None:
+    assert registered_prefix(GOOD) == "Kq7-vR2_pL9xZ4mN"
+    assert registered_prefix("a/b+c=d" * 6)[:16] == registered_prefix("a/b+c=d" * 6) == ("a/b+c=d" * 6)[:16]
+    assert len(registered_prefix(GOOD * 4)) == 16
 
 
 def test_a_key_of_exactly_the_minimum_entropy_is_accepted() -> None:

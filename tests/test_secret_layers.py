@@ -318,6 +318,19 @@ def test_adopt_true_and_only_true_overwrites_a_taken_name(
     assert stored_digest(api, "shared") == digest("second-value-2")
 
 
+def test_a_create_that_fails_otherwise_gets_no_adopt_advice(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    api.set_faults(error_rate=1.0)
+    with pytest.raises(SecretOperationError) as failed:
+        SecretCore(lambda: client).create({"name": "new", "value": VALUE})
+    assert str(failed.value).startswith("Secret 'new': create failed: ")
+    assert "HTTP 5" in str(failed.value)
+    assert "adopt" not in str(failed.value)
+    assert failed.value.hint is None
+
+
 def test_a_rotation_keeps_the_id_and_sends_the_new_value(
     local: tuple[InProcessEmulator, GatewayClient],
 ) -> None:
