@@ -280,6 +280,19 @@ def test_a_failed_listing_falls_back_to_gets_and_is_not_retried_at_once() -> Non
     assert cache.read("i4") == backend.items["i4"]
 
 
+def test_each_failed_listing_is_counted_and_logged_with_its_cause(caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    backend = Backend()
+    backend.fail_listing = True
+    cache = backend.cache(clock)
+    for _ in range(2):
+        together(backend, cache)
+        clock.now += FRESHNESS + TOGETHER
+    assert (backend.listings, cache.counts.failed_listings, cache.counts.listings) == (2, 2, 2)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pulumi_baseten_gateway.api"]
+    assert warnings == ["listing failed, reading one at a time for 10 s: listing failed"] * 2
+
+
 def test_clear_forgets_a_landed_listing_but_not_one_in_flight() -> None:
     clock = Clock()
     backend = Backend()

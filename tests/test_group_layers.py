@@ -314,6 +314,99 @@ def test_a_valid_or_not_yet_known_group_breaks_no_rule(group: dict[str, Any]) ->
     assert rules.validate_group(**group, is_unknown=lambda value: value is UNKNOWN) == []
 
 
+TEXT_RULE = "must be 1 to 255 characters, got "
+
+
+@pytest.mark.parametrize(
+    ("group", "shown"),
+    [
+        # metadata.external_entity_id: "length 1-255"; metadata.name: "max length 255" (docs, G1).
+        (_valid_group(external_entity_id="e" * 255, name="n" * 255, parent_group_id="p" * 255), []),
+        (_valid_group(external_entity_id="e" * 256), [f"external_entity_id: {TEXT_RULE}256"]),
+        (_valid_group(name="n" * 256), [f"name: {TEXT_RULE}256"]),
+        (_valid_group(parent_group_id="p" * 256), [f"parent_group_id: {TEXT_RULE}256"]),
+        (_valid_group(external_entity_id="e"), []),
+        (_valid_group(external_entity_id=""), [f"external_entity_id: {TEXT_RULE}0"]),
+        (_valid_group(external_entity_id=None), ["external_entity_id: is required"]),
+        (_valid_group(name="a\nb"), ["name: must be printable text, got 'a\\nb'"]),
+        (_valid_group(parent_group_id=["p"]), ["parent_group_id: must be a string, got list"]),
+        (
+            _valid_group(limit_enforcement="STRICT"),
+            ["limit_enforcement: must be one of INDEPENDENT, CASCADING, got 'STRICT'"],
+        ),
+        ({**_valid_group(), "models": None}, ["models: is required"]),
+        (_valid_group([]), ["models: must hold at least one model"]),
+        (
+            _valid_group([{"slug": "acme/a", "colour": "red"}]),
+            ["models[0].colour: is not a model field (known: slug, rate_limits, usage_limits)"],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "per": 1}),
+            ["models[0].rate_limits[0].per: is not a limit field (known: type, unit, threshold)"],
+        ),
+        (
+            _with_limits("rate_limits", {"unit": "MINUTE"}),
+            ["models[0].rate_limits[0].type: is required", "models[0].rate_limits[0].threshold: is required"],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "type": "BYTES", "unit": "HOUR"}),
+            [
+                "models[0].rate_limits[0].type: must be one of TOKEN, REQUEST, got 'BYTES'",
+                "models[0].rate_limits[0].unit: must be one of SECOND, MINUTE, got 'HOUR'",
+            ],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": True}),
+            ["models[0].rate_limits[0].threshold: must be an integer, got True"],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": -1}),
+            ["models[0].rate_limits[0].threshold: must be at least 0, got -1"],
+        ),
+        (_with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": 0}), []),  # the spec's minimum
+        # The same slug twice is one violation; a slug that is already wrong is not also "listed twice".
+        (
+            _valid_group([{"slug": "acme/a"}, {"slug": "acme/a"}]),
+            ["models[1].slug: 'acme/a' is listed twice: models are a set"],
+        ),
+        (
+            _valid_group([{"slug": "no-slash"}, {"slug": "no-slash"}]),
+            [
+                f"models[{i}].slug: must have the form '{{org_prefix}}/{{name}}' with exactly one '/', got "
+                "'no-slash'"
+                for i in (0, 1)
+            ],
+        ),
+        # A limit with a value not known yet is not judged a duplicate of another: it may not be one.
+        (
+            _with_limits(
+                "rate_limits", TOKEN_MINUTE, {**TOKEN_MINUTE, "unit": "SECOND", "threshold": UNKNOWN}
+            ),
+            [],
+        ),
+        (
+            _with_limits("rate_limits", TOKEN_MINUTE, {**TOKEN_MINUTE, "unit": "SECOND"}),
+            ["models[0].rate_limits[1]: at most one limit per type: TOKEN repeats"],
+        ),
+    ],
+)
+def test_what_each_group_rule_says(group: dict[str, Any], shown: list[str]) -> None:
+    violations = rules.validate_group(**group, is_unknown=lambda value: value is UNKNOWN)
+    assert [str(v) for v in violations] == shown
+
+
+def test_limits_are_kept_sorted_by_type_then_unit_whatever_the_order_given() -> None:
+    day = {"type": "TOKEN", "unit": "DAY", "threshold": 1}
+    week = {"type": "TOKEN", "unit": "WEEK", "threshold": 1}  # no such unit today: order still holds
+    second, minute = {**TOKEN_MINUTE, "unit": "SECOND"}, TOKEN_MINUTE
+    for order in ([second, minute, REQUEST_MINUTE], [REQUEST_MINUTE, minute, second]):
+        (model,) = rules.canonical_models(
+            [{"slug": "acme/a", "rate_limits": order, "usage_limits": [week, day]}]
+        )
+        assert model["rate_limits"] == [REQUEST_MINUTE, minute, second]
+        assert model["usage_limits"] == [day, week]
+
+
 def test_canonical_thresholds_are_integers_and_a_non_integral_one_passes_through() -> None:
     (model,) = rules.canonical_models(
         _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": 1000.0})["models"]

@@ -228,8 +228,10 @@ def test_org_prefix_without_prefixes_reports_missing_config(config: Mapping[str,
 
 def test_org_prefix_without_prefixes_reports_even_when_slug_is_unknown() -> None:
     (message,) = run(policy.validate_org_prefix, make_args(endpoint(UNKNOWN_STRING)))
-    assert "no allowed prefixes are configured" in message
-    assert "unknown" in message
+    assert message == (
+        "slug: cannot check the prefix of slug (unknown during preview): no allowed prefixes are configured; "
+        f"set 'allowedPrefixes' for policy '{policy.ORG_PREFIX_POLICY}' in the policy pack config"
+    )
 
 
 @pytest.mark.parametrize("bad", ["acme", 42, {"acme": True}, [1, 2]])
