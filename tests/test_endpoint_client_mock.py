@@ -463,6 +463,11 @@ def test_keys_of_eight_characters_and_more_are_scrubbed_in_every_form_shorter_on
     for form in forms:
         assert scrubber.text(f"[{form}]") == "[<redacted>]"
         assert scrubber.body(f"[{form}]".encode()) == b"[<redacted>]"
+    # A form that holds another (the JSON form of a key starting with a backslash holds the key itself) is
+    # replaced whole: no stray character of it is left beside the placeholder.
+    slashed = _Scrubber("\\k7Q-w2Zx")
+    assert slashed.text('{"error": "bad key \\\\k7Q-w2Zx"}') == '{"error": "bad key <redacted>"}'
+    assert slashed.body(b'{"error": "bad key \\\\k7Q-w2Zx"}') == b'{"error": "bad key <redacted>"}'
     # Every occurrence of every form, however many, in one text.
     assert scrubber.text(" ".join(forms * 2)) == " ".join(["<redacted>"] * 8)
     assert repr(scrubber) == "_Scrubber(<redacted>)"

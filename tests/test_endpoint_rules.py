@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -298,6 +299,16 @@ def test_unknown_fields() -> None:
     assert all(v.message.startswith("is not a target field (known: provider, model_id") for v in violations)
 
 
+def test_a_key_that_is_not_text_is_shown_as_such_in_its_path() -> None:
+    """A program's dict may hold any key: one that is not text is shown by its repr, never as if it were."""
+    day = date(2026, 6, 17)
+    target: dict[object, object] = {**minimal_target(TargetProvider.BASETEN), day: 1, "2026-06-17": 2}
+    assert found(rules.validate_target(target)) == [
+        ("targets[0].2026-06-17", "unknown-field"),
+        ("targets[0].datetime.date(2026, 6, 17)", "unknown-field"),
+    ]
+
+
 def test_unknown_fields_are_reported_with_a_bad_provider() -> None:
     assert found(rules.validate_target({"provider": "X", "extra": 1})) == [
         ("targets[0].extra", "unknown-field"),
@@ -373,7 +384,7 @@ def test_invalid_base_urls(url: str, fragment: str) -> None:
 def test_base_url_credentials_are_refused_without_echo(url: str) -> None:
     violations = rules.validate_target(_compatible(url))
     assert found(violations) == [("targets[0].base_url", "target-fields")]
-    assert "must not include credentials" in violations[0].message
+    assert violations[0].message == "must not include credentials (user:password@); use secret_id"
     assert url not in violations[0].message
 
 
