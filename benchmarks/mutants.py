@@ -1,8 +1,9 @@
 """Mutation testing of the modules where a wrong line costs users most (``make mutants``).
 
 Runs mutmut (configured in ``pyproject.toml``, ``[tool.mutmut]``: which modules it mutates and which fast
-tests it runs), then prints per module how many mutants the tests killed, how many survived (and timed out,
-or were reached by no test), the kill rate, and every survivor with its line and diff. Hypothesis runs
+tests it runs), then prints per module how many mutants the tests killed, how many survived, timed out
+(the tests looped: detected, like a kill) or were reached by no test, the kill rate ((killed + timed out)
+/ reached), and every survivor (survived or reached by no test) with its line and diff. Hypothesis runs
 derandomized (``CI=true``), so two runs of one commit see the same examples.
 
     python benchmarks/mutants.py                  # a fresh run: mutants/ is removed first
@@ -28,9 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants"
 BIN = Path(sys.executable).parent
 
-# mutmut's exit codes of a mutant's test run (mutmut.stats.status_by_exit_code, 3.8).
+# mutmut's exit codes of a mutant's test run (mutmut.stats.status_by_exit_code, 3.8), in our columns. A
+# timeout (the tests ran past their CPU limit: the mutant made them loop) is detected, like a kill.
 KILLED = "killed"
 SURVIVED = "survived"
+TIMEOUT = "timeout"
 NOT_RUN = "not run"
 STATUS_BY_EXIT_CODE = {
     1: KILLED,
@@ -38,11 +41,16 @@ STATUS_BY_EXIT_CODE = {
     0: SURVIVED,
     5: "no tests",
     33: "no tests",
-    36: "timeout",
+    36: TIMEOUT,
+    -24: TIMEOUT,  # SIGXCPU
+    24: TIMEOUT,
+    152: TIMEOUT,
+    255: TIMEOUT,
     None: NOT_RUN,  # the run was stopped before it reached this mutant
 }
+DETECTED = (KILLED, TIMEOUT)
 OTHER = "other"  # mutmut's suspicious, skipped, interrupted, ...
-COLUMNS = (KILLED, SURVIVED, "timeout", "no tests", OTHER, NOT_RUN)
+COLUMNS = (KILLED, SURVIVED, TIMEOUT, "no tests", OTHER, NOT_RUN)
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,8 @@ def survivor_report(survivors: list[Mutant]) -> list[str]:
 
 
 def not_killed(results: dict[Path, list[Mutant]]) -> list[Mutant]:
-    return [m for mutants in results.values() for m in mutants if m.status not in (KILLED, NOT_RUN)]
+    """Every mutant the run reached and did not detect (survived, reached by no test, or other)."""
+    return [m for mutants in results.values() for m in mutants if m.status not in (*DETECTED, NOT_RUN)]
 
 
 def report(results: dict[Path, list[Mutant]]) -> int:
@@ -139,7 +148,7 @@ def report(results: dict[Path, list[Mutant]]) -> int:
     print(row("**all**", total))
     survivors = not_killed(results)
     if survivors:
-        print(f"\n{len(survivors)} survivors (survived, timed out, or reached by no test):")
+        print(f"\n{len(survivors)} survivors (survived, or reached by no test):")
         print("\n".join(survivor_report(survivors)))
     return len(survivors)
 
@@ -147,7 +156,7 @@ def report(results: dict[Path, list[Mutant]]) -> int:
 def row(name: str, counts: Counter[str]) -> str:
     n = sum(counts.values())
     tried = n - counts[NOT_RUN]  # the kill rate is of the mutants the run reached
-    rate = f"{100 * counts[KILLED] / tried:.1f}%" if tried else "-"
+    rate = f"{100 * (counts[KILLED] + counts[TIMEOUT]) / tried:.1f}%" if tried else "-"
     cells = [str(counts[c]) for c in COLUMNS]
     return f"| {name} | {n} | {' | '.join(cells)} | {rate} |"
 

@@ -2,7 +2,9 @@
 
 The emulator runs as a real subprocess (uvicorn, TCP, SQLite file) through
 :class:`pulumi_baseten_gateway.emulator.process.EmulatorProcess`, re-exported here. The constants describe the
-default test workspaces, so every test file uses the same keys and prefixes.
+default test workspaces, so every test file uses the same keys and prefixes. :class:`InProcessEmulator` serves
+the same application inside the test's process instead (no socket, an in-memory database), for tests of what
+runs in-process (the lifecycle cores) that must stay fast: milliseconds per request, nothing to start.
 
 Never change faults or the rate limit on the session-wide emulator (the ``emulator`` fixture): start a
 private one with the ``make_emulator`` fixture instead.
@@ -14,6 +16,7 @@ key" 400). The signing key is derived from a fixed seed: it protects nothing.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -21,6 +24,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from pulumi_baseten_gateway.emulator.process import EmulatorProcess
 
@@ -38,6 +43,7 @@ __all__ = [
     "GLOBEX_WORKSPACE",
     "TEST_RATE_LIMIT",
     "EmulatorProcess",
+    "InProcessEmulator",
     "auth_headers",
     "public_key_of",
     "sign",
@@ -114,3 +120,66 @@ def public_key_of(seed: bytes, *, pem: bool = False) -> str:
 def unique_slug(prefix: str = ACME_PREFIXES[0], name: str = "t") -> str:
     """A slug no other test uses (slugs are global on the shared emulator)."""
     return f"{prefix}/{name}-{uuid.uuid4().hex[:12]}"
+
+
+class _ASGITransport(httpx.BaseTransport):
+    """A synchronous httpx transport that hands each request to an ASGI application in this process."""
+
+    def __init__(self, app: Any) -> None:
+        self._asgi = httpx.ASGITransport(app=app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+
+        async def send() -> tuple[int, httpx.Headers, bytes]:
+            copy = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+            answer = await self._asgi.handle_async_request(copy)
+            return answer.status_code, answer.headers, await answer.aread()
+
+        status, headers, content = asyncio.run(send())
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+class InProcessEmulator:
+    """The emulator's application in this process, with the default test workspaces and an in-memory database.
+
+    ``client(key)`` is a :class:`~pulumi_baseten_gateway.GatewayClient` that talks to it through a transport
+    (no socket) and never retries unless told to; ``set_faults`` injects faults as the process's admin route
+    does. Use as a context manager, or call :meth:`close`.
+    """
+
+    base_url = "http://127.0.0.1"
+
+    def __init__(self, workspaces: Sequence[Mapping[str, Any]] = DEFAULT_WORKSPACES) -> None:
+        from pulumi_baseten_gateway.emulator import create_app
+        from pulumi_baseten_gateway.emulator.config import EmulatorConfig
+
+        config = EmulatorConfig.from_dict(
+            {"workspaces": [dict(w) for w in workspaces], "rate_limit_per_second": TEST_RATE_LIMIT}
+        )
+        self.app = create_app(config)
+
+    def client(self, key: str = ACME_KEY, **options: Any) -> Any:
+        from pulumi_baseten_gateway import GatewayClient, RetryPolicy
+
+        options.setdefault("retry", RetryPolicy.none())
+        return GatewayClient(key, base_url=self.base_url, transport=_ASGITransport(self.app), **options)
+
+    def set_faults(self, **settings: Any) -> None:
+        from pulumi_baseten_gateway.emulator.config import FaultSettings
+
+        self.app.configure(FaultSettings(**settings))
+
+    def stats(self) -> dict[str, Any]:
+        """What ``GET /_emulator/stats`` answers: request, status, fault and row counters."""
+        snapshot: dict[str, Any] = self.app.stats_snapshot()
+        return snapshot
+
+    def close(self) -> None:
+        self.app.close()
+
+    def __enter__(self) -> InProcessEmulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

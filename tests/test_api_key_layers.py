@@ -16,21 +16,27 @@ from typing import Any
 import msgspec
 import pytest
 
-from harness.emulator import ACME_KEY, EmulatorProcess
+from harness.emulator import ACME_KEY, EmulatorProcess, InProcessEmulator
 from harness.engine import EngineStack, declared_gateway
 from pulumi_baseten_gateway import (
+    ConfigurationError,
     GatewayApiKeyOperationError,
     GatewayClient,
     InvalidInputError,
     NotFoundError,
 )
 from pulumi_baseten_gateway.api.rules import api_key as rules
-from pulumi_baseten_gateway.resources.api_key.core import GatewayApiKeyCore
+from pulumi_baseten_gateway.resources.api_key.core import GatewayApiKeyCore, KeyLifecycle
+from pulumi_baseten_gateway.resources.api_key.registered import RegisteredGatewayApiKeyCore
 from pulumi_baseten_gateway.resources.api_key.resource import GATEWAY_API_KEY
 from tests.conftest import MakeEmulator
 
 DEMO_KEY = "demo-key"
 MODELS = [{"slug": "acme/a"}]
+
+
+def no_client() -> Any:
+    raise AssertionError("no request expected")
 
 
 @pytest.fixture
@@ -139,6 +145,61 @@ def test_a_revoked_key_or_a_deleted_group_reads_as_gone(client: GatewayClient, g
     assert core.read(other_id, other) is None
     with pytest.raises(GatewayApiKeyOperationError, match="<group_id>/<prefix>"):
         core.read("no-slash", {})
+
+
+@pytest.mark.parametrize("core_class", [GatewayApiKeyCore, RegisteredGatewayApiKeyCore])
+def test_an_update_is_refused_naming_the_prefix_else_the_id(core_class: type[KeyLifecycle]) -> None:
+    """Every input change replaces a key (diff says so), so the engine never asks for an update; if it did,
+    nothing may be sent: the step fails saying why."""
+    core = core_class(no_client)
+    name = core_class.declaration.name
+    with pytest.raises(core_class.error) as refused:
+        core.update("g1/sky_abc", {"group_id": "g1", "prefix": "sky_abc"}, {"group_id": "g1", "name": "n"})
+    assert str(refused.value) == (
+        f"{name} 'sky_abc': update failed: API keys are immutable: a change replaces the key"
+    )
+    assert isinstance(refused.value.cause, ConfigurationError)
+    with pytest.raises(core_class.error, match=f"^{name} 'g1/sky_abc': update failed: "):
+        core.update("g1/sky_abc", {}, {"group_id": "g1"})
+
+
+def test_a_key_is_revoked_by_its_state_or_by_its_id_alone() -> None:
+    with InProcessEmulator() as api, api.client() as client:
+        group_id = client.groups.create("keys", MODELS).id
+        core = GatewayApiKeyCore(lambda: client)
+        by_state = core.create({"group_id": group_id})
+        by_id = core.create({"group_id": group_id, "name": "imported"})
+        core.delete(by_state[0], by_state[1])
+        core.delete(by_id[0], {})  # `pulumi import`, or a state written before its outputs were
+        assert [key.prefix for key in client.keys.list(group_id)] == []
+        other = core.create({"group_id": group_id})
+        api.set_faults(error_rate=1.0)
+        with pytest.raises(GatewayApiKeyOperationError) as unread:
+            core.read(other[0], other[1])  # not "gone": the read failed
+        assert str(unread.value).startswith(f"GatewayApiKey {other[1]['prefix']!r}: read failed: ")
+        with pytest.raises(GatewayApiKeyOperationError) as failed:
+            core.delete(other[0], {})  # not "gone": the revoke failed, and says which key
+        assert str(failed.value).startswith(f"GatewayApiKey {other[1]['prefix']!r}: delete failed: ")
+        with pytest.raises(GatewayApiKeyOperationError, match=r"^GatewayApiKey 'no-slash': delete failed: "):
+            core.delete("no-slash", {})
+
+
+def test_a_read_gives_the_name_as_an_input_only_when_the_key_has_one() -> None:
+    with InProcessEmulator() as api, api.client() as client:
+        group_id = client.groups.create("keys", MODELS).id
+        core = GatewayApiKeyCore(lambda: client)
+        named_id, named = core.create({"group_id": group_id, "name": "ci"})
+        bare_id, bare = core.create({"group_id": group_id})
+        assert named_id == f"{group_id}/{named['prefix']}"
+        assert named["api_key"].startswith(f"{named['prefix']}.")
+        read = core.read(named_id, named)
+        assert read is not None
+        assert (read.id, read.inputs) == (named_id, {"group_id": group_id, "name": "ci"})
+        assert read.outputs == named  # the key kept from the state, as an output only
+        read = core.read(bare_id, {"group_id": group_id, "prefix": bare["prefix"]})
+        assert read is not None
+        assert read.inputs == {"group_id": group_id}
+        assert read.outputs == {"group_id": group_id, "name": None, "prefix": bare["prefix"]}
 
 
 # -- through the engine ---------------------------------------------------------------------------------

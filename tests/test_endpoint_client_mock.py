@@ -33,7 +33,7 @@ from pulumi_baseten_gateway import (
 )
 from pulumi_baseten_gateway.api.answers import Reply
 from pulumi_baseten_gateway.api.bounds import _bound_connection_pools, _DeadlineBackend
-from pulumi_baseten_gateway.api.scrub import _Scrubber
+from pulumi_baseten_gateway.api.scrub import _Scrubber, _ScrubRecords
 from pulumi_baseten_gateway.settings import Settings
 
 KEY = "sk-unit-test-0123456789"
@@ -447,6 +447,97 @@ def test_the_scrubber_removes_every_form_of_the_key_and_shows_none() -> None:
     short = _Scrubber("k3y")  # no real key is this short: as a string it would match ordinary data
     assert short.body(b'{"k3y": "k3y"}') == b'{"k3y": "k3y"}'
     assert short.text("Authorization: Api-Key k3y") == "Authorization: Api-Key <redacted>"
+
+
+def test_keys_of_eight_characters_and_more_are_scrubbed_in_every_form_shorter_ones_are_not() -> None:
+    last_ignored, first_scrubbed = "k7Q-w2Z", "k7Q-w2Zx"
+    assert _Scrubber(last_ignored).text(f"key {last_ignored}.") == f"key {last_ignored}."
+    assert _Scrubber(last_ignored).body(last_ignored.encode()) == last_ignored.encode()
+    scrubber = _Scrubber(first_scrubbed)
+    forms = [
+        first_scrubbed,
+        base64.b64encode(first_scrubbed.encode()).decode(),
+        base64.b64encode(f"Api-Key {first_scrubbed}".encode()).decode(),
+        base64.b64encode(f"Bearer {first_scrubbed}".encode()).decode(),
+    ]
+    for form in forms:
+        assert scrubber.text(f"[{form}]") == "[<redacted>]"
+        assert scrubber.body(f"[{form}]".encode()) == b"[<redacted>]"
+    # A form that holds another (the JSON form of a key starting with a backslash holds the key itself) is
+    # replaced whole: no stray character of it is left beside the placeholder.
+    slashed = _Scrubber("\\k7Q-w2Zx")
+    assert slashed.text('{"error": "bad key \\\\k7Q-w2Zx"}') == '{"error": "bad key <redacted>"}'
+    assert slashed.body(b'{"error": "bad key \\\\k7Q-w2Zx"}') == b'{"error": "bad key <redacted>"}'
+    # Every occurrence of every form, however many, in one text.
+    assert scrubber.text(" ".join(forms * 2)) == " ".join(["<redacted>"] * 8)
+    assert repr(scrubber) == "_Scrubber(<redacted>)"
+    with pytest.raises(TypeError, match=r"^the scrubber holds the API key and is not picklable$"):
+        scrubber.__reduce__()
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("Authorization: raw-secret-1", "Authorization: <redacted>"),
+        ("authorization=raw-secret-1; next", "authorization=<redacted>"),
+        ('{"Authorization": "raw-secret-1", "x": 1}', '{"Authorization": "<redacted>", "x": 1}'),
+        ("{'authorization': 'raw-secret-1'}", "{'authorization': '<redacted>'}"),
+        ("Proxy-Authorization: Basic dXNlcjpwYXNz", "Proxy-Authorization: <redacted>"),
+        ("Authorization: Api-Key tok-123, then", "Authorization: Api-Key <redacted>, then"),
+        ("Authorization: Bearer tok-123", "Authorization: Bearer <redacted>"),
+        ("send Authorization: <your key>", "send Authorization: <your key>"),  # a placeholder, kept
+        ("use 'Api-Key <key>'", "use 'Api-Key <key>'"),
+        ("api-key%20tok-123&x=1", "api-key%20<redacted>"),
+        ("BEARER+tok-123", "BEARER+<redacted>"),
+        ('bearer  tok-123"rest', 'bearer  <redacted>"rest'),
+        ("Bearer tok;rest Bearer tok2>x", "Bearer <redacted>;rest Bearer <redacted>>x"),
+        ("Bearer tok\\rest", "Bearer <redacted>\\rest"),
+        ("x-api-key-header: tok", "x-api-key-header: tok"),  # no scheme word with a space after it
+        ("Authorizations are many", "Authorizations are many"),
+    ],
+)
+def test_credentials_in_server_text_are_redacted_and_the_rest_kept(said: str, shown: str) -> None:
+    assert _Scrubber("sk-not-in-this-text-0").text(said) == shown
+
+
+def _loggers_of(*packages: str) -> set[str]:
+    """The loggers ``packages`` log to, read from their own sources (``logging.getLogger("...")``)."""
+    import importlib
+    import re
+    from pathlib import Path
+
+    names: set[str] = set()
+    for package in packages:
+        root = Path(importlib.import_module(package).__file__ or "").parent
+        for source in root.rglob("*.py"):
+            names.update(re.findall(r"logging\.getLogger\(\"([^\"]+)\"\)", source.read_text()))
+    return names
+
+
+def test_what_httpx_and_httpcore_log_is_scrubbed_and_other_records_are_left_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loggers = _loggers_of("httpx", "httpcore")
+    assert {"httpx", "httpcore.http11", "httpcore.connection"} <= loggers
+    caplog.set_level(logging.DEBUG)
+    with GatewayClient(
+        KEY, base_url="https://gateway.test", transport=httpx.MockTransport(lambda r: httpx.Response(200))
+    ):
+        for name in sorted(loggers):
+            logging.getLogger(name).debug("%s echoed %s and Authorization: Bearer tok-9", name, KEY)
+        logging.getLogger("httpx").info("HTTP Request: %s %s", "GET", "https://gateway.test/x")
+    records = {r.name: r for r in caplog.records if r.getMessage().endswith("tok-9") or "<redacted>" in r.msg}
+    assert set(records) == loggers
+    for name, record in records.items():
+        assert record.getMessage() == f"{name} echoed <redacted> and Authorization: Bearer <redacted>"
+        assert record.args is None
+    plain = next(r for r in caplog.records if r.msg == "HTTP Request: %s %s")
+    assert plain.args == ("GET", "https://gateway.test/x")  # nothing to scrub: the record is untouched
+    # A record that cannot be formatted passes untouched: the handler reports it, as without the filter.
+    broken = logging.LogRecord("httpx", logging.INFO, __file__, 1, "%d %s", ("not a number", KEY), None)
+    (scrub,) = [f for f in logging.getLogger("httpx").filters if isinstance(f, _ScrubRecords)]
+    assert scrub.filter(broken) is True
+    assert (broken.msg, broken.args) == ("%d %s", ("not a number", KEY))
 
 
 @pytest.mark.parametrize(

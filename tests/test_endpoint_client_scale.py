@@ -129,6 +129,7 @@ def test_a_lone_read_is_one_get_and_no_listing() -> None:
     clock.now += TOGETHER  # not within TOGETHER of the last Read's end: alone again
     assert cache.read("nope") is None
     assert (backend.listings, backend.gets) == (0, ["i1", "nope"])
+    assert (cache.counts.gets, cache.counts.listings, cache.counts.from_listing) == (2, 0, 0)
 
 
 def test_reads_in_quick_succession_share_one_listing_too() -> None:
@@ -278,6 +279,73 @@ def test_a_failed_listing_falls_back_to_gets_and_is_not_retried_at_once() -> Non
     together(backend, cache, "i3")
     assert backend.listings == 2
     assert cache.read("i4") == backend.items["i4"]
+
+
+def test_each_failed_listing_is_counted_and_logged_with_its_cause(caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    backend = Backend()
+    backend.fail_listing = True
+    cache = backend.cache(clock)
+    for _ in range(2):
+        together(backend, cache)
+        clock.now += FRESHNESS + TOGETHER
+    assert (backend.listings, cache.counts.failed_listings, cache.counts.listings) == (2, 2, 2)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pulumi_baseten_gateway.api"]
+    assert warnings == ["listing failed, reading one at a time for 10 s: listing failed"] * 2
+
+
+def test_a_read_still_in_progress_keeps_the_next_one_together_however_long_ago_others_ended() -> None:
+    """Reads in progress are counted, not flagged: one ending does not make the others' company vanish."""
+    clock = Clock()
+    backend = Backend()
+    cache = backend.cache(clock)
+    backend.get_gate = held_get = threading.Event()
+    backend.list_gate = threading.Event()
+    lone = read_in_thread(cache, "i0")  # a GET, held: in progress throughout
+    assert backend.get_started.wait(30)
+    leader = read_in_thread(cache, "i1")  # together with it: a listing, held
+    assert backend.listing_started.wait(30)
+    backend.list_gate.set()
+    assert leader.result(30) == backend.items["i1"]  # one of the two Reads ended
+    clock.now += FRESHNESS + TOGETHER  # the listing is stale, and the end long ago
+    backend.listing_started.clear()
+    assert cache.read("i2") == backend.items["i2"]  # i0 is still in progress: together, a new listing
+    assert backend.listings == 2
+    held_get.set()
+    assert lone.result(30) == backend.items["i0"]
+    assert backend.gets == ["i0"]
+
+
+def test_clear_forgets_a_landed_listing_but_not_one_in_flight() -> None:
+    clock = Clock()
+    backend = Backend()
+    cache = backend.cache(clock)
+    cache.clear()  # nothing to forget yet
+    together(backend, cache)
+    clock.now += TOGETHER  # a lone Read from now on, the listing still fresh
+    assert cache.read("i2") == backend.items["i2"]
+    gets = len(backend.gets)  # from the listing: no request
+    clock.now += TOGETHER
+    cache.clear()
+    assert cache.read("i3") == backend.items["i3"]  # forgotten: a GET
+    assert backend.gets[gets:] == ["i3"]
+    assert backend.listings == 1
+    clock.now += TOGETHER
+
+    backend.get_gate = gate = threading.Event()
+    backend.list_gate = threading.Event()
+    backend.listing_started.clear()
+    lone = read_in_thread(cache, "i3")
+    assert backend.get_started.wait(30)
+    leader = read_in_thread(cache, "i4")  # a second listing, held in flight
+    assert backend.listing_started.wait(30)
+    cache.clear()  # in flight: kept, its Reads still get their answers from it
+    backend.list_gate.set()
+    gate.set()
+    assert (lone.result(30), leader.result(30)) == (backend.items["i3"], backend.items["i4"])
+    assert backend.listings == 2
+    assert cache.read("i0") == backend.items["i0"]  # first look at the landed listing: no request
+    assert backend.gets[-1] == "i3"
 
 
 # -- the client and the core against the emulator ------------------------------------------------------------

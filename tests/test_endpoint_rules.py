@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -21,6 +22,7 @@ from hypothesis.provisional import domains
 from pulumi_baseten_gateway.api.models import endpoint as models
 from pulumi_baseten_gateway.api.models.endpoint import Region, TargetProvider
 from pulumi_baseten_gateway.api.rules import endpoint as rules
+from pulumi_baseten_gateway.api.rules.common import contains_unknown
 from pulumi_baseten_gateway.api.rules.endpoint import TARGET_FIELDS, Violation
 from tests import oracle
 
@@ -297,6 +299,16 @@ def test_unknown_fields() -> None:
     assert all(v.message.startswith("is not a target field (known: provider, model_id") for v in violations)
 
 
+def test_a_key_that_is_not_text_is_shown_as_such_in_its_path() -> None:
+    """A program's dict may hold any key: one that is not text is shown by its repr, never as if it were."""
+    day = date(2026, 6, 17)
+    target: dict[object, object] = {**minimal_target(TargetProvider.BASETEN), day: 1, "2026-06-17": 2}
+    assert found(rules.validate_target(target)) == [
+        ("targets[0].2026-06-17", "unknown-field"),
+        ("targets[0].datetime.date(2026, 6, 17)", "unknown-field"),
+    ]
+
+
 def test_unknown_fields_are_reported_with_a_bad_provider() -> None:
     assert found(rules.validate_target({"provider": "X", "extra": 1})) == [
         ("targets[0].extra", "unknown-field"),
@@ -372,7 +384,7 @@ def test_invalid_base_urls(url: str, fragment: str) -> None:
 def test_base_url_credentials_are_refused_without_echo(url: str) -> None:
     violations = rules.validate_target(_compatible(url))
     assert found(violations) == [("targets[0].base_url", "target-fields")]
-    assert "must not include credentials" in violations[0].message
+    assert violations[0].message == "must not include credentials (user:password@); use secret_id"
     assert url not in violations[0].message
 
 
@@ -431,6 +443,23 @@ def test_invalid_vertex_config(config: object, expected: list[tuple[str, str]]) 
 def test_missing_vertex_field_message() -> None:
     (violation,) = rules.validate_target(_vertex({"project_id": "p"}))
     assert violation.message == "is required for VERTEX targets"
+
+
+def test_vertex_config_messages_and_a_field_not_known_yet() -> None:
+    unknown = object()
+
+    def broken(config: object) -> list[str]:
+        return [str(v) for v in rules.validate_target(_vertex(config), is_unknown=lambda v: v is unknown)]
+
+    assert broken("my-gcp-project/global") == ["targets[0].vertex_config: must be an object, got str"]
+    assert broken({"project_id": "p", "location": "l", "zone": "z"}) == [
+        "targets[0].vertex_config.zone: is not a vertex_config field"
+    ]
+    # A field not known yet is skipped, and the next one is still checked.
+    assert broken({"project_id": unknown}) == [
+        "targets[0].vertex_config.location: is required for VERTEX targets"
+    ]
+    assert broken({"project_id": unknown, "location": unknown}) == []
 
 
 def test_vertex_config_on_another_provider_is_not_inspected() -> None:
@@ -529,6 +558,27 @@ def test_disallowed_providers() -> None:
     assert violations[0].message == "provider 'OPENAI' is not allowed here; allowed: BASETEN"
     (none_allowed,) = rules.validate_provider_allowed([minimal_target(TargetProvider.BASETEN)], ())
     assert none_allowed.message.endswith("allowed: (none)")
+
+
+def test_a_target_that_is_no_object_does_not_hide_the_next_ones_provider() -> None:
+    targets = ["not a target", minimal_target(TargetProvider.OPENAI)]
+    assert found(rules.validate_provider_allowed(targets, {"BASETEN"})) == [
+        ("targets[1].provider", "allowed-providers")
+    ]
+
+
+def test_whether_a_value_holds_something_not_known_yet_looks_at_every_level() -> None:
+    unknown = object()
+
+    def holds(value: object) -> bool:
+        return contains_unknown(value, lambda v: v is unknown)
+
+    assert holds(unknown)
+    assert holds([1, unknown])
+    assert holds((1, {"a": [unknown]}))
+    assert holds({"a": 1, "b": {"c": unknown}})
+    for known in (None, 1, "x", [], {}, [1, {"a": "b"}], {"a": [1, 2]}):
+        assert not holds(known)
 
 
 def test_the_message_lists_every_allowed_provider() -> None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from harness.emulator import ACME_KEY, EmulatorProcess
+from harness.emulator import ACME_KEY, EmulatorProcess, InProcessEmulator
 from harness.engine import EngineStack, declared_gateway
 from pulumi_baseten_gateway import (
+    BadRequestError,
     DuplicateGroupError,
     GatewayClient,
     GroupOperationError,
@@ -23,6 +25,7 @@ from pulumi_baseten_gateway import (
     NotFoundError,
 )
 from pulumi_baseten_gateway.api.rules import group as rules
+from pulumi_baseten_gateway.errors import RequestContext
 from pulumi_baseten_gateway.resources.group.core import GroupCore
 from tests.conftest import MakeEmulator
 
@@ -311,6 +314,99 @@ def test_a_valid_or_not_yet_known_group_breaks_no_rule(group: dict[str, Any]) ->
     assert rules.validate_group(**group, is_unknown=lambda value: value is UNKNOWN) == []
 
 
+TEXT_RULE = "must be 1 to 255 characters, got "
+
+
+@pytest.mark.parametrize(
+    ("group", "shown"),
+    [
+        # metadata.external_entity_id: "length 1-255"; metadata.name: "max length 255" (docs, G1).
+        (_valid_group(external_entity_id="e" * 255, name="n" * 255, parent_group_id="p" * 255), []),
+        (_valid_group(external_entity_id="e" * 256), [f"external_entity_id: {TEXT_RULE}256"]),
+        (_valid_group(name="n" * 256), [f"name: {TEXT_RULE}256"]),
+        (_valid_group(parent_group_id="p" * 256), [f"parent_group_id: {TEXT_RULE}256"]),
+        (_valid_group(external_entity_id="e"), []),
+        (_valid_group(external_entity_id=""), [f"external_entity_id: {TEXT_RULE}0"]),
+        (_valid_group(external_entity_id=None), ["external_entity_id: is required"]),
+        (_valid_group(name="a\nb"), ["name: must be printable text, got 'a\\nb'"]),
+        (_valid_group(parent_group_id=["p"]), ["parent_group_id: must be a string, got list"]),
+        (
+            _valid_group(limit_enforcement="STRICT"),
+            ["limit_enforcement: must be one of INDEPENDENT, CASCADING, got 'STRICT'"],
+        ),
+        ({**_valid_group(), "models": None}, ["models: is required"]),
+        (_valid_group([]), ["models: must hold at least one model"]),
+        (
+            _valid_group([{"slug": "acme/a", "colour": "red"}]),
+            ["models[0].colour: is not a model field (known: slug, rate_limits, usage_limits)"],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "per": 1}),
+            ["models[0].rate_limits[0].per: is not a limit field (known: type, unit, threshold)"],
+        ),
+        (
+            _with_limits("rate_limits", {"unit": "MINUTE"}),
+            ["models[0].rate_limits[0].type: is required", "models[0].rate_limits[0].threshold: is required"],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "type": "BYTES", "unit": "HOUR"}),
+            [
+                "models[0].rate_limits[0].type: must be one of TOKEN, REQUEST, got 'BYTES'",
+                "models[0].rate_limits[0].unit: must be one of SECOND, MINUTE, got 'HOUR'",
+            ],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": True}),
+            ["models[0].rate_limits[0].threshold: must be an integer, got True"],
+        ),
+        (
+            _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": -1}),
+            ["models[0].rate_limits[0].threshold: must be at least 0, got -1"],
+        ),
+        (_with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": 0}), []),  # the spec's minimum
+        # The same slug twice is one violation; a slug that is already wrong is not also "listed twice".
+        (
+            _valid_group([{"slug": "acme/a"}, {"slug": "acme/a"}]),
+            ["models[1].slug: 'acme/a' is listed twice: models are a set"],
+        ),
+        (
+            _valid_group([{"slug": "no-slash"}, {"slug": "no-slash"}]),
+            [
+                f"models[{i}].slug: must have the form '{{org_prefix}}/{{name}}' with exactly one '/', got "
+                "'no-slash'"
+                for i in (0, 1)
+            ],
+        ),
+        # A limit with a value not known yet is not judged a duplicate of another: it may not be one.
+        (
+            _with_limits(
+                "rate_limits", TOKEN_MINUTE, {**TOKEN_MINUTE, "unit": "SECOND", "threshold": UNKNOWN}
+            ),
+            [],
+        ),
+        (
+            _with_limits("rate_limits", TOKEN_MINUTE, {**TOKEN_MINUTE, "unit": "SECOND"}),
+            ["models[0].rate_limits[1]: at most one limit per type: TOKEN repeats"],
+        ),
+    ],
+)
+def test_what_each_group_rule_says(group: dict[str, Any], shown: list[str]) -> None:
+    violations = rules.validate_group(**group, is_unknown=lambda value: value is UNKNOWN)
+    assert [str(v) for v in violations] == shown
+
+
+def test_limits_are_kept_sorted_by_type_then_unit_whatever_the_order_given() -> None:
+    day = {"type": "TOKEN", "unit": "DAY", "threshold": 1}
+    week = {"type": "TOKEN", "unit": "WEEK", "threshold": 1}  # no such unit today: order still holds
+    second, minute = {**TOKEN_MINUTE, "unit": "SECOND"}, TOKEN_MINUTE
+    for order in ([second, minute, REQUEST_MINUTE], [REQUEST_MINUTE, minute, second]):
+        (model,) = rules.canonical_models(
+            [{"slug": "acme/a", "rate_limits": order, "usage_limits": [week, day]}]
+        )
+        assert model["rate_limits"] == [REQUEST_MINUTE, minute, second]
+        assert model["usage_limits"] == [day, week]
+
+
 def test_canonical_thresholds_are_integers_and_a_non_integral_one_passes_through() -> None:
     (model,) = rules.canonical_models(
         _with_limits("rate_limits", {**TOKEN_MINUTE, "threshold": 1000.0})["models"]
@@ -417,6 +513,198 @@ def test_adopt_refuses_another_hierarchy(client: GatewayClient) -> None:
     assert adopted_id == group_id
     assert [m["slug"] for m in adopted["models"]] == ["acme/z"]
     core.delete(group_id, adopted)
+
+
+@pytest.fixture
+def local() -> Iterator[tuple[InProcessEmulator, GatewayClient]]:
+    """The emulator in this process, and a client of its acme workspace."""
+    with InProcessEmulator() as api, api.client() as acme:
+        yield api, acme
+
+
+def patches(api: InProcessEmulator) -> int:
+    return int(api.stats()["by_route"].get("PATCH /v1/gateway/groups/{group_id}", 0))
+
+
+def test_the_core_gives_every_output_and_reads_back_the_inputs_that_make_them(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    _, client = local
+    core = GroupCore(lambda: client)
+    checked = core.check(
+        {"external_entity_id": "parent", "name": "Parent", "models": MODELS, "limit_enforcement": "CASCADING"}
+    )
+    assert checked.failures == []
+    assert checked.inputs["models"] == rules.canonical_models(MODELS)  # stored sorted, as the API keeps it
+    parent_id, parent = core.create(checked.inputs)
+    assert parent == {
+        "group_id": parent_id,
+        "external_entity_id": "parent",
+        "name": "Parent",
+        "models": checked.inputs["models"],
+        "limit_enforcement": "CASCADING",
+        "parent_group_id": None,
+        "effective_models": [
+            {"slug": "acme/a", "rate_limits": [], "usage_limits": []},
+            {
+                "slug": "acme/b",
+                "rate_limits": [
+                    {**limit, "source_group": parent_id} for limit in (REQUEST_MINUTE, TOKEN_MINUTE)
+                ],
+                "usage_limits": [{**TOKEN_DAY, "source_group": parent_id}],
+            },
+        ],
+        "created_at": parent["created_at"],
+    }
+    assert parent["created_at"].endswith("Z")
+    child_id, child = core.create(
+        core.check(
+            {"external_entity_id": "child", "models": [{"slug": "acme/b"}], "parent_group_id": parent_id}
+        ).inputs
+    )
+    assert (child["parent_group_id"], child["limit_enforcement"], child["name"]) == (
+        parent_id,
+        "CASCADING",
+        None,
+    )
+    assert child["effective_models"] == [parent["effective_models"][1]]  # the parent's limits, named as its
+
+    read = core.read(child_id, {**child, "adopt": False})
+    assert read is not None
+    assert (read.id, read.outputs) == (child_id, child)
+    assert read.inputs == {
+        "external_entity_id": "child",
+        "models": child["models"],
+        "limit_enforcement": "CASCADING",
+        "parent_group_id": parent_id,
+        "adopt": False,
+    }
+    read = core.read(parent_id, {})  # `Group.get`: no state
+    assert read is not None
+    assert read.inputs == {
+        "external_entity_id": "parent",
+        "name": "Parent",
+        "models": parent["models"],
+        "limit_enforcement": "CASCADING",
+    }
+
+
+def test_an_update_sets_the_name_and_the_models_and_a_failure_names_the_group(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    _, client = local
+    core = GroupCore(lambda: client)
+    group_id, group = core.create(core.check({"external_entity_id": "g", "models": MODELS}).inputs)
+    news = core.check({"external_entity_id": "g", "name": "Renamed", "models": [{"slug": "acme/z"}]}).inputs
+    updated = core.update(group_id, group, news)
+    assert (updated["name"], updated["models"]) == ("Renamed", news["models"])
+    assert client.groups.get(group_id).metadata.name == "Renamed"
+    client.groups.delete(group_id)
+    for olds, new, name in (
+        (group, news, "g"),
+        ({"external_entity_id": "old"}, {"models": news["models"]}, "old"),
+        ({}, {"models": news["models"]}, group_id),
+    ):
+        with pytest.raises(GroupOperationError) as failed:
+            core.update(group_id, olds, new)
+        assert str(failed.value).startswith(f"Group {name!r}: update failed: PATCH /v1/gateway/groups/")
+        assert isinstance(failed.value.cause, NotFoundError)
+
+
+@pytest.mark.parametrize(
+    "server_message",
+    [
+        "Child group exceeds parent group limit.",
+        "models: rate limit type repeated",
+        "group exceeds the quota",
+    ],
+)
+def test_only_a_cascading_limit_refusal_gets_the_cascade_advice(server_message: str) -> None:
+    context = RequestContext("update group", "PATCH", "/v1/gateway/groups/g1", "g1")
+    refusal = BadRequestError(context, 400, server_message)
+
+    def update(*args: Any, **kwargs: Any) -> Any:
+        raise refusal
+
+    stub: Any = SimpleNamespace(groups=SimpleNamespace(update=update))
+    with pytest.raises(GroupOperationError) as failed:
+        GroupCore(lambda: stub).update("g1", {"external_entity_id": "c"}, {"models": MODELS})
+    assert failed.value.cause is refusal
+    cascade = "exceeds" in server_message and "limit" in server_message
+    assert ("in a CASCADING hierarchy" in str(failed.value)) is cascade
+    assert (failed.value.hint is not None) is cascade
+
+
+def test_adopting_an_identical_group_sends_nothing_and_another_name_or_models_are_set(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    core = GroupCore(lambda: client)
+    inputs = core.check({"external_entity_id": "g", "name": "Same", "models": MODELS}).inputs
+    group_id, group = core.create(inputs)
+    before = patches(api)
+    assert core.create({**inputs, "adopt": True}) == (group_id, group)
+    assert core.create({**inputs, "limit_enforcement": "INDEPENDENT", "adopt": True})[0] == group_id
+    assert patches(api) == before  # nothing to change: no PATCH
+    adopted_id, adopted = core.create({**inputs, "name": "Other", "adopt": True})
+    assert (adopted_id, adopted["name"]) == (group_id, "Other")
+    assert client.groups.get(group_id).metadata.name == "Other"
+    assert patches(api) == before + 1
+    unnamed = core.create({**inputs, "name": None, "adopt": True})[1]
+    assert unnamed["name"] is None
+
+
+def test_adopt_refuses_a_group_under_another_parent_naming_both_hierarchies(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    _, client = local
+    core = GroupCore(lambda: client)
+    parent_id, _ = core.create(core.check({"external_entity_id": "p", "models": MODELS}).inputs)
+    inputs = core.check({"external_entity_id": "c", "models": MODELS, "parent_group_id": parent_id}).inputs
+    child_id, _ = core.create(inputs)
+    with pytest.raises(GroupOperationError) as refused:
+        core.create({**inputs, "parent_group_id": None, "adopt": True})
+    assert (
+        f"cannot adopt group {child_id!r}: its hierarchy (parent {parent_id!r}, INDEPENDENT) differs from "
+        "the resource's (parent None, inherited), and a hierarchy cannot change in place"
+    ) in str(refused.value)
+    assert str(refused.value).startswith("Group 'c': create failed: ")
+    assert core.create({**inputs, "adopt": True})[0] == child_id  # the same parent: adopted
+
+
+def test_a_create_the_api_refuses_names_the_external_id(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    core = GroupCore(lambda: client)
+    api.set_faults(error_rate=1.0)
+    with pytest.raises(GroupOperationError) as failed:
+        core.create(core.check({"external_entity_id": "cust-9", "models": MODELS}).inputs)
+    assert str(failed.value).startswith(
+        "Group 'cust-9': create failed: POST /v1/gateway/groups returned HTTP 5"
+    )
+
+
+def test_check_judges_the_name_and_the_parent_and_diff_sees_unknowns() -> None:
+    core = GroupCore(no_client, is_unknown=lambda value: value is UNKNOWN)
+    failures = core.check(
+        {"external_entity_id": "c", "models": MODELS, "name": "", "parent_group_id": 7}
+    ).failures
+    assert [(f.path, f.rule) for f in failures] == [("name", "field-type"), ("parent_group_id", "field-type")]
+    assert core.check({"external_entity_id": "c", "models": [{"slug": UNKNOWN}]}).inputs["models"] == [
+        {"slug": UNKNOWN}
+    ]  # not known yet: stored as given, not canonical
+    olds = {
+        "external_entity_id": "c",
+        "models": rules.canonical_models(MODELS),
+        "limit_enforcement": "INDEPENDENT",
+    }
+    for news, changed in (
+        ({"models": [{"slug": UNKNOWN}]}, ["models"]),
+        ({"models": MODELS, "limit_enforcement": UNKNOWN}, ["limit_enforcement"]),
+        ({"models": MODELS, "parent_group_id": UNKNOWN}, ["parent_group_id"]),
+    ):
+        assert core.diff(olds, {"external_entity_id": "c", **news}).changed == changed
 
 
 # -- through the engine ---------------------------------------------------------------------------------

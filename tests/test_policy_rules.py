@@ -34,6 +34,8 @@ if str(REPO_ROOT) not in sys.path:
 from pulumi_baseten_gateway import policy  # noqa: E402
 from pulumi_baseten_gateway.api.models.endpoint import TargetProvider  # noqa: E402
 from pulumi_baseten_gateway.api.rules import endpoint as rules  # noqa: E402
+from pulumi_baseten_gateway.policy import values  # noqa: E402
+from pulumi_baseten_gateway.policy.pack import POLICIES  # noqa: E402
 from pulumi_baseten_gateway.resources.endpoint.resource import ENDPOINT_TYPE_TOKEN  # noqa: E402
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
@@ -137,6 +139,36 @@ def test_plain_value_accepts_any_sequence_and_mapping_but_keeps_strings() -> Non
     assert policy.plain_value(value) == {"t": [{"k": "v"}], "s": "abc", "b": b"xy"}
 
 
+def test_only_unknowns_and_absent_keys_are_replaced_and_other_errors_are_not_hidden() -> None:
+    class Broken(Mapping[str, Any]):
+        """A mapping whose values cannot be read: a bug, not a value unknown during preview."""
+
+        def __getitem__(self, key: str) -> Any:
+            raise RuntimeError(f"cannot read {key}")
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(["slug"])
+
+        def __len__(self) -> int:
+            return 1
+
+    class BrokenSeq(FrozenSeq):
+        def __getitem__(self, index: Any) -> Any:
+            raise RuntimeError("cannot read")
+
+    props = unknown_checking_proxy({"slug": UNKNOWN_STRING, "targets": [UNKNOWN_STRING]})
+    assert values.prop(props, "slug") is policy.UNKNOWN
+    assert values.prop(props, "targets") == [policy.UNKNOWN]
+    assert values.prop(props, "absent") is None
+    for call in (
+        lambda: values.prop(Broken(), "slug"),
+        lambda: policy.plain_value(Broken()),
+        lambda: policy.plain_value(BrokenSeq([1])),
+    ):
+        with pytest.raises(RuntimeError):
+            call()
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -196,8 +228,10 @@ def test_org_prefix_without_prefixes_reports_missing_config(config: Mapping[str,
 
 def test_org_prefix_without_prefixes_reports_even_when_slug_is_unknown() -> None:
     (message,) = run(policy.validate_org_prefix, make_args(endpoint(UNKNOWN_STRING)))
-    assert "no allowed prefixes are configured" in message
-    assert "unknown" in message
+    assert message == (
+        "slug: cannot check the prefix of slug (unknown during preview): no allowed prefixes are configured; "
+        f"set 'allowedPrefixes' for policy '{policy.ORG_PREFIX_POLICY}' in the policy pack config"
+    )
 
 
 @pytest.mark.parametrize("bad", ["acme", 42, {"acme": True}, [1, 2]])
@@ -537,6 +571,22 @@ def test_unique_slugs_reports_each_shared_slug_once() -> None:
     assert "3 Endpoints" in reports[1][0]
 
 
+def test_unique_slugs_reads_past_other_resources_and_unshared_slugs() -> None:
+    """Resources of other types, and slugs held once, anywhere in the stack, stop nothing."""
+    first = stack_resource("first", {"slug": "acme/x"})
+    second = stack_resource("second", {"slug": "acme/x"}, type_="baseten-gateway:index:Endpoint")
+    resources = [
+        stack_resource("bucket", {"slug": "acme/x"}, type_="aws:s3/bucket:Bucket"),
+        stack_resource("alone", {"slug": "acme/alone"}),
+        first,
+        stack_resource("group", {"slug": "acme/x"}, type_="baseten-gateway:index:Group"),
+        second,
+    ]
+    assert run_stack(resources) == [
+        (f"slug: 'acme/x' is used by 2 Endpoints: 'first' ({first.urn}), 'second' ({second.urn})", second.urn)
+    ]
+
+
 # -- the policy objects ---------------------------------------------------------------------------------
 
 
@@ -599,6 +649,13 @@ def test_the_schema_defaults_the_cli_sends_act_like_no_config() -> None:
 def test_built_policies_are_fresh_and_share_nothing_mutable_with_the_declarations() -> None:
     first, second = policy.build_policies(), policy.build_policies()
     assert [p.name for p in second] == [p.name for p in first]
+    for built, declared in zip(first, POLICIES, strict=True):
+        assert (built.name, built.display_name, built.description) == (
+            declared.name,
+            declared.display_name,
+            declared.description,
+        )
+        assert built.display_name  # what the CLI prints beside each violation
     for a, b in zip(first, second, strict=True):
         assert a is not b
         assert (a.description, a.display_name, a.enforcement_level) == (

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pulumi import automation as auto
 
-from harness.emulator import ACME_KEY, ACME_SIGNING_SEED, GLOBEX_KEY, EmulatorProcess
+from harness.emulator import ACME_KEY, ACME_SIGNING_SEED, GLOBEX_KEY, EmulatorProcess, InProcessEmulator
 from harness.engine import EngineStack, declared_gateway
 from harness.programs import ProjectStack
 from pulumi_baseten_gateway import (
@@ -37,7 +37,11 @@ from pulumi_baseten_gateway import (
     RetryPolicy,
     SigningKey,
 )
-from pulumi_baseten_gateway.api.rules.api_key import shannon_entropy, validate_registered_key
+from pulumi_baseten_gateway.api.rules.api_key import (
+    registered_prefix,
+    shannon_entropy,
+    validate_registered_key,
+)
 from pulumi_baseten_gateway.api.transport import LOGGER_NAME
 from pulumi_baseten_gateway.resources.api_key.registered import RegisteredGatewayApiKeyCore
 from pulumi_baseten_gateway.resources.api_key.resource import REGISTERED_GATEWAY_API_KEY
@@ -333,6 +337,46 @@ def test_a_key_that_is_missing_not_text_or_malformed_is_refused_at_its_path(
     assert mentions in violation.message
 
 
+GOOD = "Kq7-vR2_pL9xZ4mN8bT1wY6cH3jF5sD0"  # 32 characters, 32 distinct: 5 bits per character
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        (GOOD, None),
+        ((GOOD * 4)[:128], None),  # the last valid length
+        (
+            (GOOD * 5)[:129],
+            "key: must be 32 to 128 characters, inclusive; this key has 129",
+        ),  # the first invalid
+        (GOOD[:31], "key: must be 32 to 128 characters, inclusive; this key has 31"),
+        ("", "key: must be 32 to 128 characters, inclusive; this key has 0"),
+        (None, "key: is required"),
+        (b"K" * 40, "key: must be a string, got bytes"),
+        (GOOD[:-1] + " ", "key: must be printable ASCII without whitespace"),
+        (GOOD[:-1] + "\t", "key: must be printable ASCII without whitespace"),
+        (GOOD[:-1] + "é", "key: must be printable ASCII without whitespace"),
+        (GOOD[:-1] + "\x7f", "key: must be printable ASCII without whitespace"),
+        (
+            "abcdefg" * 5,  # seven characters, equally often: log2(7) = 2.81 bits per character
+            "key: must have a Shannon entropy of at least 3.0 bits per character; this key has 2.81 (use a "
+            "securely generated key, e.g. `openssl rand -base64 48`)",
+        ),
+    ],
+)
+def test_the_documented_key_rules_at_their_bounds(key: object, shown: str | None) -> None:
+    found = validate_registered_key(key)
+    assert [str(v) for v in found] == ([] if shown is None else [shown])
+    if isinstance(key, str) and len(key) > 1:
+        assert all(key not in str(v) for v in found)  # never quoted
+
+
+def test_the_stored_prefix_is_the_first_sixteen_characters() -> None:
+    assert registered_prefix(GOOD) == "Kq7-vR2_pL9xZ4mN"
+    assert registered_prefix("a/b+c=d" * 6)[:16] == registered_prefix("a/b+c=d" * 6) == ("a/b+c=d" * 6)[:16]
+    assert len(registered_prefix(GOOD * 4)) == 16
+
+
 def test_a_key_of_exactly_the_minimum_entropy_is_accepted() -> None:
     key = "abcdefgh" * 4  # eight characters, equally often: exactly 3 bits per character
     assert shannon_entropy(key) == 3.0
@@ -359,6 +403,54 @@ def test_a_malformed_signing_key_setting_fails_only_registrations(emulator: Emul
     ) as raised:
         core.create({"group_id": "g", "key": new_key()})
     assert "oops-not-a-key" not in str(raised.value)
+
+
+def test_the_core_registers_reads_and_revokes_with_the_keys_prefix_as_the_id() -> None:
+    key = new_key()
+    with InProcessEmulator() as api, api.client(signing_key=SigningKey(SEED_B64)) as client:
+        group_id = client.groups.create("reg", MODELS).id
+        core = RegisteredGatewayApiKeyCore(lambda: client)
+        checked = core.check({"group_id": group_id, "key": key, "name": "legacy"})
+        assert checked.failures == []
+        assert checked.inputs == {"group_id": group_id, "key": key, "name": "legacy"}
+        id_, outputs = core.create(checked.inputs)
+        assert id_ == f"{group_id}/{key[:16]}"
+        assert outputs == {"group_id": group_id, "key": key, "name": "legacy", "prefix": key[:16]}
+        assert client.keys.get(group_id, key[:16]).name == "legacy"
+        read = core.read(id_, outputs)
+        assert read is not None
+        assert (read.id, read.outputs) == (id_, outputs)
+        assert read.inputs == {"group_id": group_id, "name": "legacy", "key": key}  # the key is an input
+        by_id = core.read(id_, {})  # by the id alone (`get`, import): no key to keep
+        assert by_id is not None
+        assert by_id.outputs == {"group_id": group_id, "name": "legacy", "prefix": key[:16]}
+        core.delete(id_, outputs)
+        assert core.read(id_, outputs) is None
+        unnamed_id, unnamed = core.create({"group_id": group_id, "key": new_key()})
+        assert unnamed["name"] is None
+        assert client.keys.get(group_id, unnamed["prefix"]).name is None
+        core.delete(unnamed_id, unnamed)
+
+
+def test_check_judges_the_name_too() -> None:
+    core = RegisteredGatewayApiKeyCore(lambda: pytest.fail("no request"))  # type: ignore[arg-type,return-value]
+    failures = core.check({"group_id": "g", "key": new_key(), "name": "n" * 256}).failures
+    assert [(f.path, f.rule) for f in failures] == [("name", "field-type")]
+    assert core.check({"group_id": "g", "key": new_key(), "name": "n" * 255}).failures == []
+
+
+def test_an_unnamed_registration_that_fails_names_the_keys_prefix_and_the_setting() -> None:
+    key = new_key()
+    with InProcessEmulator() as api, api.client() as unsigned:
+        core = RegisteredGatewayApiKeyCore(lambda: unsigned)
+        with pytest.raises(RegisteredGatewayApiKeyOperationError) as raised:
+            core.create({"group_id": "g", "key": key})
+    assert str(raised.value).startswith(
+        f"RegisteredGatewayApiKey {key[:16]!r}: create failed: no signing key"
+    )
+    assert key[16:] not in str(raised.value)
+    assert isinstance(raised.value.cause, ConfigurationError)
+    assert raised.value.cause.setting == "signingKey"
 
 
 # -- through the engine ---------------------------------------------------------------------------------

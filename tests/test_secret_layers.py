@@ -7,9 +7,12 @@ run ``harness.engine.declared_gateway`` programs against private emulators.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ import httpx
 import pulumi.automation as auto
 import pytest
 
-from harness.emulator import ACME_KEY, EmulatorProcess
+from harness.emulator import ACME_KEY, EmulatorProcess, InProcessEmulator
 from harness.engine import EngineStack, declared_gateway
 from pulumi_baseten_gateway import (
     BadRequestError,
@@ -28,6 +31,7 @@ from pulumi_baseten_gateway import (
     SecretExistsError,
     SecretOperationError,
 )
+from pulumi_baseten_gateway.api.rules import secret as secret_rules
 from pulumi_baseten_gateway.api.transport import LOGGER_NAME
 from pulumi_baseten_gateway.resources.secret.core import SecretCore
 from pulumi_baseten_gateway.resources.secret.resource import SECRET
@@ -45,6 +49,77 @@ def unique_name(stem: str = "s") -> str:
 def client(emulator: EmulatorProcess) -> Any:
     with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
         yield gateway
+
+
+# -- the rules (README: name "1 to 255 letters, digits, _, -, ."; value required, never quoted) ----------
+
+NAME_RULE = "must be 1 to 255 letters, digits, '_', '-' or '.', got "
+
+
+@pytest.mark.parametrize(
+    ("name", "broken"),
+    [
+        ("a", []),
+        ("A-z_0.9", []),
+        ("n" * 255, []),  # the last valid length
+        ("n" * 256, [("name", "secret-name", NAME_RULE + repr("n" * 256))]),  # the first invalid one
+        ("", [("name", "secret-name", NAME_RULE + "''")]),
+        (".", [("name", "secret-name", NAME_RULE + "'.'")]),
+        ("..", [("name", "secret-name", NAME_RULE + "'..'")]),
+        ("...", []),
+        ("has space", [("name", "secret-name", NAME_RULE + "'has space'")]),
+        ("slash/y", [("name", "secret-name", NAME_RULE + "'slash/y'")]),
+        ("tilde~", [("name", "secret-name", NAME_RULE + "'tilde~'")]),
+        (None, [("name", "required", "is required")]),
+        (3, [("name", "field-type", "must be a string, got int")]),
+        (["a"], [("name", "field-type", "must be a string, got list")]),
+    ],
+)
+def test_the_secret_name_rule(name: object, broken: list[tuple[str, str, str]]) -> None:
+    found = secret_rules.validate_secret_name(name)
+    assert [(v.path, v.rule, v.message) for v in found] == broken
+    at = secret_rules.validate_secret_name(name, path="secrets[2].name")
+    assert [v.path for v in at] == ["secrets[2].name"] * len(broken)
+
+
+@pytest.mark.parametrize(
+    ("value", "broken"),
+    [
+        ("v", []),
+        (" ", []),  # any non-empty text: a value is not trimmed
+        ("é" + "\U0001f511" * 3, []),
+        ("", [("value", "secret-value", "must not be empty")]),
+        (
+            "lone \ud800 surrogate",
+            [("value", "secret-value", "must be valid Unicode text (it holds a lone surrogate)")],
+        ),
+        (None, [("value", "required", "is required")]),
+        (b"bytes", [("value", "field-type", "must be a string, got bytes")]),
+        (12, [("value", "field-type", "must be a string, got int")]),
+    ],
+)
+def test_the_secret_value_rule_never_quotes_the_value(
+    value: object, broken: list[tuple[str, str, str]]
+) -> None:
+    found = secret_rules.validate_secret_value(value)
+    assert [(v.path, v.rule, v.message) for v in found] == broken
+    at = secret_rules.validate_secret_value(value, path="data.value")
+    assert [v.path for v in at] == ["data.value"] * len(broken)
+
+
+def test_a_whole_secret_reports_both_fields_and_skips_what_is_not_known_yet() -> None:
+    unknown = object()
+
+    def broken(name: object, value: object) -> list[tuple[str, str]]:
+        found = secret_rules.validate_secret(name, value, is_unknown=lambda v: v is unknown)
+        return [(v.path, v.rule) for v in found]
+
+    assert broken(None, None) == [("name", "required"), ("value", "required")]
+    assert broken(unknown, unknown) == broken("ok", "v") == []
+    assert broken(unknown, "") == [("value", "secret-value")]
+    assert broken("", unknown) == [("name", "secret-name")]
+    assert secret_rules.validate_secret_name(unknown, is_unknown=lambda v: v is unknown) == []
+    assert secret_rules.validate_secret_value(unknown, is_unknown=lambda v: v is unknown) == []
 
 
 # -- the client -----------------------------------------------------------------------------------------
@@ -184,6 +259,150 @@ def test_rotating_a_secret_deleted_outside_pulumi_says_to_refresh(client: Gatewa
     )
     assert core.read(secret_id, state) is None
     core.delete(secret_id, state)  # already gone: deleted
+
+
+@pytest.fixture
+def local() -> Iterator[tuple[InProcessEmulator, GatewayClient]]:
+    """The emulator in this process, and a client of its acme workspace."""
+    with InProcessEmulator() as api, api.client() as acme:
+        yield api, acme
+
+
+def stored_digest(api: InProcessEmulator, name: str) -> str | None:
+    """The SHA-256 the emulator keeps of a live secret's value (it keeps no value)."""
+    from pulumi_baseten_gateway.emulator.state import db_of
+
+    row = (
+        db_of(api.app.api.state)
+        .conn.execute("SELECT value_hash FROM secrets WHERE name = ? AND deleted_at IS NULL", (name,))
+        .fetchone()
+    )
+    return None if row is None else str(row[0])
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def test_the_core_creates_with_every_output_and_sends_the_value_given(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    core = SecretCore(lambda: client)
+    checked = core.check({"name": "openai", "value": VALUE})
+    assert (checked.inputs, checked.failures) == ({"name": "openai", "value": VALUE}, [])
+    secret_id, outputs = core.create(checked.inputs)
+    assert outputs == {
+        "secret_id": secret_id,
+        "name": "openai",
+        "value": VALUE,
+        "team_name": "acme",
+        "created_at": outputs["created_at"],
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", outputs["created_at"])
+    assert stored_digest(api, "openai") == digest(VALUE)
+
+
+def test_adopt_true_and_only_true_overwrites_a_taken_name(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    core = SecretCore(lambda: client)
+    secret_id, _ = core.create({"name": "shared", "value": "first-value-1"})
+    for not_true in ("true", 1, None, False):
+        with pytest.raises(SecretOperationError, match="set adopt=True on it"):
+            core.create({"name": "shared", "value": "second-value-2", "adopt": not_true})
+    assert stored_digest(api, "shared") == digest("first-value-1")
+    adopted_id, adopted = core.create({"name": "shared", "value": "second-value-2", "adopt": True})
+    assert (adopted_id, adopted["value"]) == (secret_id, "second-value-2")
+    assert stored_digest(api, "shared") == digest("second-value-2")
+
+
+def test_a_create_that_fails_otherwise_gets_no_adopt_advice(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    api.set_faults(error_rate=1.0)
+    with pytest.raises(SecretOperationError) as failed:
+        SecretCore(lambda: client).create({"name": "new", "value": VALUE})
+    assert str(failed.value).startswith("Secret 'new': create failed: ")
+    assert "HTTP 5" in str(failed.value)
+    assert "adopt" not in str(failed.value)
+    assert failed.value.hint is None
+
+
+def test_a_rotation_keeps_the_id_and_sends_the_new_value(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    core = SecretCore(lambda: client)
+    secret_id, state = core.create({"name": "rot", "value": VALUE})
+    rotated = core.update(secret_id, state, {"name": "rot", "value": "rotated-value-3"})
+    assert rotated == {**state, "value": "rotated-value-3"}
+    assert stored_digest(api, "rot") == digest("rotated-value-3")
+    again = core.update(secret_id, state, {"value": "rotated-value-4"})  # the name from the state
+    assert again["name"] == "rot"
+    assert stored_digest(api, "rot") == digest("rotated-value-4")
+
+
+def test_a_rotation_that_fails_otherwise_gets_no_refresh_advice(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    core = SecretCore(lambda: client)
+    secret_id, state = core.create({"name": "rot", "value": VALUE})
+    api.set_faults(error_rate=1.0)
+    with pytest.raises(SecretOperationError) as failed:
+        core.update(secret_id, state, {"name": "rot", "value": "rotated-value-5"})
+    assert str(failed.value).startswith("Secret 'rot': update failed: ")
+    assert "HTTP 5" in str(failed.value)
+    assert "pulumi refresh" not in str(failed.value)
+    assert "rotated-value-5" not in str(failed.value)
+
+
+def test_read_keeps_the_states_value_and_adopt_and_get_reads_without_a_value(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    _, client = local
+    core = SecretCore(lambda: client)
+    secret_id, state = core.create({"name": "kept", "value": VALUE})
+    read = core.read(secret_id, {**state, "adopt": True})
+    assert read is not None
+    assert (read.id, read.outputs) == (secret_id, state)
+    assert read.inputs == {"name": "kept", "value": VALUE, "adopt": True}
+    got = core.read(secret_id, {})  # `Secret.get`: the API never returns values
+    assert got is not None
+    assert got.inputs == {"name": "kept"}
+    assert got.outputs == {k: v for k, v in state.items() if k != "value"}
+
+
+def test_delete_by_name_or_by_id_alone_and_a_secret_already_gone_is_deleted(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    core = SecretCore(lambda: client)
+    first_id, first = core.create({"name": "one", "value": VALUE})
+    second_id, _ = core.create({"name": "two", "value": VALUE})
+    core.delete(first_id, first)
+    core.delete(second_id, {})  # a state without its name: found by id
+    assert [s.name for s in client.secrets.list()] == []
+    core.delete(first_id, first)
+    core.delete(second_id, {})
+    third_id, third = core.create({"name": "three", "value": VALUE})
+    api.set_faults(error_rate=1.0)
+    for state, name in ((third, "three"), ({}, third_id)):
+        with pytest.raises(SecretOperationError) as failed:
+            core.delete(third_id, state)
+        assert str(failed.value).startswith(f"Secret {name!r}: delete failed: ")
+
+
+def test_check_skips_what_is_not_known_yet() -> None:
+    unknown = object()
+    core = SecretCore(lambda: pytest.fail("no request"), is_unknown=lambda v: v is unknown)  # type: ignore[arg-type,return-value]
+    news = {"name": unknown, "value": unknown}
+    outcome = core.check(news)
+    assert (outcome.inputs, outcome.failures) == (news, [])
+    assert outcome.inputs is not news  # a copy: the engine's own inputs are left alone
 
 
 # -- through the engine ---------------------------------------------------------------------------------
