@@ -184,6 +184,44 @@ def test_a_key_is_revoked_by_its_state_or_by_its_id_alone() -> None:
             core.delete("no-slash", {})
 
 
+def test_a_partial_state_or_an_odd_id_still_finds_the_key() -> None:
+    """What to read or revoke comes from the state's group id and prefix, else from the id."""
+    with InProcessEmulator() as api, api.client() as client:
+        group_id = client.groups.create("keys", MODELS).id
+        core = GatewayApiKeyCore(lambda: client)
+        key_id, state = core.create({"group_id": group_id})
+        for partial in ({"group_id": group_id}, {"prefix": state["prefix"]}, {}):
+            read = core.read(key_id, partial)
+            assert read is not None
+            assert read.outputs["prefix"] == state["prefix"]
+        core.delete("an-id-of-another-form", state)  # the state says which key
+        assert [key.prefix for key in client.keys.list(group_id)] == []
+        with pytest.raises(GatewayApiKeyOperationError) as malformed:
+            core.read("no-slash", {})
+        assert str(malformed.value) == (
+            "GatewayApiKey 'no-slash': read failed: the id 'no-slash' is not of the form <group_id>/<prefix>"
+        )
+
+
+def test_check_keeps_the_inputs_and_skips_what_is_not_known_yet() -> None:
+    unknown = object()
+    preview = GatewayApiKeyCore(no_client, is_unknown=lambda value: value is unknown)
+    news = {"group_id": unknown, "name": unknown}
+    outcome = preview.check(news)
+    assert (outcome.inputs, outcome.failures) == (news, [])
+    assert outcome.inputs is not news
+
+
+def test_a_create_that_fails_names_the_key_else_its_group() -> None:
+    with InProcessEmulator() as api, api.client() as client:
+        core = GatewayApiKeyCore(lambda: client)
+        for inputs, name in (({"group_id": "g-404", "name": "ci"}, "ci"), ({"group_id": "g-404"}, "g-404")):
+            with pytest.raises(GatewayApiKeyOperationError) as failed:
+                core.create(inputs)
+            assert str(failed.value).startswith(f"GatewayApiKey {name!r}: create failed: ")
+            assert isinstance(failed.value.cause, NotFoundError)
+
+
 def test_a_read_gives_the_name_as_an_input_only_when_the_key_has_one() -> None:
     with InProcessEmulator() as api, api.client() as client:
         group_id = client.groups.create("keys", MODELS).id

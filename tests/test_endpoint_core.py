@@ -62,17 +62,28 @@ def test_check_stores_the_canonical_targets_and_the_default_region() -> None:
     core = EndpointCore(lambda: pytest.fail("check makes no request"))
     news = {
         "slug": "acme/x",
-        "targets": [{**BASETEN, "environment_name": "production", "target_model": None, "secret_id": None}],
+        "targets": [{**BASETEN, "environment_name": "production", "target_model": "glm", "secret_id": None}],
     }
     outcome = core.check(news)
     assert outcome.failures == []
-    assert outcome.inputs == {"slug": "acme/x", "targets": [BASETEN], "region": "UNRESTRICTED"}
+    assert outcome.inputs == {
+        "slug": "acme/x",
+        "targets": [{**BASETEN, "target_model": "glm"}],  # production is no environment; the rest stays
+        "region": "UNRESTRICTED",
+    }
     assert news["targets"][0]["environment_name"] == "production"  # the program's own dict is left alone
     staging = core.check(
         {"slug": "acme/x", "targets": [{**BASETEN, "environment_name": "staging"}], "region": "EU"}
     )
     assert staging.inputs["targets"] == [{**BASETEN, "environment_name": "staging"}]
     assert staging.inputs["region"] == "EU"
+
+
+def test_check_skips_what_is_not_known_yet() -> None:
+    unknown = object()
+    preview = EndpointCore(lambda: pytest.fail("no request"), is_unknown=lambda value: value is unknown)
+    assert preview.check({"slug": unknown, "targets": unknown, "region": unknown}).failures == []
+    assert preview.check({"slug": unknown, "targets": [{"provider": unknown}]}).failures == []
 
 
 def test_check_reports_every_broken_rule_and_keeps_what_it_cannot_normalise() -> None:
@@ -173,6 +184,12 @@ def test_adopt_refuses_an_endpoint_of_another_region(core: EndpointCore, client:
             "(a region cannot change in place)"
         ) in str(refused.value)
     assert [t.to_api() for t in client.endpoints.get(id_).targets] == [BASETEN]  # left alone
+
+
+def test_adopt_takes_over_an_endpoint_of_the_region_asked_for(core: EndpointCore) -> None:
+    id_, inputs, _ = created(core, region="EU")
+    adopted_id, adopted = core.create({**inputs, "targets": [OPENAI], "adopt": True})
+    assert (adopted_id, adopted["region"], adopted["targets"]) == (id_, "EU", [OPENAI])
 
 
 def test_a_duplicate_this_workspace_cannot_see_cannot_be_adopted() -> None:

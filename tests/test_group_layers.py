@@ -672,6 +672,24 @@ def test_adopt_refuses_a_group_under_another_parent_naming_both_hierarchies(
     assert core.create({**inputs, "adopt": True})[0] == child_id  # the same parent: adopted
 
 
+def test_a_read_or_a_delete_that_fails_names_the_external_id_else_the_group_id(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    core = GroupCore(lambda: client)
+    group_id, group = core.create(core.check({"external_entity_id": "cust-7", "models": MODELS}).inputs)
+    api.set_faults(error_rate=1.0)
+    for state, name in ((group, "cust-7"), ({}, group_id)):
+        for step, call in (("read", core.read), ("delete", core.delete)):
+            with pytest.raises(GroupOperationError) as failed:
+                call(group_id, state)
+            assert str(failed.value).startswith(f"Group {name!r}: {step} failed: ")
+    with pytest.raises(GroupOperationError, match=r"^Group 'new-id': update failed: "):
+        core.update(group_id, group, {**group, "external_entity_id": "new-id"})
+    api.set_faults()
+    assert client.groups.get(group_id).id == group_id  # nothing was deleted
+
+
 def test_a_create_the_api_refuses_names_the_external_id(
     local: tuple[InProcessEmulator, GatewayClient],
 ) -> None:
@@ -705,6 +723,11 @@ def test_check_judges_the_name_and_the_parent_and_diff_sees_unknowns() -> None:
         ({"models": MODELS, "parent_group_id": UNKNOWN}, ["parent_group_id"]),
     ):
         assert core.diff(olds, {"external_entity_id": "c", **news}).changed == changed
+    # A mode not known yet is a change even against a state that records none.
+    without_mode = {"external_entity_id": "c", "models": olds["models"]}
+    assert core.diff(without_mode, {**without_mode, "limit_enforcement": UNKNOWN}).changed == [
+        "limit_enforcement"
+    ]
 
 
 # -- through the engine ---------------------------------------------------------------------------------

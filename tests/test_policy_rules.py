@@ -134,6 +134,15 @@ def test_plain_value_copies_proxies_and_marks_unknowns() -> None:
     assert type(copied["a"]) is list  # type: ignore[index]
 
 
+def test_plain_value_marks_the_protocols_own_unknowns_in_plain_data_too() -> None:
+    """Props not wrapped in the SDK's proxy carry unknowns as the protocol's sentinel strings."""
+    assert policy.plain_value({"a": [UNKNOWN_STRING, "x"], "b": UNKNOWN_STRING}) == {
+        "a": [policy.UNKNOWN, "x"],
+        "b": policy.UNKNOWN,
+    }
+    assert repr(policy.UNKNOWN) == "<unknown>"  # how a message shows it
+
+
 def test_plain_value_accepts_any_sequence_and_mapping_but_keeps_strings() -> None:
     value = FrozenMap({"t": FrozenSeq([FrozenMap({"k": "v"})]), "s": "abc", "b": b"xy"})
     assert policy.plain_value(value) == {"t": [{"k": "v"}], "s": "abc", "b": b"xy"}
@@ -237,7 +246,14 @@ def test_org_prefix_without_prefixes_reports_even_when_slug_is_unknown() -> None
 @pytest.mark.parametrize("bad", ["acme", 42, {"acme": True}, [1, 2]])
 def test_org_prefix_reports_invalid_config_instead_of_crashing(bad: object) -> None:
     (message,) = run(policy.validate_org_prefix, make_args(endpoint("acme/x"), {"allowedPrefixes": bad}))
-    assert message.startswith("config.allowedPrefixes: must be a list of strings")
+    assert message == (
+        f"config.allowedPrefixes: must be a list of strings, got {bad!r}; "
+        "cannot check the prefix of slug 'acme/x'"
+    )
+    (unknown,) = run(
+        policy.validate_org_prefix, make_args(endpoint(UNKNOWN_STRING), {"allowedPrefixes": bad})
+    )
+    assert unknown.endswith("cannot check the prefix of slug <unknown>")
 
 
 @pytest.mark.parametrize("slug", ["acme", "", "/x", "evil/bad name", "evil/x/y", None, 7, UNKNOWN_STRING])
@@ -316,6 +332,20 @@ def test_target_fields_reports_every_target_of_a_long_list() -> None:
     assert run(policy.validate_target_fields, args) == [
         "targets[1].target_model: is required for ANTHROPIC targets"
     ]
+
+
+def test_native_endpoints_are_read_by_their_schema_names_and_python_ones_by_theirs() -> None:
+    """The native provider's Endpoint carries camelCase target fields (``modelId``); the dynamic one's are
+    snake_case, and a camelCase key there is a typo the provider would refuse."""
+    native = {"slug": "acme/x", "targets": [{"provider": "BASETEN", "modelId": "m", "targetModel": "t"}]}
+    assert run(policy.validate_target_fields, make_args(native, type_="baseten-gateway:index:Endpoint")) == []
+    assert set(run(policy.validate_target_fields, make_args(native))) == {
+        "targets[0].model_id: is required for BASETEN targets",
+        "targets[0].modelId: is not a target field (known: provider, model_id, environment_name, secret_id, "
+        "target_model, base_url, vertex_config)",
+        "targets[0].targetModel: is not a target field (known: provider, model_id, environment_name, "
+        "secret_id, target_model, base_url, vertex_config)",
+    }
 
 
 def test_target_fields_works_on_non_list_sequences_and_non_dict_mappings() -> None:

@@ -172,6 +172,13 @@ def test_while_an_endpoint_slug_is_unknown_no_slug_is_reported() -> None:
     assert len(model_slugs(resources)) == 1
 
 
+def test_what_is_skipped_never_stops_the_review_of_what_follows() -> None:
+    customer = group("customer", model(UNKNOWN_STRING), model(7), model("acme/nobody"), model("acme/served"))
+    resources = [customer, resource("bucket", "aws:s3/bucket:Bucket", {}), endpoint("e", "acme/served")]
+    ((message, _),) = model_slugs(resources)  # the Endpoint after the Group and the bucket still counts
+    assert message.startswith("models[2].slug: Group 'customer' gives access to 'acme/nobody'")
+
+
 def test_other_resources_named_like_endpoints_do_not_count() -> None:
     resources = [
         resource("bucket", "aws:s3/bucket:Bucket", {"slug": "acme/x"}),
@@ -180,6 +187,7 @@ def test_other_resources_named_like_endpoints_do_not_count() -> None:
     ]
     ((message, _),) = model_slugs(resources)
     assert "'acme/x'" in message
+    assert slug_matches_prefix("acme/x/y", "acme")  # an org prefix is the first segment, whatever follows
 
 
 def test_model_slugs_config_that_is_not_a_list_of_strings_is_reported_on_each_group() -> None:
@@ -230,6 +238,19 @@ def test_limits_not_known_yet_or_malformed_are_left_to_the_providers_check() -> 
         ]
     }
     assert rate_limits(props, {"requiredTypes": ["TOKEN", "REQUEST"]}) == []
+
+
+def test_a_model_left_to_the_providers_check_does_not_stop_the_review_of_the_next() -> None:
+    props = {
+        "models": [
+            {"slug": "acme/a", "rate_limits": UNKNOWN_STRING},
+            {"slug": "acme/b", "rate_limits": "TOKEN"},
+            model("acme/c", {"type": UNKNOWN_STRING, "unit": "SECOND", "threshold": 1}),
+            model("acme/d"),
+        ]
+    }
+    (message,) = rate_limits(props)
+    assert message.startswith("models[3].rate_limits: Group 'g' lets its keys call 'acme/d' without")
 
 
 def test_required_types_need_one_limit_of_each() -> None:
@@ -351,6 +372,23 @@ def test_values_from_secret_config_or_other_resources_or_not_known_or_absent_pas
         resource("h", ENDPOINT_TYPE_TOKEN, {"slug": "acme/x", "value": LITERAL}),
     ]
     assert not_literal(resources) == []
+
+
+@pytest.mark.usefixtures("configured")
+def test_what_passes_never_stops_the_review_of_what_follows() -> None:
+    literal = secret("literal", LITERAL)
+    plain = secret("plain", "sk-from-plain-config")
+    passing = [
+        resource("e", ENDPOINT_TYPE_TOKEN, {"slug": "acme/x"}),
+        secret("unknown", UNKNOWN_STRING),
+        secret("empty", ""),
+        secret("computed", LITERAL, depends=True),
+        secret("from-secret-config", "sk-from-secret-config"),
+    ]
+    reports = not_literal([*passing, plain, literal])
+    assert [urn for _, urn in reports] == [plain.urn, literal.urn]
+    allowed = not_literal([*passing, plain, literal], {"allowPlaintextConfig": True})
+    assert [urn for _, urn in allowed] == [literal.urn]
 
 
 @pytest.mark.usefixtures("configured")

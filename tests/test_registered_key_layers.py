@@ -318,6 +318,7 @@ def test_check_names_each_broken_rule_and_never_the_key() -> None:
         is_unknown=lambda value: value is unknown,
     )
     assert preview.check({"group_id": "g", "key": unknown}).failures == []
+    assert preview.check({"group_id": unknown, "key": new_key(), "name": unknown}).failures == []
 
 
 @pytest.mark.parametrize(

@@ -383,8 +383,9 @@ def test_delete_by_name_or_by_id_alone_and_a_secret_already_gone_is_deleted(
     core = SecretCore(lambda: client)
     first_id, first = core.create({"name": "one", "value": VALUE})
     second_id, _ = core.create({"name": "two", "value": VALUE})
+    core.delete(second_id, {})  # a state without its name: found by id, and only that one goes
+    assert [s.name for s in client.secrets.list()] == ["one"]
     core.delete(first_id, first)
-    core.delete(second_id, {})  # a state without its name: found by id
     assert [s.name for s in client.secrets.list()] == []
     core.delete(first_id, first)
     core.delete(second_id, {})
@@ -394,6 +395,28 @@ def test_delete_by_name_or_by_id_alone_and_a_secret_already_gone_is_deleted(
         with pytest.raises(SecretOperationError) as failed:
             core.delete(third_id, state)
         assert str(failed.value).startswith(f"Secret {name!r}: delete failed: ")
+
+
+def test_a_read_or_update_that_fails_names_the_secret_else_its_id(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    core = SecretCore(lambda: client)
+    secret_id, state = core.create({"name": "named", "value": VALUE})
+    api.set_faults(error_rate=1.0)
+    for read_state, name in ((state, "named"), ({}, secret_id)):
+        with pytest.raises(SecretOperationError) as failed:
+            core.read(secret_id, read_state)
+        assert str(failed.value).startswith(f"Secret {name!r}: read failed: ")
+    for olds, news, name in (
+        (state, {**state, "value": "v2"}, "named"),
+        ({}, {**state, "value": "v2"}, "named"),
+    ):
+        with pytest.raises(SecretOperationError) as failed:
+            core.update(secret_id, olds, news)
+        assert str(failed.value).startswith(f"Secret {name!r}: update failed: ")
+    with pytest.raises(SecretOperationError, match=r"^Secret 'named': update failed: "):
+        core.update(secret_id, state, {"value": "v3"})  # the state's name when the inputs have none
 
 
 def test_check_skips_what_is_not_known_yet() -> None:
