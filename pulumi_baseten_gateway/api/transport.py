@@ -372,7 +372,6 @@ class APIResource:
         self._send = transport._send
         self._request = transport._request
         self._retried = transport._retried
-        self._budget = transport._budget
 
     def _item_path(self, item: object, *, field: str, rule: str, what: str = "id") -> str:
         """The path of one item of this API's collection (``{path}/{item}``), the item percent-encoded so
