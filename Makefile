@@ -73,8 +73,9 @@ bench: install
 soak: install
 	$(BIN)/python benchmarks/soak.py --lifecycles 1000
 
-# Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of the rules, the scrubbing and the listing, with
-# the fast tests only: kill rate per module and every survivor. Results: benchmarks/README.md, "mutants.py".
+# Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of the rules, the lifecycle cores, the policies,
+# the scrubbing and the listing, with the fast in-process tests only: kill rate per module and every survivor,
+# one child per core (about 20 minutes on 2 cores). Results: benchmarks/README.md, "mutants.py".
 mutants: install
 	$(BIN)/python benchmarks/mutants.py
 

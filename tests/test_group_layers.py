@@ -163,6 +163,7 @@ def _with_limits(kind: str, *limits: Any) -> dict[str, Any]:
         (_valid_group(external_entity_id=None), [("external_entity_id", "required")], []),
         (_valid_group(name=""), [("name", "field-type")], []),
         (_valid_group(name=5), [("name", "field-type")], ["int"]),
+        (_valid_group(name="a\nb"), [("name", "field-type")], ["printable", "'a\\nb'"]),
         (_valid_group(parent_group_id=5), [("parent_group_id", "field-type")], ["int"]),
         (
             _valid_group(limit_enforcement="STRICT"),
@@ -705,6 +706,7 @@ def test_a_create_the_api_refuses_names_the_external_id(
 
 def test_check_judges_the_name_and_the_parent_and_diff_sees_unknowns() -> None:
     core = GroupCore(no_client, is_unknown=lambda value: value is UNKNOWN)
+    assert core.check({"external_entity_id": UNKNOWN, "models": UNKNOWN, "name": UNKNOWN}).failures == []
     failures = core.check(
         {"external_entity_id": "c", "models": MODELS, "name": "", "parent_group_id": 7}
     ).failures

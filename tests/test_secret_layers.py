@@ -365,6 +365,7 @@ def test_read_keeps_the_states_value_and_adopt_and_get_reads_without_a_value(
 ) -> None:
     _, client = local
     core = SecretCore(lambda: client)
+    core.create({"name": "another", "value": VALUE})  # listed first: the read must find its own by id
     secret_id, state = core.create({"name": "kept", "value": VALUE})
     read = core.read(secret_id, {**state, "adopt": True})
     assert read is not None
