@@ -336,6 +336,12 @@ TEXT_RULE = "must be 1 to 255 characters, got "
             ["limit_enforcement: must be one of INDEPENDENT, CASCADING, got 'STRICT'"],
         ),
         ({**_valid_group(), "models": None}, ["models: is required"]),
+        ({**_valid_group(), "models": "acme/a"}, ["models: must be a list, got str"]),
+        (_valid_group(["acme/a"]), ["models[0]: must be an object, got str"]),
+        (
+            _valid_group([{"slug": "acme/a", "usage_limits": {"type": "TOKEN"}}]),
+            ["models[0].usage_limits: must be a list, got dict"],
+        ),
         (_valid_group([]), ["models: must hold at least one model"]),
         (
             _valid_group([{"slug": "acme/a", "colour": "red"}]),

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from types import SimpleNamespace
 from typing import Any
 
+import jsonschema
 import pytest
 from pulumi_policy import (
     PolicyCustomTimeouts,
@@ -503,3 +504,40 @@ def test_install_without_the_sdks_servicer_says_so(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(sdk, "_PolicyAnalyzerServicer", NoMethod, raising=False)
     assert stack_config.install() is False
+
+
+# -- the config schema of a list of strings (every list setting of the pack) --------------------------------
+
+STRING_LISTS = {
+    "any non-empty strings": (
+        None,
+        [["acme"], [], ["a", "b"]],
+        [["a", "a"], [""], "acme", [1]],
+    ),
+    "strings of an enum": (
+        ("TOKEN", "REQUEST"),
+        [["TOKEN"], ["REQUEST", "TOKEN"], []],
+        [["BYTES"], ["TOKEN", "TOKEN"], "TOKEN", [None]],
+    ),
+}
+
+
+@pytest.mark.parametrize(("enum", "valid", "invalid"), STRING_LISTS.values(), ids=list(STRING_LISTS))
+def test_a_string_list_setting_is_a_draft_7_schema_of_distinct_strings(
+    enum: tuple[str, ...] | None, valid: list[Any], invalid: list[Any]
+) -> None:
+    schema = policy.spec.string_list_schema("A list.", enum=enum)
+    # Pulumi checks a pack's config against its schema (JSON Schema draft 7) before any policy runs.
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema)
+    for value in valid:
+        assert not list(validator.iter_errors(value)), value
+    for value in invalid:
+        assert list(validator.iter_errors(value)), value
+
+
+def test_a_string_list_setting_carries_its_description_and_default() -> None:
+    schema = policy.spec.string_list_schema("Prefixes allowed.", default=("acme", "acme-labs"))
+    assert schema["description"] == "Prefixes allowed."
+    assert schema["default"] == ["acme", "acme-labs"]
+    assert policy.spec.string_list_schema("Types.", enum=("TOKEN",))["default"] == []
