@@ -336,9 +336,12 @@ def _prepare(
         venv = project / options.get("virtualenv", "venv")
         venv.symlink_to(virtualenv or Path(sys.prefix), target_is_directory=True)
     elif runtime == "nodejs" and not isolated:
-        from harness.sdks import npm_installed
+        from harness.sdks import TS_EXAMPLE, npm_installed
 
-        (project / "node_modules").symlink_to(npm_installed(project), target_is_directory=True)
+        # A test's program without a package.json of its own runs on the TypeScript example's modules
+        # (the pinned @pulumi/pulumi and the generated SDK): one `npm ci` for all of them.
+        source = project if (project / "package.json").is_file() else TS_EXAMPLE
+        (project / "node_modules").symlink_to(npm_installed(source), target_is_directory=True)
 
 
 def _environment(

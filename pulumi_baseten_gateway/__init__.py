@@ -2,8 +2,8 @@
 review them with policy as code.
 
 ``from pulumi_baseten_gateway import Endpoint, TargetArgs`` (and ``Secret``, ``Group``, ``GatewayApiKey``,
-``RegisteredGatewayApiKey``)
-is the whole of everyday use. Every name but the errors is loaded on first use, so
+``RegisteredGatewayApiKey``), with the look-ups ``get_endpoint``, ``get_group``, ``get_secret`` and
+``get_group_usage``, is the whole of everyday use. Every name but the errors is loaded on first use, so
 ``pulumi_baseten_gateway.api.client`` stays importable without Pulumi's start-up cost (scripts, the
 emulator's tests, other tools), and the provider plugin's first call imports only what it needs (no HTTP
 stack for a Check, no other resource's modules).
@@ -28,6 +28,16 @@ if TYPE_CHECKING:
         RegisteredGatewayApiKeyArgs,
     )
     from .dynamic.endpoint import Endpoint, EndpointArgs, TargetArgs, VertexConfigArgs
+    from .dynamic.functions import (
+        get_endpoint,
+        get_endpoint_output,
+        get_group,
+        get_group_output,
+        get_group_usage,
+        get_group_usage_output,
+        get_secret,
+        get_secret_output,
+    )
     from .dynamic.group import Group, GroupArgs, GroupModelArgs, RateLimitArgs, UsageLimitArgs
     from .dynamic.secret import Secret, SecretArgs
     from .resources.api_key.resource import GATEWAY_API_KEY_TYPE_TOKEN, REGISTERED_GATEWAY_API_KEY_TYPE_TOKEN
@@ -65,6 +75,14 @@ __all__ = [
     "UsageLimitArgs",
     "UsageLimitUnit",
     "VertexConfigArgs",
+    "get_endpoint",
+    "get_endpoint_output",
+    "get_group",
+    "get_group_output",
+    "get_group_usage",
+    "get_group_usage_output",
+    "get_secret",
+    "get_secret_output",
 ]
 __all__ += _errors.__all__
 
@@ -80,6 +98,16 @@ _LAZY_MODULES = {
         "GatewayApiKeyArgs",
         "RegisteredGatewayApiKey",
         "RegisteredGatewayApiKeyArgs",
+    ),
+    ".dynamic.functions": (
+        "get_endpoint",
+        "get_endpoint_output",
+        "get_group",
+        "get_group_output",
+        "get_group_usage",
+        "get_group_usage_output",
+        "get_secret",
+        "get_secret_output",
     ),
     ".api.client": ("GatewayClient", "RetryPolicy"),
     ".api.signing": ("SigningKey",),

@@ -35,8 +35,9 @@ from .api.models.group import (
     UsageLimitUnit,
 )
 from .resources.api_key.resource import GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY
-from .resources.declaration import ResourceDecl, camel_case
+from .resources.declaration import FunctionDecl, Props, ResourceDecl, camel_case
 from .resources.endpoint.resource import ENDPOINT
+from .resources.functions import FUNCTIONS
 from .resources.group.resource import GROUP
 from .resources.secret.resource import SECRET
 from .settings import (
@@ -240,10 +241,32 @@ def _resource(decl: ResourceDecl, found: dict[str, dict[str, Any]]) -> dict[str,
     }
 
 
+def _object(props: Props, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A function's arguments or result: an object type, ``required`` as each property says."""
+    properties = {}
+    for p in props.props:
+        properties[p.schema_name] = {**_property_type(p.type, found), "description": p.description}
+        if p.secret:
+            properties[p.schema_name]["secret"] = True
+    spec: dict[str, Any] = {"type": "object", "properties": properties}
+    if props.required:
+        spec["required"] = [p.schema_name for p in props.required]
+    return spec
+
+
+def _function(decl: FunctionDecl, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "description": decl.description,
+        "inputs": _object(decl.args, found),
+        "outputs": _object(decl.result, found),
+    }
+
+
 def package_schema() -> dict[str, Any]:
     """The whole package schema (a new dict each call)."""
     found: dict[str, dict[str, Any]] = {}
     resources = {decl.token: _resource(decl, found) for decl in RESOURCES}
+    functions = {token: _function(function.declaration, found) for token, function in FUNCTIONS.items()}
     config = {name: dict(value) for name, value in _CONFIG.items()}
     return {
         "name": PACKAGE,
@@ -264,6 +287,7 @@ def package_schema() -> dict[str, Any]:
         },
         "types": dict(sorted(found.items())),
         "resources": resources,
+        "functions": functions,
         "language": _LANGUAGE,
     }
 

@@ -1,5 +1,5 @@
 """The operations of ``/v1/gateway/groups``: create, get, list (with the ``external_entity_id`` filter),
-update, delete.
+usage, update, delete.
 
 A create is not idempotent and a duplicate ``external_entity_id`` is a 400. Both are recovered by the loop
 endpoints use too (``api/creates.py``), with the group's own look-up and sameness: after a 400 that says
@@ -27,7 +27,7 @@ from ..errors import (
     RequestContext,
 )
 from .creates import create_by_natural_key
-from .models.group import GroupInfo, GroupModel, GroupPage, GroupTombstone, LimitEnforcement
+from .models.group import GroupInfo, GroupModel, GroupPage, GroupTombstone, GroupUsage, LimitEnforcement
 from .pages import MAX_PAGE_SIZE, iterate_pages, page_params
 from .rules import group as rules
 from .rules.common import Violation
@@ -114,6 +114,13 @@ class Groups(APIResource):
         """Fetch one group by id (``NotFoundError`` when it does not exist or was deleted)."""
         context = RequestContext("get group", "GET", group_path(group_id), group_id)
         return parse(self._request(context), GroupInfo, context)
+
+    def usage(self, group_id: str) -> GroupUsage:
+        """The current window of each usage limit of the group, by model slug (``NotFoundError`` when the
+        group does not exist): one request."""
+        path = f"{group_path(group_id)}/usage"
+        context = RequestContext("get group usage", "GET", path, group_id)
+        return parse(self._request(context), GroupUsage, context)
 
     def list_page(
         self, *, limit: int | None = None, cursor: str | None = None, external_entity_id: str | None = None

@@ -9,6 +9,7 @@
     │   ├── GroupOperationError
     │   ├── GatewayApiKeyOperationError
     │   └── RegisteredGatewayApiKeyOperationError
+    ├── FunctionError            a function (getEndpoint, ...) found nothing, or was given bad arguments
     ├── InvalidInputError        rules broken before any request was sent (carries the violations)
     ├── ConfigurationError       no API key, a non-HTTPS URL to a remote host, ...
     ├── ConflictError            a natural key (a slug) is taken
@@ -57,6 +58,7 @@ from .conflicts import (
 )
 from .operations import (
     EndpointOperationError,
+    FunctionError,
     GatewayApiKeyOperationError,
     GroupOperationError,
     RegisteredGatewayApiKeyOperationError,
@@ -86,6 +88,7 @@ __all__ = [
     "DuplicateGroupError",
     "DuplicateSlugError",
     "EndpointOperationError",
+    "FunctionError",
     "GatewayApiKeyOperationError",
     "GatewayError",
     "GoneError",

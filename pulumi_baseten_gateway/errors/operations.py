@@ -1,4 +1,5 @@
-"""A resource's lifecycle step failed: the one-line errors ``pulumi up`` shows, one class per resource.
+"""A resource's lifecycle step or a function failed: the one-line errors ``pulumi up`` shows, one class per
+resource, and one for the functions (look-ups).
 
 Each holds the typed error that made the step fail (``cause``) and, when given, what the user can do
 about it (``hint``).
@@ -10,6 +11,7 @@ from .base import GatewayError
 
 __all__ = [
     "EndpointOperationError",
+    "FunctionError",
     "GatewayApiKeyOperationError",
     "GroupOperationError",
     "RegisteredGatewayApiKeyOperationError",
@@ -64,3 +66,23 @@ class RegisteredGatewayApiKeyOperationError(ResourceOperationError):
     """A RegisteredGatewayApiKey lifecycle step failed. Its message never holds the key."""
 
     resource_type = "RegisteredGatewayApiKey"
+
+
+class FunctionError(GatewayError):
+    """A function (a look-up) failed, in one line naming it and the argument it was given:
+    ``getEndpoint: no endpoint has slug 'acme/none' in this workspace``.
+
+    ``argument`` is the argument at fault, named as the caller writes it (None when no single one is:
+    ``getEndpoint: give exactly one of slug or endpointId``); ``problem`` the message without the
+    function's name (what the native plugin reports, the engine naming the function); ``cause`` the typed
+    error of a failed request.
+    """
+
+    def __init__(
+        self, function: str, argument: str | None, problem: str, cause: GatewayError | None = None
+    ) -> None:
+        super().__init__(f"{function}: {problem}")
+        self.function = function
+        self.argument = argument
+        self.problem = problem
+        self.cause = cause

@@ -27,17 +27,18 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from ..errors import GatewayError
+from ..errors import FunctionError, GatewayError
 from ..resources.api_key.core import GatewayApiKeyCore
 from ..resources.api_key.registered import RegisteredGatewayApiKeyCore
 from ..resources.declaration import camel_case
 from ..resources.endpoint.core import EndpointCore
+from ..resources.functions import FUNCTIONS, invoke
 from ..resources.group.core import GroupCore
 from ..resources.lifecycle import LifecycleCore
 from ..resources.secret.core import SecretCore
 from ..schema import schema_text
 from ..settings import NATIVE_NAMESPACE, SETTINGS, Settings
-from .properties import from_wire, is_unknown, struct, to_wire, unstruct
+from .properties import UNKNOWN, from_wire, is_unknown, struct, to_wire, unstruct
 
 __all__ = ["CORES", "NativeProvider", "main"]
 
@@ -144,6 +145,38 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> empty_pb2.Empty:
         return empty_pb2.Empty()
+
+    # -- functions -------------------------------------------------------------------------------------
+
+    def Invoke(
+        self, request: provider_pb2.InvokeRequest, context: grpc.ServicerContext
+    ) -> provider_pb2.InvokeResponse:
+        """A function (``getEndpoint``, ...): its result, or one failure naming the function and argument.
+
+        A failure is returned as such (not as a gRPC error), without the function's name: the SDKs and
+        YAML report it as ``<token> invoke failed: <reason> (<argument>)``, one line. Arguments the engine
+        does not know yet (a preview) give a result that is unknown as a whole, without a request.
+        """
+        function = FUNCTIONS.get(request.tok)
+        if function is None:
+            _abort(context, grpc.StatusCode.UNIMPLEMENTED, f"unknown function {request.tok!r}")
+        decl = function.declaration
+        args = from_wire(decl.args, unstruct(request.args))
+        if any(is_unknown(value) for value in args.values()):
+            unknown = {p.name: UNKNOWN for p in decl.result.props}
+            return provider_pb2.InvokeResponse(**{"return": struct(to_wire(decl.result, unknown))})
+
+        def look_up() -> dict[str, Any] | FunctionError:
+            try:
+                return invoke(function, self._client, args, name=camel_case)
+            except FunctionError as exc:
+                return exc
+
+        result = self._run(context, look_up)
+        if isinstance(result, FunctionError):
+            failure = provider_pb2.CheckFailure(property=result.argument or "", reason=result.problem)
+            return provider_pb2.InvokeResponse(failures=[failure])
+        return provider_pb2.InvokeResponse(**{"return": struct(to_wire(decl.result, result))})
 
     # -- resources -------------------------------------------------------------------------------------
 

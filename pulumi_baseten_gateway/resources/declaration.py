@@ -14,12 +14,14 @@ from __future__ import annotations
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..api.models.base import is_model, model_fields, non_optional
 
 __all__ = [
+    "FunctionDecl",
     "Prop",
+    "Props",
     "ResourceDecl",
     "camel_case",
     "from_schema_names",
@@ -104,6 +106,44 @@ class ResourceDecl:
         raise KeyError(name)
 
 
+@dataclass(frozen=True)
+class Props:
+    """Properties that are not a resource's: a function's arguments, or its result. ``required``: an
+    argument that must be given, a result that is never null."""
+
+    props: tuple[Prop, ...]
+
+    @property
+    def required(self) -> tuple[Prop, ...]:
+        return tuple(p for p in self.props if p.required)
+
+
+@dataclass(frozen=True)
+class FunctionDecl:
+    """A function (a look-up): its name (``getEndpoint``), description, arguments and result.
+
+    ``one_of``: arguments of which exactly one must be given (each a way to find the same object).
+    """
+
+    name: str
+    description: str
+    args: Props
+    result: Props
+    one_of: tuple[str, ...] = ()
+
+    @property
+    def token(self) -> str:
+        """The function's token: ``baseten-gateway:index:<name>``."""
+        return f"baseten-gateway:index:{self.name}"
+
+
+class _Shaped(Protocol):
+    """A resource's declaration, or one side of a function's: what names are converted by."""
+
+    @property
+    def props(self) -> tuple[Prop, ...]: ...
+
+
 # -- names: the schema's camelCase and the declarations' snake_case -------------------------------------
 
 
@@ -137,7 +177,7 @@ def _convert(value: Any, annotation: Any, *, to_schema: bool) -> Any:
     return value
 
 
-def from_schema_names(decl: ResourceDecl, values: Mapping[str, Any]) -> dict[str, Any]:
+def from_schema_names(decl: _Shaped, values: Mapping[str, Any]) -> dict[str, Any]:
     """Properties named as in the schema (camelCase) as the declaration names them (snake_case).
 
     Walks each property with its declared type, so only the keys of declared objects are renamed (a
@@ -154,7 +194,7 @@ def from_schema_names(decl: ResourceDecl, values: Mapping[str, Any]) -> dict[str
     return result
 
 
-def to_schema_names(decl: ResourceDecl, values: Mapping[str, Any]) -> dict[str, Any]:
+def to_schema_names(decl: _Shaped, values: Mapping[str, Any]) -> dict[str, Any]:
     """The declaration's names (snake_case) as the schema's (camelCase): the inverse of the above."""
     by_name = {prop.name: prop for prop in decl.props}
     result: dict[str, Any] = {}

@@ -15,6 +15,26 @@ export type GatewayApiKey = import("./gatewayApiKey").GatewayApiKey;
 export const GatewayApiKey: typeof import("./gatewayApiKey").GatewayApiKey = null as any;
 utilities.lazyLoad(exports, ["GatewayApiKey"], () => require("./gatewayApiKey"));
 
+export { GetEndpointArgs, GetEndpointResult, GetEndpointOutputArgs } from "./getEndpoint";
+export const getEndpoint: typeof import("./getEndpoint").getEndpoint = null as any;
+export const getEndpointOutput: typeof import("./getEndpoint").getEndpointOutput = null as any;
+utilities.lazyLoad(exports, ["getEndpoint","getEndpointOutput"], () => require("./getEndpoint"));
+
+export { GetGroupArgs, GetGroupResult, GetGroupOutputArgs } from "./getGroup";
+export const getGroup: typeof import("./getGroup").getGroup = null as any;
+export const getGroupOutput: typeof import("./getGroup").getGroupOutput = null as any;
+utilities.lazyLoad(exports, ["getGroup","getGroupOutput"], () => require("./getGroup"));
+
+export { GetGroupUsageArgs, GetGroupUsageResult, GetGroupUsageOutputArgs } from "./getGroupUsage";
+export const getGroupUsage: typeof import("./getGroupUsage").getGroupUsage = null as any;
+export const getGroupUsageOutput: typeof import("./getGroupUsage").getGroupUsageOutput = null as any;
+utilities.lazyLoad(exports, ["getGroupUsage","getGroupUsageOutput"], () => require("./getGroupUsage"));
+
+export { GetSecretArgs, GetSecretResult, GetSecretOutputArgs } from "./getSecret";
+export const getSecret: typeof import("./getSecret").getSecret = null as any;
+export const getSecretOutput: typeof import("./getSecret").getSecretOutput = null as any;
+utilities.lazyLoad(exports, ["getSecret","getSecretOutput"], () => require("./getSecret"));
+
 export { GroupArgs } from "./group";
 export type Group = import("./group").Group;
 export const Group: typeof import("./group").Group = null as any;

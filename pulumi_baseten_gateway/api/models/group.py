@@ -31,6 +31,8 @@ __all__ = [
     "GroupModel",
     "GroupPage",
     "GroupTombstone",
+    "GroupUsage",
+    "GroupUsageEntry",
     "LimitEnforcement",
     "LimitType",
     "RateLimit",
@@ -173,6 +175,30 @@ class GroupInfo(ApiObject, frozen=True, kw_only=True):
     effective_models: list[EffectiveGroupModel] = field(default_factory=list)
     hierarchy: GroupHierarchy
     created_at: datetime
+
+
+class GroupUsageEntry(ApiObject, frozen=True, kw_only=True):
+    """One usage limit of a model of a group, and how much of its current window is used."""
+
+    type: Annotated[LimitType, Meta(description="What the limit counts: `TOKEN` or `REQUEST`.")]
+    unit: Annotated[UsageLimitUnit, Meta(description="The window: `DAY` (resets at midnight UTC).")]
+    threshold: Annotated[int, Meta(description="The most the window allows.")]
+    current_usage: Annotated[
+        int | None, Meta(description="What the current window has used; null until the first request lands.")
+    ] = None
+    reset_at: Annotated[
+        str | None, Meta(description="When the current window resets: an RFC 3339 UTC time, if known.")
+    ] = None
+
+
+class GroupUsage(ApiObject, frozen=True, kw_only=True):
+    """``GET /v1/gateway/groups/{group_id}/usage``: the current window of each usage limit, by model slug.
+
+    Only models with usage limits appear (rate limits never do); a group without any answers with an empty
+    object, so both fields may be absent."""
+
+    customer_id: str | None = None
+    usage: dict[str, list[GroupUsageEntry]] = field(default_factory=dict)
 
 
 class GroupPage(ApiObject, frozen=True, kw_only=True):

@@ -325,6 +325,80 @@ func (o GroupModelArrayOutput) Index(i pulumi.IntInput) GroupModelOutput {
 	}).(GroupModelOutput)
 }
 
+// One usage limit of a model of a group, and how much of its current window is used.
+type GroupUsageEntry struct {
+	// What the current window has used; null until the first request lands.
+	CurrentUsage *int `pulumi:"currentUsage"`
+	// When the current window resets: an RFC 3339 UTC time, if known.
+	ResetAt *string `pulumi:"resetAt"`
+	// The most the window allows.
+	Threshold int `pulumi:"threshold"`
+	// What the limit counts: `TOKEN` or `REQUEST`.
+	Type LimitType `pulumi:"type"`
+	// The window: `DAY` (resets at midnight UTC).
+	Unit UsageLimitUnit `pulumi:"unit"`
+}
+
+// One usage limit of a model of a group, and how much of its current window is used.
+type GroupUsageEntryOutput struct{ *pulumi.OutputState }
+
+func (GroupUsageEntryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GroupUsageEntry)(nil)).Elem()
+}
+
+func (o GroupUsageEntryOutput) ToGroupUsageEntryOutput() GroupUsageEntryOutput {
+	return o
+}
+
+func (o GroupUsageEntryOutput) ToGroupUsageEntryOutputWithContext(ctx context.Context) GroupUsageEntryOutput {
+	return o
+}
+
+// What the current window has used; null until the first request lands.
+func (o GroupUsageEntryOutput) CurrentUsage() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v GroupUsageEntry) *int { return v.CurrentUsage }).(pulumi.IntPtrOutput)
+}
+
+// When the current window resets: an RFC 3339 UTC time, if known.
+func (o GroupUsageEntryOutput) ResetAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GroupUsageEntry) *string { return v.ResetAt }).(pulumi.StringPtrOutput)
+}
+
+// The most the window allows.
+func (o GroupUsageEntryOutput) Threshold() pulumi.IntOutput {
+	return o.ApplyT(func(v GroupUsageEntry) int { return v.Threshold }).(pulumi.IntOutput)
+}
+
+// What the limit counts: `TOKEN` or `REQUEST`.
+func (o GroupUsageEntryOutput) Type() LimitTypeOutput {
+	return o.ApplyT(func(v GroupUsageEntry) LimitType { return v.Type }).(LimitTypeOutput)
+}
+
+// The window: `DAY` (resets at midnight UTC).
+func (o GroupUsageEntryOutput) Unit() UsageLimitUnitOutput {
+	return o.ApplyT(func(v GroupUsageEntry) UsageLimitUnit { return v.Unit }).(UsageLimitUnitOutput)
+}
+
+type GroupUsageEntryArrayOutput struct{ *pulumi.OutputState }
+
+func (GroupUsageEntryArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GroupUsageEntry)(nil)).Elem()
+}
+
+func (o GroupUsageEntryArrayOutput) ToGroupUsageEntryArrayOutput() GroupUsageEntryArrayOutput {
+	return o
+}
+
+func (o GroupUsageEntryArrayOutput) ToGroupUsageEntryArrayOutputWithContext(ctx context.Context) GroupUsageEntryArrayOutput {
+	return o
+}
+
+func (o GroupUsageEntryArrayOutput) Index(i pulumi.IntInput) GroupUsageEntryOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GroupUsageEntry {
+		return vs[0].([]GroupUsageEntry)[vs[1].(int)]
+	}).(GroupUsageEntryOutput)
+}
+
 // A rate limit of one model in a group (`RateLimitV1`): at most one per `type`.
 type RateLimit struct {
 	// The most the window allows (an integer, at least 0).
@@ -874,6 +948,26 @@ func (o VertexConfigPtrOutput) ProjectId() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+type GroupUsageEntryArrayMapOutput struct{ *pulumi.OutputState }
+
+func (GroupUsageEntryArrayMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string][]GroupUsageEntry)(nil)).Elem()
+}
+
+func (o GroupUsageEntryArrayMapOutput) ToGroupUsageEntryArrayMapOutput() GroupUsageEntryArrayMapOutput {
+	return o
+}
+
+func (o GroupUsageEntryArrayMapOutput) ToGroupUsageEntryArrayMapOutputWithContext(ctx context.Context) GroupUsageEntryArrayMapOutput {
+	return o
+}
+
+func (o GroupUsageEntryArrayMapOutput) MapIndex(k pulumi.StringInput) GroupUsageEntryArrayOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) []GroupUsageEntry {
+		return vs[0].(map[string][]GroupUsageEntry)[vs[1].(string)]
+	}).(GroupUsageEntryArrayOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*GroupModelInput)(nil)).Elem(), GroupModelArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GroupModelArrayInput)(nil)).Elem(), GroupModelArray{})
@@ -893,6 +987,8 @@ func init() {
 	pulumi.RegisterOutputType(EffectiveUsageLimitArrayOutput{})
 	pulumi.RegisterOutputType(GroupModelOutput{})
 	pulumi.RegisterOutputType(GroupModelArrayOutput{})
+	pulumi.RegisterOutputType(GroupUsageEntryOutput{})
+	pulumi.RegisterOutputType(GroupUsageEntryArrayOutput{})
 	pulumi.RegisterOutputType(RateLimitOutput{})
 	pulumi.RegisterOutputType(RateLimitArrayOutput{})
 	pulumi.RegisterOutputType(TargetOutput{})
@@ -901,4 +997,5 @@ func init() {
 	pulumi.RegisterOutputType(UsageLimitArrayOutput{})
 	pulumi.RegisterOutputType(VertexConfigOutput{})
 	pulumi.RegisterOutputType(VertexConfigPtrOutput{})
+	pulumi.RegisterOutputType(GroupUsageEntryArrayMapOutput{})
 }

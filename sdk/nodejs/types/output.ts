@@ -87,6 +87,32 @@ export interface GroupModel {
 }
 
 /**
+ * One usage limit of a model of a group, and how much of its current window is used.
+ */
+export interface GroupUsageEntry {
+    /**
+     * What the current window has used; null until the first request lands.
+     */
+    currentUsage?: number;
+    /**
+     * When the current window resets: an RFC 3339 UTC time, if known.
+     */
+    resetAt?: string;
+    /**
+     * The most the window allows.
+     */
+    threshold: number;
+    /**
+     * What the limit counts: `TOKEN` or `REQUEST`.
+     */
+    type: enums.LimitType;
+    /**
+     * The window: `DAY` (resets at midnight UTC).
+     */
+    unit: enums.UsageLimitUnit;
+}
+
+/**
  * A rate limit of one model in a group (`RateLimitV1`): at most one per `type`.
  */
 export interface RateLimit {

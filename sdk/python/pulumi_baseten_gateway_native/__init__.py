@@ -9,6 +9,10 @@ import typing
 from ._enums import *
 from .endpoint import *
 from .gateway_api_key import *
+from .get_endpoint import *
+from .get_group import *
+from .get_group_usage import *
+from .get_secret import *
 from .group import *
 from .provider import *
 from .registered_gateway_api_key import *

@@ -21,6 +21,7 @@ __all__ = [
     'EffectiveRateLimit',
     'EffectiveUsageLimit',
     'GroupModel',
+    'GroupUsageEntry',
     'RateLimit',
     'Target',
     'UsageLimit',
@@ -303,6 +304,75 @@ class GroupModel(dict):
         Usage limits: at most one per `type` and `unit`. None: no usage limit.
         """
         return pulumi.get(self, "usage_limits")
+
+
+@pulumi.output_type
+class GroupUsageEntry(dict):
+    """
+    One usage limit of a model of a group, and how much of its current window is used.
+    """
+    def __init__(__self__, *,
+                 threshold: _builtins.int,
+                 type: 'LimitType',
+                 unit: 'UsageLimitUnit',
+                 current_usage: Optional[_builtins.int] = None,
+                 reset_at: Optional[_builtins.str] = None):
+        """
+        One usage limit of a model of a group, and how much of its current window is used.
+
+        :param _builtins.int threshold: The most the window allows.
+        :param 'LimitType' type: What the limit counts: `TOKEN` or `REQUEST`.
+        :param 'UsageLimitUnit' unit: The window: `DAY` (resets at midnight UTC).
+        :param _builtins.int current_usage: What the current window has used; null until the first request lands.
+        :param _builtins.str reset_at: When the current window resets: an RFC 3339 UTC time, if known.
+        """
+        pulumi.set(__self__, "threshold", threshold)
+        pulumi.set(__self__, "type", type)
+        pulumi.set(__self__, "unit", unit)
+        if current_usage is not None:
+            pulumi.set(__self__, "current_usage", current_usage)
+        if reset_at is not None:
+            pulumi.set(__self__, "reset_at", reset_at)
+
+    @_builtins.property
+    @pulumi.getter
+    def threshold(self) -> _builtins.int:
+        """
+        The most the window allows.
+        """
+        return pulumi.get(self, "threshold")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> 'LimitType':
+        """
+        What the limit counts: `TOKEN` or `REQUEST`.
+        """
+        return pulumi.get(self, "type")
+
+    @_builtins.property
+    @pulumi.getter
+    def unit(self) -> 'UsageLimitUnit':
+        """
+        The window: `DAY` (resets at midnight UTC).
+        """
+        return pulumi.get(self, "unit")
+
+    @_builtins.property
+    @pulumi.getter(name="currentUsage")
+    def current_usage(self) -> Optional[_builtins.int]:
+        """
+        What the current window has used; null until the first request lands.
+        """
+        return pulumi.get(self, "current_usage")
+
+    @_builtins.property
+    @pulumi.getter(name="resetAt")
+    def reset_at(self) -> Optional[_builtins.str]:
+        """
+        When the current window resets: an RFC 3339 UTC time, if known.
+        """
+        return pulumi.get(self, "reset_at")
 
 
 @pulumi.output_type
