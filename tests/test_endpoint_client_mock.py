@@ -10,6 +10,7 @@ import base64
 import json
 import logging
 import pickle
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -598,3 +599,92 @@ def test_an_unanswered_read_back_after_an_ambiguous_update_patches_again() -> No
     assert client.endpoints.update("e1", [BASETEN]).id == "e1"
     assert seen == ["PATCH", "GET", "PATCH"]
     assert len(sleeps) == 1
+
+
+# -- the caller's time limit and cancellation (the plugin's customTimeouts and Cancel) -------------------
+
+
+def test_a_time_limit_replaces_the_operations_budget_both_ways() -> None:
+    seen: list[float] = []
+
+    def always_503(request: httpx.Request) -> httpx.Response:
+        seen.append(time.monotonic())
+        return httpx.Response(503, json={"error": "unavailable"})
+
+    patient = RetryPolicy(max_attempts=1000, initial_backoff=0.01, max_backoff=0.01, total_timeout=0.05)
+    client = GatewayClient(
+        KEY, base_url="https://gateway.test", transport=httpx.MockTransport(always_503), retry=patient
+    )
+    # Longer than the policy's 0.05 s: the operation retries for the time the caller was given.
+    started = time.monotonic()
+    with client.time_limit(0.6), pytest.raises((ServerError, TransportError)):
+        client.endpoints.get("e1")
+    assert 0.4 <= seen[-1] - started < 0.65  # the last attempt: no wait would fit after it
+    # Outside it, the policy's budget again (the last failure: a 503, or the budget gone before sending).
+    seen.clear()
+    started = time.monotonic()
+    with pytest.raises((ServerError, TransportError)):
+        client.endpoints.get("e1")
+    assert seen[-1] - started < 0.1
+    # Shorter than the policy's: the caller's limit wins.
+    client_long = GatewayClient(
+        KEY,
+        base_url="https://gateway.test",
+        transport=httpx.MockTransport(always_503),
+        retry=RetryPolicy(max_attempts=1000, initial_backoff=0.01, max_backoff=0.01, total_timeout=60),
+    )
+    seen.clear()
+    started = time.monotonic()
+    with client_long.time_limit(0.2), pytest.raises((ServerError, TransportError)):
+        client_long.endpoints.get("e1")
+    assert seen[-1] - started < 0.25
+
+
+def test_cancel_stops_retrying_and_sends_nothing_more() -> None:
+    requests: list[str] = []
+    client: GatewayClient
+
+    def refuse_then_cancel(request: httpx.Request) -> httpx.Response:
+        requests.append(request.method)
+        client.cancel()  # the engine interrupted while this attempt was on the wire
+        return httpx.Response(503, json={"error": "unavailable"})
+
+    client = GatewayClient(
+        KEY,
+        base_url="https://gateway.test",
+        transport=httpx.MockTransport(refuse_then_cancel),
+        retry=RetryPolicy(max_attempts=8, initial_backoff=30, max_backoff=30),
+    )
+    started = time.monotonic()
+    with pytest.raises(ServerError):
+        client.endpoints.get("e1")  # no 30 s wait, no second attempt
+    assert time.monotonic() - started < 5
+    assert requests == ["GET"]
+    with pytest.raises(TransportError, match="not sent: the run was cancelled"):
+        client.endpoints.list_page()
+    assert requests == ["GET"]
+
+
+def test_cancel_ends_a_wait_between_attempts_at_once() -> None:
+    requests: list[str] = []
+
+    def unavailable(request: httpx.Request) -> httpx.Response:
+        requests.append(request.method)
+        return httpx.Response(503, json={"error": "unavailable"})
+
+    client = GatewayClient(
+        KEY,
+        base_url="https://gateway.test",
+        transport=httpx.MockTransport(unavailable),
+        retry=RetryPolicy(max_attempts=8, initial_backoff=60, max_backoff=60),
+    )
+    timer = threading.Timer(0.2, client.cancel)  # the engine's Cancel, while the client waits 30 to 60 s
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(TransportError, match="not sent: the run was cancelled"):
+            client.endpoints.get("e1")
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 5
+    assert requests == ["GET"]

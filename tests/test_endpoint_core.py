@@ -106,7 +106,8 @@ def test_diff_compares_canonical_targets_and_the_default_region() -> None:
     same = {"slug": "acme/x", "targets": [{**BASETEN, "environment_name": "production"}]}
     assert core.diff(olds, same).changes is False
     moved = core.diff(olds, {**olds, "targets": [OPENAI]})
-    assert (moved.changed, moved.replaces, moved.delete_before_replace) == (["targets"], [], False)
+    # An update in place; were it replaced (replaceOnChanges), the slug it keeps means deleting first.
+    assert (moved.changed, moved.replaces, moved.delete_before_replace) == (["targets"], [], True)
 
 
 def test_a_region_change_replaces_deleting_first_and_a_slug_change_creating_first() -> None:

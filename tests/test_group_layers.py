@@ -86,8 +86,9 @@ def test_reordering_models_or_limits_is_no_diff() -> None:
 @pytest.mark.parametrize(
     ("change", "changed", "replaces", "delete_first"),
     [
-        ({"name": "Acme"}, ["name"], [], False),
-        ({"models": [{"slug": "acme/a"}]}, ["models"], [], False),
+        # An update in place: were it replaced (replaceOnChanges), the same entity id means deleting first.
+        ({"name": "Acme"}, ["name"], [], True),
+        ({"models": [{"slug": "acme/a"}]}, ["models"], [], True),
         ({"external_entity_id": "other"}, ["external_entity_id"], ["external_entity_id"], False),
         ({"parent_group_id": "p1"}, ["parent_group_id"], ["parent_group_id"], True),
         ({"limit_enforcement": "CASCADING"}, ["limit_enforcement"], ["limit_enforcement"], True),

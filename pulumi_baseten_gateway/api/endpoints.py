@@ -188,7 +188,7 @@ class Endpoints(APIResource):
                 try:
                     current: EndpointInfo | None = parse(self._send(read_back), EndpointInfo, read_back)
                 except (TransportError, ServerError, RateLimitError):
-                    if time.monotonic() >= self._transport._deadline():
+                    if time.monotonic() >= self._transport._clock.deadline():
                         raise  # it used up the budget: no PATCH could be sent now
                     current = None  # PATCH again: it sets the whole list (idempotent)
                 if current is not None and rules.endpoint_targets(current) == body["targets"]:

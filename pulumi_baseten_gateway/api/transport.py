@@ -29,10 +29,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
-import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -54,6 +53,7 @@ from ..errors import (
 from .answers import Reply, _json_body, _retry_after, _shorten, _utc_after
 from .auth import _ApiKeyAuth
 from .bounds import _DEADLINE, _bound_connection_pools, _Overdue, _read_body
+from .clock import OperationClock
 from .models.base import decode_hook
 from .options import _base_url_error, _check_options, check_base_url
 from .pacing import _Pacer
@@ -129,8 +129,9 @@ class Transport:
         self._retry = retry or RetryPolicy()
         self._pacer = _Pacer(max_requests_per_second) if max_requests_per_second else None
         self._scrub = _Scrubber(api_key.strip())
-        self._sleep = time.sleep  # tests swap it to observe waits without waiting
-        self._operation = threading.local()  # .deadline: the running operation's, on this thread
+        self._clock = OperationClock(self._retry.total_timeout)
+        # A wait between attempts, ended at once by cancel(); tests swap it to observe waits without waiting.
+        self._sleep: Callable[[float], object] = self._clock.cancelled.wait
         http_timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._timeouts = http_timeout.as_dict()
         # Built once: tenacity keeps per-run state thread-locally, so threads may share them. A write's
@@ -180,31 +181,23 @@ class Transport:
 
     # -- machinery -------------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _budget(self) -> Iterator[float]:
-        """The running operation's deadline on this thread; starts one (``total_timeout``) if none runs.
+    def time_limit(self, seconds: float | None) -> contextlib.AbstractContextManager[None]:
+        """Give every operation run inside (on this thread) ``seconds`` from now, all retries and waits
+        included, instead of ``RetryPolicy.total_timeout``: the time the caller was given for its work (the
+        engine's ``customTimeouts``). None or 0: no change."""
+        return self._clock.time_limit(seconds)
 
-        A write's look-ups and read-backs run inside the write's budget, never one of their own.
-        """
-        deadline: float | None = getattr(self._operation, "deadline", None)
-        if deadline is not None:
-            yield deadline
-            return
-        deadline = time.monotonic() + self._retry.total_timeout
-        self._operation.deadline = deadline
-        try:
-            yield deadline
-        finally:
-            self._operation.deadline = None
-
-    def _deadline(self) -> float:
-        deadline: float | None = getattr(self._operation, "deadline", None)
-        return deadline if deadline is not None else time.monotonic() + self._retry.total_timeout
+    def cancel(self) -> None:
+        """Stop: a wait between attempts ends now, no request is sent from now on, and nothing is retried
+        (the provider plugin's ``Cancel``, when the engine is interrupted). For good: the client is done."""
+        self._clock.cancel()
 
     def _retrying(self) -> Retrying:
         policy = self._retry
 
         def retryable(exc: BaseException) -> bool:
+            if self._clock.cancelled.is_set():
+                return False
             if isinstance(exc, RateLimitError):
                 return 429 in policy.retry_statuses
             if isinstance(exc, APIStatusError):
@@ -221,7 +214,7 @@ class Transport:
             """No more attempts, or the next one would start at or after the operation's deadline."""
             if state.attempt_number >= policy.max_attempts:
                 return True
-            return time.monotonic() + state.upcoming_sleep >= self._deadline()
+            return time.monotonic() + state.upcoming_sleep >= self._clock.deadline()
 
         return Retrying(
             stop=stop,
@@ -229,8 +222,11 @@ class Transport:
             retry=retry_if_exception(retryable),
             reraise=True,
             before_sleep=self._log_retry,
-            sleep=lambda seconds: self._sleep(seconds),
+            sleep=self._wait,
         )
+
+    def _wait(self, seconds: float) -> None:
+        self._sleep(seconds)
 
     @staticmethod
     def _log_retry(state: RetryCallState) -> None:
@@ -251,13 +247,15 @@ class Transport:
         bounded-attempt loop of every operation. What must outlive an attempt (a look-up done, an ambiguous
         answer seen) lives in the caller's closure. A write's attempts may run requests of their own
         (look-ups, read-backs: ``write=False``), never another write's loop."""
-        with self._budget():
+        with self._clock.budget():
             return (self._write_retrying if write else self._request_retrying)(attempt)
 
     def _send(self, context: RequestContext, **kwargs: Any) -> Reply:
         """One HTTP exchange, within its deadline and size cap; a failure becomes a typed ``GatewayError``."""
         method, path = context.method, context.path
-        overall = self._deadline()
+        if self._clock.cancelled.is_set():
+            raise TransportError(context, "not sent: the run was cancelled")
+        overall = self._clock.deadline()
         if self._pacer is not None:
             wait, held = self._pacer.wait_turn(overall)
             if wait:
@@ -265,9 +263,8 @@ class Transport:
         now = time.monotonic()
         deadline = min(now + self._retry.attempt_timeout, overall)
         if deadline <= now:
-            raise TransportError(
-                context, f"not sent: the operation's {self._retry.total_timeout:g} s time budget ran out"
-            )
+            budget = self._clock.seconds()
+            raise TransportError(context, f"not sent: the operation's {budget:g} s time budget ran out")
         started = time.perf_counter()
         token = _DEADLINE.set(deadline)
         try:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent import futures
 from importlib.metadata import version
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2
@@ -39,6 +39,9 @@ from ..resources.secret.core import SecretCore
 from ..schema import schema_text
 from ..settings import NATIVE_NAMESPACE, SETTINGS, Settings
 from .properties import UNKNOWN, from_wire, is_unknown, struct, to_wire, unstruct
+
+if TYPE_CHECKING:  # the HTTP stack loads with the first client, not with the first Check
+    from ..api import GatewayClient
 
 __all__ = ["CORES", "NativeProvider", "main"]
 
@@ -66,6 +69,7 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
         self._settings: Settings | None = None
         self._lock = threading.Lock()
         self._version = version("pulumi-baseten-gateway")
+        self._clients: set[GatewayClient] = set()  # every client a call used: what Cancel stops
 
     # -- plumbing --------------------------------------------------------------------------------------
 
@@ -75,10 +79,25 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
             _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"unknown resource type {_type_of(urn)!r}")
         return core(self._client, is_unknown)
 
-    def _client(self) -> Any:
+    def _client(self) -> GatewayClient:
         with self._lock:
             settings = self._settings or Settings.read(lambda _: None, (NATIVE_NAMESPACE,))
-        return settings.client()
+        client = settings.client()
+        with self._lock:
+            self._clients.add(client)
+        return client
+
+    def _within(self, timeout: float, step: Callable[[], _T]) -> Callable[[], _T]:
+        """``step``, with every API operation in it bounded by the engine's timeout for the resource
+        operation (the program's ``customTimeouts``; 0: none given, each operation's ``totalTimeout``)."""
+        if timeout <= 0:
+            return step
+
+        def bounded() -> _T:
+            with self._client().time_limit(timeout):
+                return step()
+
+        return bounded
 
     @staticmethod
     def _run(context: grpc.ServicerContext, step: Callable[[], _T]) -> _T:
@@ -144,6 +163,13 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=False)
 
     def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        """The engine was interrupted: every operation in flight stops retrying now and fails, one line each
+        (a request already sent is answered first; nothing is half-sent). The engine shuts the plugin down
+        after this, so the clients stay stopped."""
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            client.cancel()
         return empty_pb2.Empty()
 
     # -- functions -------------------------------------------------------------------------------------
@@ -211,7 +237,7 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
     ) -> provider_pb2.CreateResponse:
         core = self._core(request.urn, context)
         inputs = from_wire(core.declaration, unstruct(request.properties))
-        id_, outputs = self._run(context, lambda: core.create(inputs))
+        id_, outputs = self._run(context, self._within(request.timeout, lambda: core.create(inputs)))
         return provider_pb2.CreateResponse(id=id_, properties=struct(to_wire(core.declaration, outputs)))
 
     def Read(
@@ -236,13 +262,15 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
         core = self._core(request.urn, context)
         decl = core.declaration
         olds, news = from_wire(decl, unstruct(request.olds)), from_wire(decl, unstruct(request.news))
-        outputs = self._run(context, lambda: core.update(request.id, olds, news))
+        outputs = self._run(
+            context, self._within(request.timeout, lambda: core.update(request.id, olds, news))
+        )
         return provider_pb2.UpdateResponse(properties=struct(to_wire(decl, outputs)))
 
     def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
         core = self._core(request.urn, context)
         state = from_wire(core.declaration, unstruct(request.properties))
-        self._run(context, lambda: core.delete(request.id, state))
+        self._run(context, self._within(request.timeout, lambda: core.delete(request.id, state)))
         return empty_pb2.Empty()
 
 

@@ -48,7 +48,9 @@ class CheckOutcome:
 
 @dataclass(frozen=True)
 class DiffOutcome:
-    """What changed: ``changed`` properties, of which ``replaces`` force a replacement."""
+    """What changed: ``changed`` properties, of which ``replaces`` force a replacement;
+    ``delete_before_replace``: if the resource is replaced (by ``replaces``, or by the program's
+    ``replaceOnChanges``), the old one must go first."""
 
     changed: list[str]
     replaces: list[str]
@@ -185,8 +187,11 @@ class CoreBase:
             if differ:
                 changed.append(name)
         replaces = [name for name in changed if self.declaration.prop(name).replaces]
+        # Whatever replaces the resource (a declared-immutable input, or the program's replaceOnChanges on
+        # any input), a replacement that keeps the natural key must delete the old resource first: the new
+        # one could not be created while the old one holds the key.
         key = self.natural_key
-        first = bool(replaces) and key is not None and key not in replaces
+        first = bool(changed) and key is not None and key not in changed
         return DiffOutcome(changed, replaces, delete_before_replace=first)
 
     def _create_or_adopt(
