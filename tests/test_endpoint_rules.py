@@ -528,6 +528,13 @@ def test_foreign_prefix() -> None:
     )
 
 
+@pytest.mark.parametrize("slug", ["acme-evil/glm", "acme./glm", "acm/glm", "ACME/glm", "xacme/glm"])
+def test_a_prefix_is_owned_only_when_it_is_exactly_an_owned_one(slug: str) -> None:
+    # The docs: the org_prefix "must be a prefix your organization owns": the whole first segment, not
+    # a string that starts (or ends) like one.
+    assert found(rules.validate_prefix_ownership(slug, {"acme"})) == [("slug", "org-prefix")]
+
+
 def test_no_owned_prefixes() -> None:
     (violation,) = rules.validate_prefix_ownership("acme/glm", set(), path="s")
     assert (violation.path, violation.rule) == ("s", "org-prefix")
