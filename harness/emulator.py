@@ -31,9 +31,12 @@ from pulumi_baseten_gateway.emulator.process import EmulatorProcess
 
 __all__ = [
     "ACME_KEY",
+    "ACME_ML_TEAM",
+    "ACME_ML_TEAM_ID",
     "ACME_PREFIXES",
     "ACME_PUBLIC_KEY",
     "ACME_SIGNING_SEED",
+    "ACME_TEAM_ID",
     "ACME_VIEWER_KEY",
     "ACME_WORKSPACE",
     "DEFAULT_WORKSPACES",
@@ -61,6 +64,10 @@ GLOBEX_KEY = "globex-key"  # management scope
 #: The seed of acme's Ed25519 signing key, and its public key as the docs register it (raw, base64).
 ACME_SIGNING_SEED = bytes.fromhex("b1f848216fe0385b2cf727c8b64901350ca71d2205fb669881be944ac036512f")
 ACME_PUBLIC_KEY = "xkfpWR66nVSvAArmK3kxltqWIQYRHW6Ll9/lgaAfbpY="
+#: acme's primary team (its id, as the config leaves it to the default) and a second team, ``ml``.
+ACME_TEAM_ID = "team-acme"
+ACME_ML_TEAM_ID = "team-acme-ml"
+ACME_ML_TEAM = "ml"
 #: High enough that the per-key limit never disturbs a test that does not ask for it.
 TEST_RATE_LIMIT = 10_000
 
@@ -72,6 +79,7 @@ DEFAULT_WORKSPACES: tuple[dict[str, Any], ...] = (
         "prefixes": list(ACME_PREFIXES),
         "api_keys": [{"key": ACME_KEY, "scopes": ["manage"]}, {"key": ACME_VIEWER_KEY, "scopes": ["view"]}],
         "public_key": ACME_PUBLIC_KEY,
+        "teams": [{"id": ACME_ML_TEAM_ID, "name": ACME_ML_TEAM}],
     },
     {
         "name": GLOBEX_WORKSPACE,

@@ -1009,6 +1009,9 @@ def test_openapi_documents_every_operation(emulator: EmulatorProcess) -> None:
         ("/v1/secrets", "post"): ("UpsertSecretRequestV1", "SecretV1"),
         ("/v1/secrets", "get"): (None, "SecretsV1"),
         ("/v1/secrets/{secret_name}", "delete"): (None, "SecretTombstoneV1"),
+        ("/v1/teams/{team_id}/secrets", "post"): ("UpsertSecretRequestV1", "SecretV1"),
+        ("/v1/teams/{team_id}/secrets", "get"): (None, "SecretsV1"),
+        ("/v1/teams/{team_id}/secrets/{secret_name}", "delete"): (None, "SecretTombstoneV1"),
     }
     operations = {(path, method): op for path, ops in document["paths"].items() for method, op in ops.items()}
     assert set(operations) == set(expected)

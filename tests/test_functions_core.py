@@ -306,7 +306,13 @@ BAD_ARGUMENTS = {
         "getSecret",
         {"name": "a", "team": "t"},
         "team",
-        "getSecret: team is not an argument of getSecret (it takes name)",
+        "getSecret: team is not an argument of getSecret (it takes name or teamId)",
+    ),
+    "a team id with a slash": (
+        "getSecret",
+        {"name": "a", "team_id": "a/b"},
+        "teamId",
+        "getSecret: teamId must be a team id (no '/', space or control character), got 'a/b' [team-id]",
     ),
     "a slug without a prefix": (
         "getEndpoint",

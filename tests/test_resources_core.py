@@ -59,7 +59,10 @@ CASES: Mapping[type[CoreBase], tuple[dict[str, Any], dict[str, Any]]] = {
             "parent_group_id": "parent-2",
         },
     ),
-    SecretCore: ({"name": "openai_key", "value": "v1"}, {"name": "anthropic_key", "value": "v2"}),
+    SecretCore: (
+        {"name": "openai_key", "value": "v1", "team_id": "team-a"},
+        {"name": "anthropic_key", "value": "v2", "team_id": "team-b"},
+    ),
     GatewayApiKeyCore: ({"group_id": "g1", "name": "ci"}, {"group_id": "g2", "name": "prod"}),
     RegisteredGatewayApiKeyCore: (
         {"group_id": "g1", "name": "legacy", "key": KEY},

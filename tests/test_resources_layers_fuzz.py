@@ -156,6 +156,9 @@ def test_the_fuzzed_document_is_the_served_one(api: EmulatorProcess) -> None:
         ("POST", SECRETS_PATH),
         ("GET", SECRETS_PATH),
         ("DELETE", f"{SECRETS_PATH}/{{secret_name}}"),
+        ("POST", "/v1/teams/{team_id}/secrets"),
+        ("GET", "/v1/teams/{team_id}/secrets"),
+        ("DELETE", "/v1/teams/{team_id}/secrets/{secret_name}"),
     }
 
 

@@ -1,7 +1,8 @@
 """The emulator's secrets (``/v1/secrets``), over real HTTP with bare httpx (never our client).
 
 As the public spec declares them: an upsert by name whose ``id`` is stable across rotation, a list of
-metadata only (values never come back), a delete by name; ``team_name`` is the caller's primary team.
+metadata only (values never come back), a delete by name; ``team_name`` is the caller's primary team. The
+team routes (``/v1/teams/{team_id}/secrets``) do the same in the team they name.
 Secrets are outside ``/v1/gateway``, so a workspace without Frontier Gateway still has them.
 """
 
@@ -16,6 +17,9 @@ import pytest
 
 from harness.emulator import (
     ACME_KEY,
+    ACME_ML_TEAM,
+    ACME_ML_TEAM_ID,
+    ACME_TEAM_ID,
     ACME_VIEWER_KEY,
     ACME_WORKSPACE,
     DEFAULT_WORKSPACES,
@@ -184,3 +188,48 @@ def test_faults_and_the_rate_limit_reach_the_secret_routes(make_emulator: MakeEm
         assert client.post(SECRETS, json={"name": "other-route", "value": "v"}).status_code == 200
     faults = emulator.stats()["faults"]
     assert (faults["5xx"], faults["drop"]) == (1, 1)
+
+
+# -- team secrets: /v1/teams/{team_id}/secrets (the public spec's team-scoped routes) ----------------------
+
+ML_SECRETS = f"/v1/teams/{ACME_ML_TEAM_ID}/secrets"
+
+
+def test_a_team_has_its_own_secrets_and_the_workspace_listing_holds_every_team(acme: httpx.Client) -> None:
+    name = unique_name("shared")
+    primary = upsert(acme, name, "primary-value")
+    made = acme.post(ML_SECRETS, json={"name": name, "value": "ml-value"})
+    assert made.status_code == 200, made.text
+    team = made.json()
+    assert_spec(team, "SecretV1")
+    # A name is unique within a team, not across teams: two secrets.
+    assert team["id"] != primary["id"]
+    assert (team["team_name"], primary["team_name"]) == (ACME_ML_TEAM, ACME_WORKSPACE)
+    # The team's listing holds its own; the caller's listing every team's.
+    team_listing = acme.get(ML_SECRETS)
+    assert team_listing.status_code == 200
+    assert_spec(team_listing.json(), "SecretsV1")
+    assert [s["id"] for s in team_listing.json()["secrets"] if s["name"] == name] == [team["id"]]
+    assert {s["id"] for s in listing(acme) if s["name"] == name} == {primary["id"], team["id"]}
+    # The primary team's routes listing only: through /v1/teams with the primary team's id, the same.
+    primary_listing = acme.get(f"/v1/teams/{ACME_TEAM_ID}/secrets").json()["secrets"]
+    assert [s["id"] for s in primary_listing if s["name"] == name] == [primary["id"]]
+
+    # Rotation in the team keeps its id; a delete in the team deletes that one only.
+    assert acme.post(ML_SECRETS, json={"name": name, "value": "ml-value-2"}).json()["id"] == team["id"]
+    deleted = acme.delete(f"{ML_SECRETS}/{name}")
+    assert deleted.status_code == 200
+    assert deleted.json() == {"name": name}
+    assert [s["id"] for s in listing(acme) if s["name"] == name] == [primary["id"]]
+    assert_error(acme.delete(f"{ML_SECRETS}/{name}"), 404, "secret_name")
+
+
+def test_a_team_the_workspace_does_not_have_is_a_404(acme: httpx.Client, globex: httpx.Client) -> None:
+    for client, team_id in ((acme, "team-nope"), (globex, ACME_ML_TEAM_ID)):  # another workspace's team too
+        for response in (
+            client.get(f"/v1/teams/{team_id}/secrets"),
+            client.post(f"/v1/teams/{team_id}/secrets", json={"name": unique_name(), "value": "v"}),
+            client.delete(f"/v1/teams/{team_id}/secrets/{unique_name()}"),
+        ):
+            assert_error(response, 404, "team_id")
+    assert not [s for s in listing(globex) if s["team_name"] == ACME_ML_TEAM]

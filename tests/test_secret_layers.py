@@ -20,12 +20,20 @@ import httpx
 import pulumi.automation as auto
 import pytest
 
-from harness.emulator import ACME_KEY, EmulatorProcess, InProcessEmulator
+from harness.emulator import (
+    ACME_KEY,
+    ACME_ML_TEAM,
+    ACME_ML_TEAM_ID,
+    ACME_TEAM_ID,
+    EmulatorProcess,
+    InProcessEmulator,
+)
 from harness.engine import EngineStack, declared_gateway
 from pulumi_baseten_gateway import (
     BadRequestError,
     GatewayClient,
     GoneError,
+    InvalidInputError,
     NotFoundError,
     RetryPolicy,
     SecretExistsError,
@@ -33,6 +41,7 @@ from pulumi_baseten_gateway import (
 )
 from pulumi_baseten_gateway.api.rules import secret as secret_rules
 from pulumi_baseten_gateway.api.transport import LOGGER_NAME
+from pulumi_baseten_gateway.resources.functions import FUNCTIONS, invoke
 from pulumi_baseten_gateway.resources.secret.core import SecretCore
 from pulumi_baseten_gateway.resources.secret.resource import SECRET
 from tests.conftest import MakeEmulator
@@ -296,6 +305,7 @@ def test_the_core_creates_with_every_output_and_sends_the_value_given(
         "secret_id": secret_id,
         "name": "openai",
         "value": VALUE,
+        "team_id": None,  # the API key's primary team
         "team_name": "acme",
         "created_at": outputs["created_at"],
     }
@@ -516,3 +526,99 @@ def test_a_plain_string_value_is_still_stored_only_as_a_secret(
     for path in stack.state_files():
         assert VALUE.encode() not in path.read_bytes(), path
     stack.destroy()
+
+
+# -- team secrets -----------------------------------------------------------------------------------------
+
+
+def test_a_team_secret_lives_its_whole_life_in_its_team(
+    local: tuple[InProcessEmulator, GatewayClient],
+) -> None:
+    api, client = local
+    primary = client.secrets.create("openai", "primary-value-1")  # the same name, in the primary team
+    core = SecretCore(lambda: client)
+    inputs = core.check({"name": "openai", "value": VALUE, "team_id": ACME_ML_TEAM_ID}).inputs
+
+    secret_id, outputs = core.create(inputs)  # the name is free in that team: no adopt needed
+    assert secret_id != primary.id
+    assert (outputs["team_id"], outputs["team_name"]) == (ACME_ML_TEAM_ID, ACME_ML_TEAM)
+    assert [s.id for s in client.secrets.list(team_id=ACME_ML_TEAM_ID)] == [secret_id]
+
+    read = core.read(secret_id, outputs)
+    assert read is not None
+    assert read.inputs == {"name": "openai", "value": VALUE, "team_id": ACME_ML_TEAM_ID}
+    rotated = core.update(secret_id, outputs, {**inputs, "value": "rotated-value-2"})
+    assert rotated["secret_id"] == secret_id
+    core.delete(secret_id, rotated)
+    assert client.secrets.list(team_id=ACME_ML_TEAM_ID) == []
+    assert [s.id for s in client.secrets.list()] == [primary.id]  # the primary team's is untouched
+
+    # Another team replaces the secret; a team id that is no path segment is refused before any request.
+    assert core.diff(outputs, {**inputs, "team_id": ACME_TEAM_ID}).replaces == ["team_id"]
+    failures = core.check({"name": "x", "value": VALUE, "team_id": "../other"}).failures
+    assert [(f.path, f.rule) for f in failures] == [("team_id", "team-id")]
+    before = api.stats()["total_requests"]
+    with pytest.raises(InvalidInputError, match="team_id: must be a team id"):
+        client.secrets.list(team_id="a/b")
+    assert api.stats()["total_requests"] == before
+
+
+def test_a_team_secret_through_the_engine_and_a_look_up_in_that_team(
+    tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    emulator = make_emulator()
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
+        primary = gateway.secrets.create("openai", "primary-value-1")
+    stack = EngineStack(
+        tmp_path,
+        declared_gateway,
+        api_url=emulator.base_url,
+        api_key=ACME_KEY,
+        config={"resources": {"s": _secret("openai", team_id=ACME_ML_TEAM_ID)}},
+    )
+    run = stack.up()
+    made = run.outputs["s"]
+    assert made["team_id"] == ACME_ML_TEAM_ID
+    assert made["team_name"] == ACME_ML_TEAM
+    assert made["secret_id"] != primary.id
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
+        assert [s.id for s in gateway.secrets.list(team_id=ACME_ML_TEAM_ID)] == [made["secret_id"]]
+        found = get_secret_in(gateway, "openai", ACME_ML_TEAM_ID)
+        assert found == made["secret_id"]
+    stack.preview(expect_no_changes=True)
+    stack.destroy()
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as gateway:
+        assert [s.id for s in gateway.secrets.list()] == [primary.id]
+
+
+def get_secret_in(client: GatewayClient, name: str, team_id: str) -> str:
+    """``getSecret`` with a team: the id of the team's secret of that name."""
+    result = invoke(
+        FUNCTIONS["baseten-gateway:index:getSecret"], lambda: client, {"name": name, "team_id": team_id}
+    )
+    assert result["team_name"] == ACME_ML_TEAM
+    secret_id: str = result["secret_id"]
+    return secret_id
+
+
+@pytest.mark.parametrize(
+    ("team_id", "broken"),
+    [
+        (None, False),
+        ("team-acme", False),
+        ("t", False),
+        ("a.b_c-9", False),
+        ("", True),
+        (".", True),
+        ("..", True),
+        ("a/b", True),
+        ("a b", True),
+        ("a\nb", True),
+        (7, True),
+    ],
+)
+def test_the_team_id_rule(team_id: object, broken: bool) -> None:
+    found = secret_rules.validate_team_id(team_id)
+    assert bool(found) is broken
+    assert all(v.path == "team_id" for v in found)
+    assert secret_rules.validate_team_id(team_id, is_unknown=lambda _: True) == []

@@ -71,14 +71,16 @@ def get_group_output(
     )
 
 
-def get_secret(*, name: str) -> GetSecretResult:
-    """The metadata of the workspace's secret with this ``name`` (never its value)."""
-    return GetSecretResult(**_run(GET_SECRET, name=name))
+def get_secret(*, name: str, team_id: str | None = None) -> GetSecretResult:
+    """The metadata of the secret named ``name`` (in the team ``team_id``, when given): never its value."""
+    return GetSecretResult(**_run(GET_SECRET, name=name, team_id=team_id))
 
 
-def get_secret_output(*, name: pulumi.Input[str]) -> pulumi.Output[GetSecretResult]:
-    """:func:`get_secret` of an input, once it is known."""
-    return pulumi.Output.from_input(name).apply(lambda value: get_secret(name=value))
+def get_secret_output(
+    *, name: pulumi.Input[str], team_id: pulumi.Input[str | None] = None
+) -> pulumi.Output[GetSecretResult]:
+    """:func:`get_secret` of inputs, once they are known."""
+    return pulumi.Output.all(name, team_id).apply(lambda a: get_secret(name=a[0], team_id=a[1]))
 
 
 def get_group_usage(*, group_id: str) -> GetGroupUsageResult:

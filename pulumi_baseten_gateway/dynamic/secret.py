@@ -41,12 +41,14 @@ class SecretArgs:
     name: pulumi.Input[str]
     value: pulumi.Input[str]
     adopt: pulumi.Input[bool] | None = None
+    team_id: pulumi.Input[str] | None = None
 
 
 class Secret(Resource, module="baseten-gateway", name="Secret"):
     """A Baseten secret (a provider credential, say) that endpoint targets refer to by ``secret_id``.
 
-    Changing ``value`` rotates it in place (same ``secret_id``); changing ``name`` replaces it. A create
+    Changing ``value`` rotates it in place (same ``secret_id``); changing ``name`` or ``team_id`` (the team
+    it belongs to; omitted: the API key's primary team) replaces it. A create
     refuses a name that exists already (the API would overwrite it) unless ``adopt=True``. The API never
     returns values: a refresh notices a deleted secret, never a value changed outside Pulumi.
     """
@@ -56,6 +58,8 @@ class Secret(Resource, module="baseten-gateway", name="Secret"):
     name: pulumi.Output[str]
     value: pulumi.Output[str]
     """The value, as a Pulumi secret."""
+    team_id: pulumi.Output[str | None]
+    """The team's id as given; None: the API key's primary team."""
     team_name: pulumi.Output[str]
     created_at: pulumi.Output[str]
 
@@ -68,15 +72,17 @@ class Secret(Resource, module="baseten-gateway", name="Secret"):
         name: pulumi.Input[str] | None = None,
         value: pulumi.Input[str] | None = None,
         adopt: pulumi.Input[bool] | None = None,
+        team_id: pulumi.Input[str] | None = None,
     ) -> None:
         if args is not None:
-            if any(v is not None for v in (name, value, adopt)):
+            if any(v is not None for v in (name, value, adopt, team_id)):
                 raise TypeError("Secret takes either a SecretArgs or keyword inputs, not both")
-            name, value, adopt = args.name, args.value, args.adopt
+            name, value, adopt, team_id = args.name, args.value, args.adopt, args.team_id
         props = {
             "name": name,
             "value": None if value is None else pulumi.Output.secret(value),
             "adopt": adopt,
+            "team_id": team_id,
             # Output-only properties must be declared to appear on the resource (pulumi/pulumi#6678).
             **{prop.name: None for prop in SECRET.output_only},
         }

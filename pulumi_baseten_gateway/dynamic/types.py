@@ -177,6 +177,10 @@ class GetSecretResult:
     """Stable identifier of the secret, unchanged across rotation: the `secretId` of a target."""
     name: str | None
     """Name of the secret, unique in the workspace: letters, digits, `_`, `-` and `.`."""
+    team_id: str
+    """Id of the team the secret belongs to (the public API's `team_id`: its secrets are under
+    `/v1/teams/{team_id}/secrets`).
+    """
     team_name: str
     """Name of the team the secret belongs to."""
     created_at: str

@@ -32,7 +32,8 @@ __all__ = [
 class Principal:
     """What an API key stands for; ``index`` keys the rate limiter so raw keys are held only once.
 
-    ``public_key`` is the workspace's raw Ed25519 key (None: not configured), ``team`` its primary team.
+    ``public_key`` is the workspace's raw Ed25519 key (None: not configured), ``team`` its primary team's
+    name, ``teams`` every team's ``(id, name)``.
     """
 
     index: int
@@ -44,6 +45,11 @@ class Principal:
     view: bool = False
     public_key: bytes | None = None
     team: str = ""
+    teams: tuple[tuple[str, str], ...] = ()
+
+    def team_named(self, team_id: str) -> str | None:
+        """The name of the workspace's team with this id, or None."""
+        return dict(self.teams).get(team_id)
 
 
 def principals_from_config(config: EmulatorConfig) -> dict[str, Principal]:
@@ -63,6 +69,7 @@ def principals_from_config(config: EmulatorConfig) -> dict[str, Principal]:
                 view=MANAGE_SCOPE in api_key.scopes or VIEW_SCOPE in api_key.scopes,
                 public_key=workspace.public_key_bytes,
                 team=workspace.team,
+                teams=tuple(workspace.team_names.items()),
             )
     return principals
 

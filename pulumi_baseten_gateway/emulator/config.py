@@ -9,7 +9,8 @@ rather than as a puzzling 401 later::
          "api_keys": [{"key": "acme-key", "scopes": ["manage"]},
                       {"key": "acme-viewer", "scopes": ["view"]}],
          "public_key": "MCowBQYDK2VwAyEA...or the raw 32 bytes in base64...",
-         "team_name": "Acme"}
+         "team_name": "Acme", "team_id": "team-acme",
+         "teams": [{"id": "team-acme-ml", "name": "ML"}]}
       ],
       "rate_limit_per_second": 100
     }
@@ -25,7 +26,9 @@ Per workspace, all optional but ``name`` and ``api_keys``:
   ``openssl pkey -in priv.pem -pubout`` prints (newlines as ``\n`` in JSON). Without it, registering a
   key answers the documented 400 "Must configure a public key before registering API keys".
 - ``team_name``: the name of the workspace's primary team, echoed as ``team_name`` by ``/v1/secrets``
-  (default: the workspace name).
+  (default: the workspace name); ``team_id`` its id (default: ``team-<workspace name>``).
+- ``teams``: the workspace's other teams (``id`` and ``name`` each), whose secrets live under
+  ``/v1/teams/{team_id}/secrets``.
 - ``onboarded`` (default true) and ``environments``: see :class:`WorkspaceConfig`.
 
 API keys are held as ``SecretStr`` so they never show up in a repr, a log line or an error message.
@@ -100,6 +103,13 @@ class ApiKeyConfig(_Strict):
     scopes: list[Scope] = Field(default_factory=_manage_only)
 
 
+class TeamConfig(_Strict):
+    """A team of a workspace besides its primary one: its id (in ``/v1/teams/{team_id}/...``) and name."""
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1)
+
+
 class WorkspaceConfig(_Strict):
     """A Frontier Gateway workspace: the slug prefixes Baseten registered for it, and its keys.
 
@@ -117,6 +127,8 @@ class WorkspaceConfig(_Strict):
     environments: list[str] | None = None
     public_key: str | None = None
     team_name: str | None = Field(default=None, min_length=1)
+    team_id: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    teams: list[TeamConfig] = Field(default_factory=list)
 
     @field_validator("public_key")
     @classmethod
@@ -135,6 +147,11 @@ class WorkspaceConfig(_Strict):
     def team(self) -> str:
         """The primary team's name (``team_name``, else the workspace name)."""
         return self.team_name or self.name
+
+    @property
+    def team_names(self) -> dict[str, str]:
+        """Every team of the workspace by id, the primary one first (``team_id``, else ``team-<name>``)."""
+        return {self.team_id or f"team-{self.name}": self.team, **{t.id: t.name for t in self.teams}}
 
 
 class EmulatorConfig(_Strict):

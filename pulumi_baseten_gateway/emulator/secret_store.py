@@ -1,10 +1,10 @@
 """Baseten secrets (``/v1/secrets``): the name rule, and SQLite rows in the shared database.
 
-Secrets are upserted by name, per workspace, in the caller's primary team (the spec: "Scoped to the
-caller's primary team"). A secret's ``id`` and ``created_at`` are set by the first upsert and kept
-across rotation ("Stable identifier for the secret. Unchanged across rotation."). Values are never
-returned, so only a hash of each is kept. A delete is soft: the name is free again, and upserting it
-afterwards makes a new secret with a new id [I].
+Secrets are upserted by name, per team of a workspace: the caller's primary team (the spec: "Scoped to
+the caller's primary team"), or the team a ``/v1/teams/{team_id}/secrets`` route names. A secret's ``id``
+and ``created_at`` are set by the first upsert and kept across rotation ("Stable identifier for the
+secret. Unchanged across rotation."). Values are never returned, so only a hash of each is kept. A delete
+is soft: the name is free again, and upserting it afterwards makes a new secret with a new id [I].
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ __all__ = [
     "SecretNotFoundError",
     "SecretStore",
     "StoredSecret",
+    "TeamNotFoundError",
     "validate_secret",
 ]
 
@@ -39,21 +40,33 @@ CREATE TABLE IF NOT EXISTS secrets (
     updated_at TEXT NOT NULL,
     deleted_at TEXT
 );
-CREATE UNIQUE INDEX IF NOT EXISTS secrets_live_name
-    ON secrets (workspace, name) WHERE deleted_at IS NULL;
+DROP INDEX IF EXISTS secrets_live_name;
+CREATE UNIQUE INDEX IF NOT EXISTS secrets_live_team_name
+    ON secrets (workspace, team, name) WHERE deleted_at IS NULL;
 """
 _SELECT_LIVE = (
     "SELECT seq, id, team, name, created_at FROM secrets "
-    "WHERE workspace = ? AND name = ? AND deleted_at IS NULL"
+    "WHERE workspace = ? AND team = ? AND name = ? AND deleted_at IS NULL"
 )
 _SELECT_ALL = (
     "SELECT seq, id, team, name, created_at FROM secrets "
     "WHERE workspace = ? AND deleted_at IS NULL ORDER BY seq"
 )
+_SELECT_TEAM = (
+    "SELECT seq, id, team, name, created_at FROM secrets "
+    "WHERE workspace = ? AND team = ? AND deleted_at IS NULL ORDER BY seq"
+)
 _INSERT = (
     "INSERT INTO secrets (id, workspace, team, name, value_hash, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+class TeamNotFoundError(RowNotFoundError):
+    """No team of the caller's workspace has this id."""
+
+    field = "team_id"
+    noun = "team"
 
 
 class SecretNotFoundError(RowNotFoundError):
@@ -110,8 +123,8 @@ class SecretStore:
             "SELECT MAX(MAX(created_at), MAX(updated_at), COALESCE(MAX(deleted_at), '')) FROM secrets",
         )
 
-    def _live(self, workspace: str, name: str) -> StoredSecret | None:
-        values = self.db.conn.execute(_SELECT_LIVE, (workspace, name)).fetchone()
+    def _live(self, workspace: str, team: str, name: str) -> StoredSecret | None:
+        values = self.db.conn.execute(_SELECT_LIVE, (workspace, team, name)).fetchone()
         return None if values is None else StoredSecret(*values)
 
     def upsert(self, workspace: str, team: str, name: str, value: str) -> StoredSecret:
@@ -119,7 +132,7 @@ class SecretStore:
         value_hash = hashlib.sha256(value.encode("utf-8")).hexdigest()
         with self.db.transaction() as conn:
             now = self.db.timestamp()
-            current = self._live(workspace, name)
+            current = self._live(workspace, team, name)
             if current is not None:
                 conn.execute(
                     "UPDATE secrets SET value_hash = ?, updated_at = ? WHERE seq = ?",
@@ -131,16 +144,19 @@ class SecretStore:
             )
             return StoredSecret(seq, secret_id, team, name, now)
 
-    def list_live(self, workspace: str) -> list[StoredSecret]:
-        """Every live secret of the workspace, oldest first."""
+    def list_live(self, workspace: str, team: str | None = None) -> list[StoredSecret]:
+        """Every live secret of the workspace (of one ``team``, when given), oldest first."""
         with self.db.lock:
-            rows = self.db.conn.execute(_SELECT_ALL, (workspace,)).fetchall()
+            if team is None:
+                rows = self.db.conn.execute(_SELECT_ALL, (workspace,)).fetchall()
+            else:
+                rows = self.db.conn.execute(_SELECT_TEAM, (workspace, team)).fetchall()
         return [StoredSecret(*values) for values in rows]
 
-    def delete(self, workspace: str, name: str) -> StoredSecret:
-        """Soft-delete the live secret ``name``; ``SecretNotFoundError`` if there is none."""
+    def delete(self, workspace: str, team: str, name: str) -> StoredSecret:
+        """Soft-delete the team's live secret ``name``; ``SecretNotFoundError`` if there is none."""
         with self.db.transaction() as conn:
-            current = self._live(workspace, name)
+            current = self._live(workspace, team, name)
             if current is None:
                 raise SecretNotFoundError(name)
             conn.execute(

@@ -112,7 +112,17 @@ GET_SECRET: Final = FunctionDecl(
         "and creation time. Never its value: the API does not return values. Fails, naming the argument, "
         "when there is none. One request."
     ),
-    args=Props((_argument(SECRET, "name", "The secret's name.", required=True),)),
+    args=Props(
+        (
+            _argument(SECRET, "name", "The secret's name.", required=True),
+            _argument(
+                SECRET,
+                "team_id",
+                "The id of the team whose secrets to look in. Omitted: every team the API key sees "
+                "(a name is unique only within a team: the first one listed).",
+            ),
+        )
+    ),
     result=Props(_results(SECRET, leave_out=("value",))),
 )
 
@@ -178,7 +188,7 @@ def _group(client: GatewayClient, args: Mapping[str, Any], by: str) -> dict[str,
 
 
 def _secret(client: GatewayClient, args: Mapping[str, Any], by: str) -> dict[str, Any] | None:
-    secret = client.secrets.find(name=args["name"])
+    secret = client.secrets.find(name=args["name"], team_id=args.get("team_id"))
     if secret is None:
         return None
     return {
@@ -227,13 +237,17 @@ def _secret_name(value: object, path: str) -> list[Violation]:
     return secret_rules.validate_secret_name(value, path=path)
 
 
+def _team_id(value: object, path: str) -> list[Violation]:
+    return secret_rules.validate_team_id(value, path=path)
+
+
 #: Every function, by its token.
 FUNCTIONS: Final[Mapping[str, Function]] = {
     function.declaration.token: function
     for function in (
         Function(GET_ENDPOINT, "endpoint", {"slug": _slug, "endpoint_id": _an_id}, _endpoint),
         Function(GET_GROUP, "group", {"external_entity_id": _entity, "group_id": _an_id}, _group),
-        Function(GET_SECRET, "secret", {"name": _secret_name}, _secret),
+        Function(GET_SECRET, "secret", {"name": _secret_name, "team_id": _team_id}, _secret),
         Function(GET_GROUP_USAGE, "group", {"group_id": _an_id}, _group_usage),
     )
 }
@@ -257,9 +271,10 @@ def _given(function: Function, args: Mapping[str, Any], name: Callable[[str], st
         by = given[0]
     else:
         (by,) = (p.name for p in decl.args.required)
-    for violation in function.rules[by](args.get(by), name(by)):
-        problem = f"{name(by)} {violation.message} [{violation.rule}]"
-        raise FunctionError(decl.name, name(by), problem)
+    for arg in (by, *(a for a in function.rules if a != by and args.get(a) is not None)):
+        for violation in function.rules[arg](args.get(arg), name(arg)):
+            problem = f"{name(arg)} {violation.message} [{violation.rule}]"
+            raise FunctionError(decl.name, name(arg), problem)
     return by
 
 

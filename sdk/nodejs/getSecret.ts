@@ -11,6 +11,7 @@ export function getSecret(args: GetSecretArgs, opts?: pulumi.InvokeOptions): Pro
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invoke("baseten-gateway:index:getSecret", {
         "name": args.name,
+        "teamId": args.teamId,
     }, opts);
 }
 
@@ -19,6 +20,10 @@ export interface GetSecretArgs {
      * The secret's name.
      */
     name: string;
+    /**
+     * The id of the team whose secrets to look in. Omitted: every team the API key sees (a name is unique only within a team: the first one listed).
+     */
+    teamId?: string;
 }
 
 export interface GetSecretResult {
@@ -35,6 +40,10 @@ export interface GetSecretResult {
      */
     readonly secretId: string;
     /**
+     * Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`).
+     */
+    readonly teamId: string;
+    /**
      * Name of the team the secret belongs to.
      */
     readonly teamName: string;
@@ -46,6 +55,7 @@ export function getSecretOutput(args: GetSecretOutputArgs, opts?: pulumi.InvokeO
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invokeOutput("baseten-gateway:index:getSecret", {
         "name": args.name,
+        "teamId": args.teamId,
     }, opts);
 }
 
@@ -54,4 +64,8 @@ export interface GetSecretOutputArgs {
      * The secret's name.
      */
     name: pulumi.Input<string>;
+    /**
+     * The id of the team whose secrets to look in. Omitted: every team the API key sees (a name is unique only within a team: the first one listed).
+     */
+    teamId?: pulumi.Input<string | undefined>;
 }

@@ -59,6 +59,10 @@ export class Secret extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly secretId: pulumi.Output<string>;
     /**
+     * Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
+     */
+    declare public readonly teamId: pulumi.Output<string>;
+    /**
      * Name of the team the secret belongs to.
      */
     declare public /*out*/ readonly teamName: pulumi.Output<string>;
@@ -86,6 +90,7 @@ export class Secret extends pulumi.CustomResource {
             }
             resourceInputs["adopt"] = args?.adopt;
             resourceInputs["name"] = args?.name;
+            resourceInputs["teamId"] = args?.teamId;
             resourceInputs["value"] = args?.value ? pulumi.secret(args.value) : undefined;
             resourceInputs["createdAt"] = undefined /*out*/;
             resourceInputs["secretId"] = undefined /*out*/;
@@ -94,13 +99,14 @@ export class Secret extends pulumi.CustomResource {
             resourceInputs["createdAt"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["secretId"] = undefined /*out*/;
+            resourceInputs["teamId"] = undefined /*out*/;
             resourceInputs["teamName"] = undefined /*out*/;
             resourceInputs["value"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const secretOpts = { additionalSecretOutputs: ["value"] };
         opts = pulumi.mergeOptions(opts, secretOpts);
-        const replaceOnChanges = { replaceOnChanges: ["name"] };
+        const replaceOnChanges = { replaceOnChanges: ["name", "teamId"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Secret.__pulumiType, name, resourceInputs, opts);
     }
@@ -118,6 +124,10 @@ export interface SecretArgs {
      * Name of the secret, unique in the workspace: letters, digits, `_`, `-` and `.`. Immutable: a change replaces the secret (the new name is created before the old one is deleted).
      */
     name: pulumi.Input<string>;
+    /**
+     * Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
+     */
+    teamId?: pulumi.Input<string | undefined>;
     /**
      * The secret's value. Always a Pulumi secret: stored encrypted in the state (so a change can be detected and rotated in place), never in plain text, never in a log or an error. The API never returns it: a value changed outside Pulumi goes unnoticed.
      */

@@ -2,7 +2,9 @@
 
 The name rule is inferred [I]: the public sources give none. Names travel in a URL path segment
 (``DELETE /v1/secrets/{name}``), and Baseten mounts secrets by name, so letters, digits, ``_``, ``-``
-and ``.`` (as the emulator also accepts), up to 255 characters.
+and ``.`` (as the emulator also accepts), up to 255 characters. A team id (``/v1/teams/{team_id}/...``)
+has no documented form either: it must be a path segment of its own, so non-empty text without ``/``,
+whitespace or control characters, and not ``.`` or ``..``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,13 @@ import re
 
 from .common import IsUnknown, Violation, never_unknown, not_a
 
-__all__ = ["MAX_SECRET_NAME_LENGTH", "validate_secret", "validate_secret_name", "validate_secret_value"]
+__all__ = [
+    "MAX_SECRET_NAME_LENGTH",
+    "validate_secret",
+    "validate_secret_name",
+    "validate_secret_value",
+    "validate_team_id",
+]
 
 MAX_SECRET_NAME_LENGTH = 255
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
@@ -62,3 +70,20 @@ def validate_secret(name: object, value: object, *, is_unknown: IsUnknown = neve
     return validate_secret_name(name, is_unknown=is_unknown) + validate_secret_value(
         value, is_unknown=is_unknown
     )
+
+
+def validate_team_id(
+    team_id: object, *, path: str = "team_id", is_unknown: IsUnknown = never_unknown
+) -> list[Violation]:
+    """Absent (the caller's primary team), or a team id that is a path segment of its own."""
+    if team_id is None or is_unknown(team_id):
+        return []
+    if not isinstance(team_id, str):
+        return [not_a("a string", team_id, path)]
+    if team_id in ("", ".", "..") or any(c == "/" or c.isspace() or not c.isprintable() for c in team_id):
+        return [
+            Violation(
+                path, "team-id", f"must be a team id (no '/', space or control character), got {team_id!r}"
+            )
+        ]
+    return []

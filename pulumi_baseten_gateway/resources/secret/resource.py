@@ -55,6 +55,14 @@ SECRET: Final = ResourceDecl(
             "`value`) instead of failing. Without it, a create never overwrites an existing secret.",
             output=False,
         ),
+        Prop(
+            "team_id",
+            str,
+            "Id of the team the secret belongs to (the public API's `team_id`: its secrets are under "
+            "`/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within "
+            "a team. Immutable: a change replaces the secret.",
+            replaces=True,
+        ),
         Prop("team_name", str, "Name of the team the secret belongs to.", input=False),
         Prop("created_at", str, "RFC 3339 UTC timestamp of the secret's creation.", input=False),
     ),

@@ -25,6 +25,8 @@ func LookupSecret(ctx *pulumi.Context, args *LookupSecretArgs, opts ...pulumi.In
 type LookupSecretArgs struct {
 	// The secret's name.
 	Name string `pulumi:"name"`
+	// The id of the team whose secrets to look in. Omitted: every team the API key sees (a name is unique only within a team: the first one listed).
+	TeamId *string `pulumi:"teamId"`
 }
 
 type LookupSecretResult struct {
@@ -34,6 +36,8 @@ type LookupSecretResult struct {
 	Name *string `pulumi:"name"`
 	// Stable identifier of the secret, unchanged across rotation: the `secretId` of a target.
 	SecretId string `pulumi:"secretId"`
+	// Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`).
+	TeamId string `pulumi:"teamId"`
 	// Name of the team the secret belongs to.
 	TeamName string `pulumi:"teamName"`
 }
@@ -46,6 +50,8 @@ func LookupSecretOutput(ctx *pulumi.Context, args LookupSecretOutputArgs, opts .
 type LookupSecretOutputArgs struct {
 	// The secret's name.
 	Name pulumi.StringInput `pulumi:"name"`
+	// The id of the team whose secrets to look in. Omitted: every team the API key sees (a name is unique only within a team: the first one listed).
+	TeamId pulumi.StringPtrInput `pulumi:"teamId"`
 }
 
 func (LookupSecretOutputArgs) ElementType() reflect.Type {
@@ -79,6 +85,11 @@ func (o LookupSecretResultOutput) Name() pulumi.StringPtrOutput {
 // Stable identifier of the secret, unchanged across rotation: the `secretId` of a target.
 func (o LookupSecretResultOutput) SecretId() pulumi.StringOutput {
 	return o.ApplyT(func(v LookupSecretResult) string { return v.SecretId }).(pulumi.StringOutput)
+}
+
+// Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`).
+func (o LookupSecretResultOutput) TeamId() pulumi.StringOutput {
+	return o.ApplyT(func(v LookupSecretResult) string { return v.TeamId }).(pulumi.StringOutput)
 }
 
 // Name of the team the secret belongs to.

@@ -24,6 +24,8 @@ type Secret struct {
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Stable identifier of the secret, unchanged across rotation: the `secretId` of a target.
 	SecretId pulumi.StringOutput `pulumi:"secretId"`
+	// Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
+	TeamId pulumi.StringOutput `pulumi:"teamId"`
 	// Name of the team the secret belongs to.
 	TeamName pulumi.StringOutput `pulumi:"teamName"`
 	// The secret's value. Always a Pulumi secret: stored encrypted in the state (so a change can be detected and rotated in place), never in plain text, never in a log or an error. The API never returns it: a value changed outside Pulumi goes unnoticed.
@@ -52,6 +54,7 @@ func NewSecret(ctx *pulumi.Context,
 	opts = append(opts, secrets)
 	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
 		"name",
+		"teamId",
 	})
 	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -97,6 +100,8 @@ type secretArgs struct {
 	Adopt *bool `pulumi:"adopt"`
 	// Name of the secret, unique in the workspace: letters, digits, `_`, `-` and `.`. Immutable: a change replaces the secret (the new name is created before the old one is deleted).
 	Name string `pulumi:"name"`
+	// Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
+	TeamId *string `pulumi:"teamId"`
 	// The secret's value. Always a Pulumi secret: stored encrypted in the state (so a change can be detected and rotated in place), never in plain text, never in a log or an error. The API never returns it: a value changed outside Pulumi goes unnoticed.
 	Value string `pulumi:"value"`
 }
@@ -107,6 +112,8 @@ type SecretArgs struct {
 	Adopt pulumi.BoolPtrInput
 	// Name of the secret, unique in the workspace: letters, digits, `_`, `-` and `.`. Immutable: a change replaces the secret (the new name is created before the old one is deleted).
 	Name pulumi.StringInput
+	// Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
+	TeamId pulumi.StringPtrInput
 	// The secret's value. Always a Pulumi secret: stored encrypted in the state (so a change can be detected and rotated in place), never in plain text, never in a log or an error. The API never returns it: a value changed outside Pulumi goes unnoticed.
 	Value pulumi.StringInput
 }
@@ -161,6 +168,11 @@ func (o SecretOutput) Name() pulumi.StringOutput {
 // Stable identifier of the secret, unchanged across rotation: the `secretId` of a target.
 func (o SecretOutput) SecretId() pulumi.StringOutput {
 	return o.ApplyT(func(v *Secret) pulumi.StringOutput { return v.SecretId }).(pulumi.StringOutput)
+}
+
+// Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
+func (o SecretOutput) TeamId() pulumi.StringOutput {
+	return o.ApplyT(func(v *Secret) pulumi.StringOutput { return v.TeamId }).(pulumi.StringOutput)
 }
 
 // Name of the team the secret belongs to.

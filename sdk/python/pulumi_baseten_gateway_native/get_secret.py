@@ -23,7 +23,7 @@ __all__ = [
 
 @pulumi.output_type
 class GetSecretResult:
-    def __init__(__self__, created_at=None, name=None, secret_id=None, team_name=None):
+    def __init__(__self__, created_at=None, name=None, secret_id=None, team_id=None, team_name=None):
         if created_at and not isinstance(created_at, str):
             raise TypeError("Expected argument 'created_at' to be a str")
         pulumi.set(__self__, "created_at", created_at)
@@ -33,6 +33,9 @@ class GetSecretResult:
         if secret_id and not isinstance(secret_id, str):
             raise TypeError("Expected argument 'secret_id' to be a str")
         pulumi.set(__self__, "secret_id", secret_id)
+        if team_id and not isinstance(team_id, str):
+            raise TypeError("Expected argument 'team_id' to be a str")
+        pulumi.set(__self__, "team_id", team_id)
         if team_name and not isinstance(team_name, str):
             raise TypeError("Expected argument 'team_name' to be a str")
         pulumi.set(__self__, "team_name", team_name)
@@ -62,6 +65,14 @@ class GetSecretResult:
         return pulumi.get(self, "secret_id")
 
     @_builtins.property
+    @pulumi.getter(name="teamId")
+    def team_id(self) -> _builtins.str:
+        """
+        Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`).
+        """
+        return pulumi.get(self, "team_id")
+
+    @_builtins.property
     @pulumi.getter(name="teamName")
     def team_name(self) -> _builtins.str:
         """
@@ -79,18 +90,22 @@ class AwaitableGetSecretResult(GetSecretResult):
             created_at=self.created_at,
             name=self.name,
             secret_id=self.secret_id,
+            team_id=self.team_id,
             team_name=self.team_name)
 
 
 def get_secret(name: Optional[_builtins.str] = None,
+               team_id: Optional[_builtins.str] = None,
                opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetSecretResult:
     """
     Look up an existing secret of the workspace by its name: its id (for a target's `secretId`), team and creation time. Never its value: the API does not return values. Fails, naming the argument, when there is none. One request.
 
     :param _builtins.str name: The secret's name.
+    :param _builtins.str team_id: The id of the team whose secrets to look in. Omitted: every team the API key sees (a name is unique only within a team: the first one listed).
     """
     __args__ = dict()
     __args__['name'] = name
+    __args__['teamId'] = team_id
     opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke('baseten-gateway:index:getSecret', __args__, opts=opts, typ=GetSecretResult).value
 
@@ -98,20 +113,25 @@ def get_secret(name: Optional[_builtins.str] = None,
         created_at=pulumi.get(__ret__, 'created_at'),
         name=pulumi.get(__ret__, 'name'),
         secret_id=pulumi.get(__ret__, 'secret_id'),
+        team_id=pulumi.get(__ret__, 'team_id'),
         team_name=pulumi.get(__ret__, 'team_name'))
 def get_secret_output(name: pulumi.Input[Optional[_builtins.str]] = None,
+                      team_id: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
                       opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetSecretResult]:
     """
     Look up an existing secret of the workspace by its name: its id (for a target's `secretId`), team and creation time. Never its value: the API does not return values. Fails, naming the argument, when there is none. One request.
 
     :param _builtins.str name: The secret's name.
+    :param _builtins.str team_id: The id of the team whose secrets to look in. Omitted: every team the API key sees (a name is unique only within a team: the first one listed).
     """
     __args__ = dict()
     __args__['name'] = name
+    __args__['teamId'] = team_id
     opts = pulumi.InvokeOutputOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke_output('baseten-gateway:index:getSecret', __args__, opts=opts, typ=GetSecretResult)
     return __ret__.apply(lambda __response__: GetSecretResult(
         created_at=pulumi.get(__response__, 'created_at'),
         name=pulumi.get(__response__, 'name'),
         secret_id=pulumi.get(__response__, 'secret_id'),
+        team_id=pulumi.get(__response__, 'team_id'),
         team_name=pulumi.get(__response__, 'team_name')))

@@ -21,18 +21,22 @@ class SecretArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
                  value: pulumi.Input[_builtins.str],
-                 adopt: pulumi.Input[Optional[_builtins.bool]] = None):
+                 adopt: pulumi.Input[Optional[_builtins.bool]] = None,
+                 team_id: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Secret resource.
 
         :param pulumi.Input[_builtins.str] name: Name of the secret, unique in the workspace: letters, digits, `_`, `-` and `.`. Immutable: a change replaces the secret (the new name is created before the old one is deleted).
         :param pulumi.Input[_builtins.str] value: The secret's value. Always a Pulumi secret: stored encrypted in the state (so a change can be detected and rotated in place), never in plain text, never in a log or an error. The API never returns it: a value changed outside Pulumi goes unnoticed.
         :param pulumi.Input[_builtins.bool] adopt: When true, take over a secret that already exists with this name (setting its value to `value`) instead of failing. Without it, a create never overwrites an existing secret.
+        :param pulumi.Input[_builtins.str] team_id: Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "value", value)
         if adopt is not None:
             pulumi.set(__self__, "adopt", adopt)
+        if team_id is not None:
+            pulumi.set(__self__, "team_id", team_id)
 
     @_builtins.property
     @pulumi.getter
@@ -70,6 +74,18 @@ class SecretArgs:
     def adopt(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "adopt", value)
 
+    @_builtins.property
+    @pulumi.getter(name="teamId")
+    def team_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
+        """
+        return pulumi.get(self, "team_id")
+
+    @team_id.setter
+    def team_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "team_id", value)
+
 
 @pulumi.type_token("baseten-gateway:index:Secret")
 class Secret(pulumi.CustomResource):
@@ -79,6 +95,7 @@ class Secret(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
+                 team_id: pulumi.Input[Optional[_builtins.str]] = None,
                  value: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -90,6 +107,7 @@ class Secret(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] adopt: When true, take over a secret that already exists with this name (setting its value to `value`) instead of failing. Without it, a create never overwrites an existing secret.
         :param pulumi.Input[_builtins.str] name: Name of the secret, unique in the workspace: letters, digits, `_`, `-` and `.`. Immutable: a change replaces the secret (the new name is created before the old one is deleted).
+        :param pulumi.Input[_builtins.str] team_id: Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
         :param pulumi.Input[_builtins.str] value: The secret's value. Always a Pulumi secret: stored encrypted in the state (so a change can be detected and rotated in place), never in plain text, never in a log or an error. The API never returns it: a value changed outside Pulumi goes unnoticed.
         """
         ...
@@ -120,6 +138,7 @@ class Secret(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
+                 team_id: pulumi.Input[Optional[_builtins.str]] = None,
                  value: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -134,6 +153,7 @@ class Secret(pulumi.CustomResource):
             if name is None and not opts.urn:
                 raise TypeError("Missing required property 'name'")
             __props__.__dict__["name"] = name
+            __props__.__dict__["team_id"] = team_id
             if value is None and not opts.urn:
                 raise TypeError("Missing required property 'value'")
             __props__.__dict__["value"] = None if value is None else pulumi.Output.secret(value)
@@ -142,7 +162,7 @@ class Secret(pulumi.CustomResource):
             __props__.__dict__["team_name"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["value"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
-        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["name"])
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["name", "teamId"])
         opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Secret, __self__).__init__(
             'baseten-gateway:index:Secret',
@@ -169,6 +189,7 @@ class Secret(pulumi.CustomResource):
         __props__.__dict__["created_at"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["secret_id"] = None
+        __props__.__dict__["team_id"] = None
         __props__.__dict__["team_name"] = None
         __props__.__dict__["value"] = None
         return Secret(resource_name, opts=opts, __props__=__props__)
@@ -202,6 +223,14 @@ class Secret(pulumi.CustomResource):
         Stable identifier of the secret, unchanged across rotation: the `secretId` of a target.
         """
         return pulumi.get(self, "secret_id")
+
+    @_builtins.property
+    @pulumi.getter(name="teamId")
+    def team_id(self) -> pulumi.Output[_builtins.str]:
+        """
+        Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`). Omitted: the API key's primary team. A name is unique within a team. Immutable: a change replaces the secret.
+        """
+        return pulumi.get(self, "team_id")
 
     @_builtins.property
     @pulumi.getter(name="teamName")
