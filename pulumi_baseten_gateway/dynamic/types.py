@@ -177,7 +177,7 @@ class GetSecretResult:
     """Stable identifier of the secret, unchanged across rotation: the `secretId` of a target."""
     name: str | None
     """Name of the secret, unique in the workspace: letters, digits, `_`, `-` and `.`."""
-    team_id: str
+    team_id: str | None
     """Id of the team the secret belongs to (the public API's `team_id`: its secrets are under
     `/v1/teams/{team_id}/secrets`).
     """

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FUNCTIONS", "GET_ENDPOINT", "GET_GROUP", "GET_GROUP_USAGE", "GET_SECRET", "Function", "invoke"]
 
-_NULLABLE = {"name", "parent_group_id"}  # outputs that may be null (a group's name, a root's parent)
+#: Outputs that may be null: a group's name, a root group's parent, a secret's team id when none is given.
+_NULLABLE = {"name", "parent_group_id", "team_id"}
 
 
 def _first_sentence(text: str) -> str:
@@ -194,6 +195,7 @@ def _secret(client: GatewayClient, args: Mapping[str, Any], by: str) -> dict[str
     return {
         "secret_id": secret.id,
         "name": secret.name,
+        "team_id": args.get("team_id"),  # the team looked in: the API names a secret's team, not its id
         "team_name": secret.team_name,
         "created_at": timestamp(secret.created_at),
     }

@@ -42,7 +42,7 @@ export interface GetSecretResult {
     /**
      * Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`).
      */
-    readonly teamId: string;
+    readonly teamId?: string;
     /**
      * Name of the team the secret belongs to.
      */

@@ -37,7 +37,7 @@ type LookupSecretResult struct {
 	// Stable identifier of the secret, unchanged across rotation: the `secretId` of a target.
 	SecretId string `pulumi:"secretId"`
 	// Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`).
-	TeamId string `pulumi:"teamId"`
+	TeamId *string `pulumi:"teamId"`
 	// Name of the team the secret belongs to.
 	TeamName string `pulumi:"teamName"`
 }
@@ -88,8 +88,8 @@ func (o LookupSecretResultOutput) SecretId() pulumi.StringOutput {
 }
 
 // Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`).
-func (o LookupSecretResultOutput) TeamId() pulumi.StringOutput {
-	return o.ApplyT(func(v LookupSecretResult) string { return v.TeamId }).(pulumi.StringOutput)
+func (o LookupSecretResultOutput) TeamId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v LookupSecretResult) *string { return v.TeamId }).(pulumi.StringPtrOutput)
 }
 
 // Name of the team the secret belongs to.

@@ -66,7 +66,7 @@ class GetSecretResult:
 
     @_builtins.property
     @pulumi.getter(name="teamId")
-    def team_id(self) -> _builtins.str:
+    def team_id(self) -> Optional[_builtins.str]:
         """
         Id of the team the secret belongs to (the public API's `team_id`: its secrets are under `/v1/teams/{team_id}/secrets`).
         """
