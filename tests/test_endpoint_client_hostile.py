@@ -391,7 +391,8 @@ def test_the_clients_own_key_is_scrubbed_in_any_form_with_no_scheme_beside_it(
 def test_the_plugins_transport_error_never_echoes_the_bare_key() -> None:
     """Through the plugin's error path: a protocol error quoting the key alone reaches the engine redacted."""
     with HostileServer(always(echo(400, header=True, form="bare"))) as server, ProviderPlugin() as plugin:
-        plugin.configure(plugin_config(server))
+        # A transport error is retried: a short budget ends the retries (and the test) in a few seconds.
+        plugin.configure(plugin_config(server, **{"baseten:totalTimeout": "2"}))
         checked, _ = plugin.check({"slug": "acme/echo", "targets": [BASETEN]})
         with pytest.raises(PluginError) as info:
             plugin.create(checked)
