@@ -35,7 +35,7 @@ from .api.models.group import (
     UsageLimitUnit,
 )
 from .resources.api_key.resource import GATEWAY_API_KEY, REGISTERED_GATEWAY_API_KEY
-from .resources.declaration import FunctionDecl, Props, ResourceDecl, camel_case
+from .resources.declaration import FunctionDecl, Prop, Props, ResourceDecl, camel_case
 from .resources.endpoint.resource import ENDPOINT
 from .resources.functions import FUNCTIONS
 from .resources.group.resource import GROUP
@@ -221,33 +221,31 @@ def _add_object(model: type[msgspec.Struct], found: dict[str, dict[str, Any]]) -
         found[token]["required"] = required
 
 
-def _resource(decl: ResourceDecl, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    def prop(p: Any, *, as_input: bool) -> dict[str, Any]:
-        schema = {**_property_type(p.type, found), "description": p.description}
-        if p.replaces:
-            schema["replaceOnChanges"] = True
-        if p.secret:
-            schema["secret"] = True
-        if as_input and p.default is not None:
-            schema["default"] = p.default
-        return schema
+def _prop(p: Prop, found: dict[str, dict[str, Any]], *, as_input: bool) -> dict[str, Any]:
+    """The schema of one property of a resource or a function (a function's never replace nor default)."""
+    schema = {**_property_type(p.type, found), "description": p.description}
+    if p.replaces:
+        schema["replaceOnChanges"] = True
+    if p.secret:
+        schema["secret"] = True
+    if as_input and p.default is not None:
+        schema["default"] = p.default
+    return schema
 
+
+def _resource(decl: ResourceDecl, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "description": decl.description,
-        "inputProperties": {p.schema_name: prop(p, as_input=True) for p in decl.inputs},
+        "inputProperties": {p.schema_name: _prop(p, found, as_input=True) for p in decl.inputs},
         "requiredInputs": [p.schema_name for p in decl.inputs if p.required],
-        "properties": {p.schema_name: prop(p, as_input=False) for p in decl.outputs},
+        "properties": {p.schema_name: _prop(p, found, as_input=False) for p in decl.outputs},
         "required": [p.schema_name for p in decl.outputs],
     }
 
 
-def _object(props: Props, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _object(props: Props, found: dict[str, dict[str, Any]], *, as_input: bool) -> dict[str, Any]:
     """A function's arguments or result: an object type, ``required`` as each property says."""
-    properties = {}
-    for p in props.props:
-        properties[p.schema_name] = {**_property_type(p.type, found), "description": p.description}
-        if p.secret:
-            properties[p.schema_name]["secret"] = True
+    properties = {p.schema_name: _prop(p, found, as_input=as_input) for p in props.props}
     spec: dict[str, Any] = {"type": "object", "properties": properties}
     if props.required:
         spec["required"] = [p.schema_name for p in props.required]
@@ -257,8 +255,8 @@ def _object(props: Props, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def _function(decl: FunctionDecl, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "description": decl.description,
-        "inputs": _object(decl.args, found),
-        "outputs": _object(decl.result, found),
+        "inputs": _object(decl.args, found, as_input=True),
+        "outputs": _object(decl.result, found, as_input=False),
     }
 
 

@@ -17,7 +17,7 @@ record of the API logger (retry warnings quote the server) while the request tha
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import quote
 
 from ..errors import GoneError, InvalidInputError, RequestContext, SecretExistsError
@@ -50,13 +50,12 @@ def _secret_path(name: str, team_id: str | None = None) -> str:
     return f"{_secrets_path(team_id)}/{quote(name, safe='')}"
 
 
-def _named(listing: SecretList, name: str, secret_id: str | None = None) -> SecretInfo | None:
-    """The listed secret named ``name`` (the one with ``secret_id``, when given: a listing of every team
-    may hold the name more than once)."""
-    return next(
-        (s for s in listing.secrets if s.name == name and secret_id in (None, s.id)),
-        None,
-    )
+def _matching(
+    secrets: Iterable[SecretInfo], name: str | None, secret_id: str | None = None
+) -> SecretInfo | None:
+    """The first secret with this name and/or id (either None: any). A listing of every team may hold a
+    name more than once: the id tells them apart."""
+    return next((s for s in secrets if name in (None, s.name) and secret_id in (None, s.id)), None)
 
 
 class Secrets(APIResource):
@@ -74,14 +73,7 @@ class Secrets(APIResource):
         self, *, name: str | None = None, secret_id: str | None = None, team_id: str | None = None
     ) -> SecretInfo | None:
         """The secret with this name and/or id (in the team ``team_id``, when given), or None."""
-        return next(
-            (
-                secret
-                for secret in self.list(team_id=team_id)
-                if (name is None or secret.name == name) and (secret_id is None or secret.id == secret_id)
-            ),
-            None,
-        )
+        return _matching(self.list(team_id=team_id), name, secret_id)
 
     def create(
         self, name: str, value: str, *, overwrite: bool = False, team_id: str | None = None
@@ -134,7 +126,7 @@ class Secrets(APIResource):
 
         def attempt() -> SecretTombstone | None:
             if secret_id is not None:
-                current = _named(parse(self._send(look_up), SecretList, look_up), name, secret_id)
+                current = _matching(parse(self._send(look_up), SecretList, look_up).secrets, name, secret_id)
                 if current is None:
                     return None
             return parse(self._send(context), SecretTombstone, context)
@@ -162,7 +154,10 @@ class Secrets(APIResource):
         def attempt() -> SecretInfo:
             nonlocal checked
             if check is not None and not checked:
-                check(context, _named(parse(self._send(look_up), SecretList, look_up), name, secret_id))
+                check(
+                    context,
+                    _matching(parse(self._send(look_up), SecretList, look_up).secrets, name, secret_id),
+                )
                 checked = True
             body = {"name": name, "value": value}
             return parse(self._send(context, json=body), SecretInfo, context)

@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+import msgspec
+
 from ..api.models.group import GroupUsage, GroupUsageEntry
 from ..api.rules import endpoint as endpoint_rules
 from ..api.rules import group as group_rules
@@ -33,7 +35,7 @@ from .endpoint import core as endpoint_core
 from .endpoint.resource import ENDPOINT
 from .group import core as group_core
 from .group.resource import GROUP
-from .lifecycle import timestamp
+from .secret import core as secret_core
 from .secret.resource import SECRET
 
 if TYPE_CHECKING:
@@ -189,26 +191,15 @@ def _group(client: GatewayClient, args: Mapping[str, Any], by: str) -> dict[str,
 
 
 def _secret(client: GatewayClient, args: Mapping[str, Any], by: str) -> dict[str, Any] | None:
-    secret = client.secrets.find(name=args["name"], team_id=args.get("team_id"))
+    team_id = args.get("team_id")
+    secret = client.secrets.find(name=args["name"], team_id=team_id)
     if secret is None:
         return None
-    return {
-        "secret_id": secret.id,
-        "name": secret.name,
-        "team_id": args.get("team_id"),  # the team looked in: the API names a secret's team, not its id
-        "team_name": secret.team_name,
-        "created_at": timestamp(secret.created_at),
-    }
-
-
-def _usage_entry(entry: GroupUsageEntry) -> dict[str, Any]:
-    return {
-        "type": entry.type.value,
-        "unit": entry.unit.value,
-        "threshold": entry.threshold,
-        "current_usage": entry.current_usage,
-        "reset_at": entry.reset_at,
-    }
+    # The resource's outputs but the value (the API never returns one); the team id is the one looked in:
+    # the API names a secret's team, not its id.
+    outputs = secret_core.outputs_of(secret, None, team_id)
+    del outputs["value"]
+    return outputs
 
 
 def _group_usage(client: GatewayClient, args: Mapping[str, Any], by: str) -> dict[str, Any] | None:
@@ -216,15 +207,8 @@ def _group_usage(client: GatewayClient, args: Mapping[str, Any], by: str) -> dic
     return {
         "group_id": args["group_id"],
         "customer_id": usage.customer_id,
-        "usage": {slug: [_usage_entry(e) for e in entries] for slug, entries in sorted(usage.usage.items())},
+        "usage": {slug: msgspec.to_builtins(entries) for slug, entries in sorted(usage.usage.items())},
     }
-
-
-def _an_id(value: object, path: str) -> list[Violation]:
-    failures = validate_string(value, path)
-    if not failures and not str(value).strip():
-        failures.append(Violation(path, "field-type", "must not be empty"))
-    return failures
 
 
 def _slug(value: object, path: str) -> list[Violation]:
@@ -247,10 +231,10 @@ def _team_id(value: object, path: str) -> list[Violation]:
 FUNCTIONS: Final[Mapping[str, Function]] = {
     function.declaration.token: function
     for function in (
-        Function(GET_ENDPOINT, "endpoint", {"slug": _slug, "endpoint_id": _an_id}, _endpoint),
-        Function(GET_GROUP, "group", {"external_entity_id": _entity, "group_id": _an_id}, _group),
+        Function(GET_ENDPOINT, "endpoint", {"slug": _slug, "endpoint_id": validate_string}, _endpoint),
+        Function(GET_GROUP, "group", {"external_entity_id": _entity, "group_id": validate_string}, _group),
         Function(GET_SECRET, "secret", {"name": _secret_name, "team_id": _team_id}, _secret),
-        Function(GET_GROUP_USAGE, "group", {"group_id": _an_id}, _group_usage),
+        Function(GET_GROUP_USAGE, "group", {"group_id": validate_string}, _group_usage),
     )
 }
 
