@@ -47,6 +47,7 @@ __all__ = [
     "NATIVE_NAMESPACE",
     "SETTINGS",
     "SIGNING_KEY",
+    "TERRAFORM_PROVIDER",
     "TOTAL_TIMEOUT",
     "Setting",
     "Settings",
@@ -62,6 +63,9 @@ DEFAULT_MAX_REQUESTS_PER_SECOND = 95.0
 DYNAMIC_NAMESPACES: Final = ("baseten", "baseten-gateway")
 #: The native provider's: its package's.
 NATIVE_NAMESPACE: Final = "baseten-gateway"
+#: The OpenTofu/Terraform provider's type name; its settings are the provider block's attributes, named in
+#: snake_case (``api_key``), as Terraform names them.
+TERRAFORM_PROVIDER: Final = "basetengateway"
 
 
 @dataclass(frozen=True)
@@ -71,24 +75,69 @@ class Setting:
     name: str
     env: str
     parameter: str
+    #: What it is, for every provider's docs (each adds how its users set it).
+    summary: str = ""
+    #: A credential: sensitive wherever it is shown.
+    secret: bool = False
+
+    @property
+    def attribute(self) -> str:
+        """The Terraform provider block's name for it: ``api_key``."""
+        return "".join(f"_{c.lower()}" if c.isupper() else c for c in self.name)
 
     def key(self, namespace: str = DYNAMIC_NAMESPACES[0]) -> str:
-        """The stack-config key in a namespace: ``baseten:apiKey``."""
+        """The stack-config key in a namespace: ``baseten:apiKey``; in the Terraform provider's, the
+        provider block's attribute: ``api_key``."""
+        if namespace == TERRAFORM_PROVIDER:
+            return self.attribute
         return f"{namespace}:{self.name}"
 
     def named(self, namespace: str = DYNAMIC_NAMESPACES[0]) -> str:
         return f"{self.key(namespace)} (or {self.env})"
 
 
-API_KEY: Final = Setting("apiKey", "BASETEN_API_KEY", "api_key")
-API_URL: Final = Setting("apiUrl", "BASETEN_API_URL", "base_url")
-MAX_REQUESTS_PER_SECOND: Final = Setting(
-    "maxRequestsPerSecond", "BASETEN_MAX_REQUESTS_PER_SECOND", "max_requests_per_second"
+API_KEY: Final = Setting(
+    "apiKey",
+    "BASETEN_API_KEY",
+    "api_key",
+    "Baseten workspace API key with management scope (sent as `Authorization: Api-Key <key>`).",
+    secret=True,
 )
-ATTEMPT_TIMEOUT: Final = Setting("attemptTimeout", "BASETEN_ATTEMPT_TIMEOUT", "attempt_timeout")
-TOTAL_TIMEOUT: Final = Setting("totalTimeout", "BASETEN_TOTAL_TIMEOUT", "total_timeout")
+API_URL: Final = Setting(
+    "apiUrl",
+    "BASETEN_API_URL",
+    "base_url",
+    "Base URL of the Baseten management API (default `https://api.baseten.co`); point it at a local "
+    "emulator for tests.",
+)
+MAX_REQUESTS_PER_SECOND: Final = Setting(
+    "maxRequestsPerSecond",
+    "BASETEN_MAX_REQUESTS_PER_SECOND",
+    "max_requests_per_second",
+    "Client-side pacing of management API requests per second (default 95, under the documented 100/s "
+    "per key; `0` disables pacing).",
+)
+ATTEMPT_TIMEOUT: Final = Setting(
+    "attemptTimeout",
+    "BASETEN_ATTEMPT_TIMEOUT",
+    "attempt_timeout",
+    "Wall-clock bound, in seconds, of one HTTP attempt (a slower one fails and is retried).",
+)
+TOTAL_TIMEOUT: Final = Setting(
+    "totalTimeout",
+    "BASETEN_TOTAL_TIMEOUT",
+    "total_timeout",
+    "Wall-clock bound, in seconds, of one API operation with all its retries and waits.",
+)
 #: The workspace's Ed25519 private key, which signs key registrations (RegisteredGatewayApiKey).
-SIGNING_KEY: Final = Setting("signingKey", "BASETEN_SIGNING_KEY", "signing_key")
+SIGNING_KEY: Final = Setting(
+    "signingKey",
+    "BASETEN_SIGNING_KEY",
+    "signing_key",
+    "The workspace's Ed25519 private key (PEM, or the 32-byte raw key in base64) that signs "
+    "`RegisteredGatewayApiKey` registrations.",
+    secret=True,
+)
 #: Every setting, in the order :meth:`Settings.problems` reports them.
 SETTINGS: Final = (API_KEY, API_URL, MAX_REQUESTS_PER_SECOND, ATTEMPT_TIMEOUT, TOTAL_TIMEOUT, SIGNING_KEY)
 
@@ -216,6 +265,8 @@ class Settings:
         if not self.api_key:
             key = API_KEY.key(self.namespace)
             command = f"pulumi config set --secret {key} <key>"
+            if self.namespace == TERRAFORM_PROVIDER:
+                command = f'{key} in the provider "{TERRAFORM_PROVIDER}" block'
             reason = f"set it with `{command}` or the {API_KEY.env} environment variable"
             raise ConfigurationError(f"no Baseten API key: {reason}", setting=key, reason=reason)
         try:

@@ -44,6 +44,7 @@ class Prop:
     ``output`` say where the property appears (both by default: an input echoed back in the state).
     ``replaces``: a change replaces the resource (the API cannot change it in place). ``secret``: never
     stored or shown in plain text. ``default``: what the API assumes when the input is left out.
+    ``ordered``: False for a list with set semantics (and every list nested in it).
     """
 
     name: str
@@ -55,6 +56,8 @@ class Prop:
     replaces: bool = False
     secret: bool = False
     default: Any = None
+    #: False: a collection whose order means nothing (the API keeps its own; Terraform: a set).
+    ordered: bool = True
 
     @property
     def schema_name(self) -> str:

@@ -41,7 +41,16 @@ from .secret.resource import SECRET
 if TYPE_CHECKING:
     from ..api import GatewayClient
 
-__all__ = ["FUNCTIONS", "GET_ENDPOINT", "GET_GROUP", "GET_GROUP_USAGE", "GET_SECRET", "Function", "invoke"]
+__all__ = [
+    "FUNCTIONS",
+    "GET_ENDPOINT",
+    "GET_GROUP",
+    "GET_GROUP_USAGE",
+    "GET_SECRET",
+    "Function",
+    "check_arguments",
+    "invoke",
+]
 
 #: Outputs that may be null: a group's name, a root group's parent, a secret's team id when none is given.
 _NULLABLE = {"name", "parent_group_id", "team_id"}
@@ -239,8 +248,13 @@ FUNCTIONS: Final[Mapping[str, Function]] = {
 }
 
 
-def _given(function: Function, args: Mapping[str, Any], name: Callable[[str], str]) -> str:
-    """The argument the caller finds the object by; a :class:`FunctionError` for anything else."""
+def _same(name: str) -> str:
+    return name
+
+
+def check_arguments(function: Function, args: Mapping[str, Any], name: Callable[[str], str] = _same) -> str:
+    """The argument the caller finds the object by; a :class:`FunctionError` for anything else (no request:
+    also what a Terraform data source's validation runs)."""
     decl = function.declaration
     known = {p.name for p in decl.args.props}
     for key in args:
@@ -264,10 +278,6 @@ def _given(function: Function, args: Mapping[str, Any], name: Callable[[str], st
     return by
 
 
-def _same(name: str) -> str:
-    return name
-
-
 def invoke(
     function: Function,
     client: Callable[[], GatewayClient],
@@ -281,7 +291,7 @@ def invoke(
     caller writes it (the schema's camelCase for the native plugin). Raises :class:`FunctionError`.
     """
     decl = function.declaration
-    by = _given(function, args, name)
+    by = check_arguments(function, args, name)
     given = f"{name(by)} {args[by]!r}"
     try:
         result = function.look_up(client(), args, by)

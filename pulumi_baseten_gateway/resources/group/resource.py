@@ -47,6 +47,7 @@ GROUP: Final = ResourceDecl(
             "type and unit). Updated in place; in a `CASCADING` hierarchy the server refuses a change that "
             "puts a group above an ancestor or below a descendant.",
             required=True,
+            ordered=False,
         ),
         Prop(
             "limit_enforcement",
