@@ -50,7 +50,7 @@ resource "basetengateway_endpoint" "gpt" {
   targets = [{
     provider     = "OPENAI"
     secret_id    = basetengateway_secret.openai.id
-    target_model = "gpt-4o"
+    target_model = var.openai_model
   }]
 }
 

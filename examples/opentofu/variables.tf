@@ -10,6 +10,12 @@ variable "customer" {
   default     = "cust_42"
 }
 
+variable "openai_model" {
+  description = "The OpenAI model the endpoint sends requests to (changed in place)."
+  type        = string
+  default     = "gpt-4o"
+}
+
 variable "openai_key" {
   description = "The OpenAI API key the gateway calls OpenAI with."
   type        = string

@@ -90,6 +90,12 @@ def _error(summary: str, attribute: pb.AttributePath | None = None) -> pb.Diagno
     return pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, attribute=attribute)
 
 
+def _function_error(type_name: str, source: _DataSource, exc: FunctionError) -> pb.Diagnostic:
+    """A look-up's failure, named as the data source (``basetengateway_endpoint: no endpoint has ...``)."""
+    where = _path(source.attrs, exc.argument) if exc.argument else None
+    return _error(f"{type_name}: {exc.problem}", where)
+
+
 def _failure(exc: Exception) -> pb.Diagnostic:
     """A step's failure as one diagnostic: a typed error as it reads, anything else (a bug of ours) as
     its type and message, the traceback in the provider's log."""
@@ -214,8 +220,7 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
             try:
                 check_arguments(source.function, args)
             except FunctionError as exc:
-                where = _path(source.attrs, exc.argument) if exc.argument else None
-                diagnostics.append(_error(str(exc), where))
+                diagnostics.append(_function_error(request.type_name, source, exc))
         return pb.ValidateDataResourceConfig.Response(diagnostics=diagnostics)
 
     @staticmethod
@@ -324,8 +329,7 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
         try:
             result = invoke(source.function, self._client, self._arguments(source, config))
         except FunctionError as exc:
-            where = _path(source.attrs, exc.argument) if exc.argument else None
-            return pb.ReadDataSource.Response(diagnostics=[_error(str(exc), where)])
+            return pb.ReadDataSource.Response(diagnostics=[_function_error(request.type_name, source, exc)])
         except Exception as exc:
             return pb.ReadDataSource.Response(diagnostics=[_failure(exc)])
         return pb.ReadDataSource.Response(state=to_dynamic_value(to_tf(source.attrs, {**config, **result})))
