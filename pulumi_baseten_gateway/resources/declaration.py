@@ -44,7 +44,8 @@ class Prop:
     ``output`` say where the property appears (both by default: an input echoed back in the state).
     ``replaces``: a change replaces the resource (the API cannot change it in place). ``secret``: never
     stored or shown in plain text. ``default``: what the API assumes when the input is left out.
-    ``ordered``: False for a list with set semantics (and every list nested in it).
+    ``ordered``: False for a list with set semantics (and every list nested in it). ``filled`` and
+    ``recomputed``: what the API fills in, what it changes at each update.
     """
 
     name: str
@@ -58,6 +59,15 @@ class Prop:
     default: Any = None
     #: False: a collection whose order means nothing (the API keeps its own; Terraform: a set).
     ordered: bool = True
+    #: An input the API fills in when it is left out: with ``default``, or derived (a group's enforcement
+    #: from its parent's). Terraform: optional and computed.
+    filled: bool = False
+    #: An output the API computes anew at every update (``updated_at``); the others keep their value.
+    recomputed: bool = False
+
+    @property
+    def api_fills(self) -> bool:
+        return self.filled or self.default is not None
 
     @property
     def schema_name(self) -> str:

@@ -244,20 +244,26 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
         prior, proposed = decode(request.prior_state), decode(request.proposed_new_state)
         if proposed is None:  # destroy
             return pb.PlanResourceChange.Response(planned_state=request.proposed_new_state)
-        inputs, diagnostics = self._check(kind, proposed)
+        _, diagnostics = self._check(kind, proposed)
         if diagnostics:
             return pb.PlanResourceChange.Response(diagnostics=diagnostics)
         planned = dict(proposed)
         decl = kind.core.declaration
+        config = decode(request.config) or {}
+        for prop in decl.inputs:
+            # Left out, what the API fills in: its default (so removing a setting goes back to it, as in
+            # Pulumi), else what it is (or will be) now.
+            if prop.api_fills and config.get(prop.name) is None:
+                kept = prior.get(prop.name) if prior is not None else Unknown
+                planned[prop.name] = prop.default if prop.default is not None else kept
         if prior is None:  # create: every output is the API's to say
             planned["id"] = Unknown
             planned.update({p.name: Unknown for p in decl.output_only})
             return pb.PlanResourceChange.Response(planned_state=to_dynamic_value(to_tf(kind.attrs, planned)))
-        diff = self._core(kind).diff(from_tf(kind.attrs, prior), inputs)
+        diff = self._core(kind).diff(from_tf(kind.attrs, prior), self._check(kind, planned)[0])
         if not diff.changes:
-            return pb.PlanResourceChange.Response(planned_state=request.proposed_new_state)
-        # An update may change any output but the id (and the property that repeats it).
-        planned.update({p.name: Unknown for p in decl.output_only if p.name != decl.id_property})
+            return pb.PlanResourceChange.Response(planned_state=to_dynamic_value(to_tf(kind.attrs, planned)))
+        planned.update({p.name: Unknown for p in decl.output_only if p.recomputed})
         return pb.PlanResourceChange.Response(
             planned_state=to_dynamic_value(to_tf(kind.attrs, planned)),
             requires_replace=[_path(kind.attrs, name) for name in diff.replaces],
@@ -272,7 +278,8 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
                 assert prior is not None  # the protocol's: no prior state and no plan is no call
                 core.delete(prior["id"], from_tf(kind.attrs, prior))
                 return pb.ApplyResourceChange.Response(new_state=to_dynamic_value(None))
-            inputs, _ = self._check(kind, planned)
+            # At apply every input is known but what the API fills in when left out: leave it out.
+            inputs, _ = self._check(kind, {k: None if v is Unknown else v for k, v in planned.items()})
             if prior is None:
                 id_, outputs = core.create(inputs)
             else:

@@ -9,7 +9,8 @@ lifecycle core gives it (what ``tofu import`` takes).
 Types: strings, numbers, booleans and enums as such; a list or a single API object as a nested attribute
 (so an object's optional fields may be left out in HCL), a set where the declaration says order is
 irrelevant (``Prop.ordered``); maps and output-only values as plain types. Flags: a required input is
-required, any other input optional, an output only computed; a secret is sensitive.
+required, any other input optional (and computed where the API fills it in), an output only computed; a
+secret is sensitive.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def _prop_attr(prop: Prop) -> Attr:
         prop.description,
         required=prop.input and prop.required,
         optional=prop.input and not prop.required,
-        computed=not prop.input,
+        computed=not prop.input or (prop.output and prop.api_fills),
         sensitive=prop.secret,
         replaces=prop.input and prop.replaces,
         ordered=prop.ordered,

@@ -3,7 +3,7 @@
 On the wire (msgpack, decoded by ``tf``) an object carries every attribute of its type, null where unset,
 and a value not known until apply is ``tf.types.Unknown``. The cores take what a user wrote: the nulls of
 nested objects are left out (an unset field), unknowns stay as they are (the cores skip them). Going back,
-every object is filled out to its full type again.
+every object is filled out to its full type again, a field at its default (an empty list) as null.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from enum import Enum
 from typing import Any
 
 import msgpack
+import msgspec
 from tf.gen import tfplugin_pb2 as pb
 from tf.types import Unknown
 
-from ..api.models.base import is_model, model_fields, non_optional
+from ..api.models.base import ModelField, is_model, model_fields, non_optional
 from .schema import Attr
 
 __all__ = ["Unknown", "contains_unknown", "decode", "from_tf", "is_unknown", "to_tf"]
@@ -74,6 +75,14 @@ def from_tf(attrs: Mapping[str, Attr], state: Mapping[str, Any]) -> dict[str, An
     return {name: _without_nulls(state.get(name)) for name in attrs if name != "id"}
 
 
+def _unless_default(value: Any, field: ModelField) -> Any:
+    """A field at its default as unset (null): an empty ``usage_limits`` is one left out, as users do."""
+    if field.required or value is None:
+        return value
+    default = field.default_factory() if field.default_factory is not msgspec.NODEFAULT else field.default
+    return None if value == default else value
+
+
 def _encode(value: Any, annotation: Any) -> Any:
     if value is None or value is Unknown:
         return value
@@ -86,7 +95,9 @@ def _encode(value: Any, annotation: Any) -> Any:
         _, item = typing.get_args(annotation)
         return {k: _encode(v, item) for k, v in value.items()}
     if is_model(annotation):
-        return {f.name: _encode(value.get(f.name), f.type) for f in model_fields(annotation)}
+        return {
+            f.name: _encode(_unless_default(value.get(f.name), f), f.type) for f in model_fields(annotation)
+        }
     if isinstance(value, Enum):
         return value.value
     return value

@@ -62,6 +62,6 @@ ENDPOINT: Final = ResourceDecl(
         Prop(
             "created_at", str, "RFC 3339 UTC timestamp of creation, e.g. `2026-06-17T12:00:00Z`.", input=False
         ),
-        Prop("updated_at", str, "RFC 3339 UTC timestamp of the last update.", input=False),
+        Prop("updated_at", str, "RFC 3339 UTC timestamp of the last update.", input=False, recomputed=True),
     ),
 )

@@ -55,6 +55,7 @@ GROUP: Final = ResourceDecl(
             "How limits apply along the hierarchy. Omitted: a child inherits its parent's, a root group "
             "is `INDEPENDENT`. Must match the parent's. Immutable: a change replaces the group.",
             replaces=True,
+            filled=True,
         ),
         Prop(
             "parent_group_id",
@@ -76,6 +77,7 @@ GROUP: Final = ResourceDecl(
             "The per-model limits the gateway enforces after walking the hierarchy, each with the group "
             "that set it.",
             input=False,
+            recomputed=True,
         ),
         Prop("created_at", str, "RFC 3339 UTC timestamp of the group's creation.", input=False),
     ),
