@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8787
 DB     ?= baseten-gateway-emulator.sqlite3
 
-.PHONY: install pulumi schema sdks lint typecheck dist test emulator demo bench soak mutants clean
+.PHONY: install pulumi tofu schema sdks lint typecheck dist test emulator demo bench soak mutants clean
 
 install: $(STAMP)
 
@@ -22,6 +22,12 @@ $(STAMP): pyproject.toml
 # directory to put on PATH. PULUMI_DIR=/path/to/dir uses the `pulumi` already there instead.
 pulumi:
 	@bash tools/pulumi-engine/build.sh
+
+# The pinned OpenTofu CLI (tools/tofu/go.mod), built from the Go module proxy into the same cache (minutes the
+# first time, a second afterwards); the tests run OpenTofu programs with it. The last line printed is its
+# directory. TOFU_DIR=/path/to/dir uses the `tofu` already there instead.
+tofu:
+	@bash tools/tofu/build.sh
 
 # Everything generated from the resource declarations: schema.json, the Python resources' argument types, and
 # the TypeScript, Go and Python SDKs.
@@ -53,7 +59,7 @@ dist: install
 
 # pytest on every core (pytest-xdist; worksteal evens out the long CLI tests). tests/test_dist_program.py
 # installs what `make dist` wrote.
-test: install lint typecheck pulumi dist
+test: install lint typecheck pulumi tofu dist
 	$(BIN)/pytest -n auto --dist worksteal
 
 # The local gateway emulator on http://127.0.0.1:$(PORT) (key `demo-key`, prefix `demo`).

@@ -105,7 +105,8 @@ class TofuRun:
 
 class TofuProject:
     """A directory of ``.tf`` files and the ``tofu`` commands run in it, with the provider settings in the
-    environment (``BASETEN_API_URL``, ``BASETEN_API_KEY``) as a CI job would set them."""
+    environment (``BASETEN_API_URL``, ``BASETEN_API_KEY``) as a CI job would set them. ``mirror``: install
+    the provider from that filesystem mirror (``tofu init``) instead of this virtualenv's."""
 
     def __init__(
         self,
@@ -115,23 +116,32 @@ class TofuProject:
         api_key: str,
         env: Mapping[str, str] | None = None,
         source: Path | None = None,
+        mirror: Path | None = None,
     ) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         if source is not None:
             for file in source.glob("*.tf"):
                 shutil.copy(file, directory / file.name)
-        launchers = directory.parent / f"{directory.name}-provider"
-        launchers.mkdir(exist_ok=True)
-        link = launchers / "terraform-provider-basetengateway"
-        if not link.exists():
-            link.symlink_to(provider_launcher())
         self.cli_config = directory.parent / f"{directory.name}.tofurc"
-        self.cli_config.write_text(
-            "provider_installation {\n"
-            f'  dev_overrides {{\n    "{PROVIDER_SOURCE}" = "{launchers}"\n  }}\n'
-            "  direct {}\n}\n"
-        )
+        if mirror is not None:  # as users install it: `tofu init` from a filesystem mirror, no network
+            namespace = PROVIDER_SOURCE.rsplit("/", 1)[0] + "/*"
+            self.cli_config.write_text(
+                "provider_installation {\n"
+                f'  filesystem_mirror {{\n    path = "{mirror}"\n    include = ["{namespace}"]\n  }}\n'
+                f'  direct {{\n    exclude = ["{namespace}"]\n  }}\n}}\n'
+            )
+        else:
+            launchers = directory.parent / f"{directory.name}-provider"
+            launchers.mkdir(exist_ok=True)
+            link = launchers / "terraform-provider-basetengateway"
+            if not link.exists():
+                link.symlink_to(provider_launcher())
+            self.cli_config.write_text(
+                "provider_installation {\n"
+                f'  dev_overrides {{\n    "{PROVIDER_SOURCE}" = "{launchers}"\n  }}\n'
+                "  direct {}\n}\n"
+            )
         self.env = {"BASETEN_API_URL": api_url, "BASETEN_API_KEY": api_key, **(env or {})}
 
     def write(self, name: str, text: str) -> None:

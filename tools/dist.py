@@ -17,7 +17,11 @@
 * ``pulumi-baseten-gateway-<v>.tgz``: the TypeScript SDK (``npm pack``), compiled: no install script;
 * ``pulumi_baseten_gateway_native-<v>-py3-none-any.whl``: the generated Python SDK (resources on the plugin);
 * ``baseten-gateway-policy-pack-<v>.tar.gz``: the policy pack directory, for ``pulumi preview --policy-pack``
-  once extracted and its ``venv`` made.
+  once extracted and its ``venv`` made;
+* ``terraform-mirror/``: the OpenTofu/Terraform provider as a filesystem mirror (the unpacked layout,
+  ``registry.opentofu.org/baseten/basetengateway/<v>/linux_amd64/``), for ``tofu init`` with no network
+  (README, "OpenTofu and Terraform"). The provider executable is a launcher: at its first start it makes a
+  virtualenv of the wheels beside it (Python >= 3.11) in the user's cache, then runs the provider from it.
 
 Archives are written reproducibly (sorted entries, fixed times and owners). Needs the dev environment
 (``build``, ``hatchling``), npm, and the package indexes for the dependencies and the SDK's build backend.
@@ -26,6 +30,7 @@ Archives are written reproducibly (sorted entries, fixed times and owners). Need
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import shutil
@@ -47,6 +52,32 @@ PLUGIN_YAML = "runtime:\n  name: python\n  options:\n    virtualenv: venv\n"
 PLUGIN_LAUNCHER = """#!/bin/sh
 here="$(cd "$(dirname "$0")" && pwd)"
 exec "$here/venv/bin/python" -u "$here" "$@"
+"""
+#: The OpenTofu provider's address in a mirror (registry.opentofu.org is what `baseten/basetengateway` means).
+TERRAFORM_ADDRESS = "registry.opentofu.org/baseten/basetengateway"
+TERRAFORM_LAUNCHER = """#!/bin/sh
+# terraform-provider-basetengateway {version}, as `tofu init` installs it from a filesystem mirror. The
+# provider is Python (>= 3.11; BASETEN_GATEWAY_PYTHON names another interpreter than python3): at its first
+# start this makes a virtualenv of the wheels beside it in the user's cache (seconds, once per version),
+# then runs the provider from it. Only the provider's handshake reaches stdout.
+set -eu
+here="$(cd "$(dirname "$0")" && pwd)"
+cache="${{XDG_CACHE_HOME:-$HOME/.cache}}/pulumi-baseten-gateway"
+venv="$cache/terraform-provider-{version}-{key}"
+if [ ! -f "$venv/.installed" ]; then
+    mkdir -p "$cache"
+    (
+        flock 9
+        if [ ! -f "$venv/.installed" ]; then
+            rm -rf "$venv"
+            "${{BASETEN_GATEWAY_PYTHON:-python3}}" -m venv "$venv" >&2
+            "$venv/bin/python" -m pip install --quiet --no-index --find-links "$here/wheels" \\
+                "pulumi-baseten-gateway[terraform]=={version}" >&2
+            touch "$venv/.installed"
+        fi
+    ) 9>"$venv.lock"
+fi
+exec "$venv/bin/python" -m pulumi_baseten_gateway.terraform.serve "$@"
 """
 PLUGIN_MAIN = '''"""pulumi-resource-baseten-gateway as a Python plugin: the engine runs `python <dir>`."""
 
@@ -103,7 +134,7 @@ def wheelhouse(out: Path, wheel: Path) -> None:
         "--quiet",
         "--wheel-dir",
         house,
-        wheel,
+        f"{wheel}[terraform]",
         "pip",
         "setuptools",
         "wheel",
@@ -120,6 +151,18 @@ def plugin_archive(out: Path, wheel: Path, version: str) -> None:
         (wheel.name, wheel.read_bytes(), 0o644),
     ]
     write_tar(out / f"pulumi-resource-{PLUGIN}-v{version}-linux-amd64.tar.gz", files)
+
+
+def terraform_mirror(out: Path, wheel: Path, version: str) -> None:
+    """The OpenTofu provider in a filesystem mirror: the launcher and the wheels it installs."""
+    package = out / "terraform-mirror" / TERRAFORM_ADDRESS / version / "linux_amd64"
+    wheels = package / "wheels"
+    shutil.copytree(out / "wheelhouse", wheels)
+    key = hashlib.sha256(wheel.read_bytes()).hexdigest()[:12]
+    launcher = package / f"terraform-provider-basetengateway_v{version}"
+    launcher.write_text(TERRAFORM_LAUNCHER.format(version=version, key=key))
+    launcher.chmod(0o755)
+    print(out / "terraform-mirror", flush=True)
 
 
 def npm_tarball(out: Path, work: Path) -> None:
@@ -159,6 +202,7 @@ def main() -> int:
     wheelhouse(out, wheel)
     plugin_archive(out, wheel, version)
     policy_pack_archive(out, version)
+    terraform_mirror(out, wheel, version)
     with tempfile.TemporaryDirectory(prefix="baseten-gateway-dist-") as tmp:
         npm_tarball(out, Path(tmp))
         native_sdk_wheel(out, Path(tmp))
