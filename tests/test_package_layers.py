@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("api.models", "api.rules", "errors", "_process"),
     ("api", "settings"),
     ("resources", "schema"),
-    ("dynamic", "native", "provider", "policy", "emulator"),
+    ("dynamic", "native", "terraform", "provider", "policy", "emulator"),
     ("",),
 )
 
@@ -94,6 +94,7 @@ def test_the_layers_are_assigned() -> None:
     assert layer_of(f"{PACKAGE}.api.transport") == 1
     assert layer_of(f"{PACKAGE}.resources.group.core") == 2
     assert layer_of(f"{PACKAGE}.native.server") == 3
+    assert layer_of(f"{PACKAGE}.terraform.provider") == 3
     assert layer_of(PACKAGE) == 4
 
 
