@@ -8,15 +8,20 @@ configured value, once. An id that names nothing fails the import in one line.
 
 from __future__ import annotations
 
+import base64
+import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness.emulator import ACME_KEY, EmulatorProcess, unique_slug
+from harness.emulator import ACME_KEY, ACME_SIGNING_SEED, EmulatorProcess, unique_slug
 from harness.tofu import TofuProject
 from pulumi_baseten_gateway.api import GatewayClient
+from pulumi_baseten_gateway.api.signing import SigningKey
+
+SEED_B64 = base64.b64encode(ACME_SIGNING_SEED).decode()
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -31,7 +36,7 @@ terraform {
 
 @pytest.fixture
 def client(emulator: EmulatorProcess) -> Iterator[GatewayClient]:
-    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as client:
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url, signing_key=SigningKey(SEED_B64)) as client:
         yield client
 
 
@@ -50,7 +55,14 @@ def test_import_blocks_bring_each_readable_resource_under_management(
         models=[{"slug": slug, "rate_limits": [{"type": "REQUEST", "unit": "MINUTE", "threshold": 60}]}],
     )
     key = client.keys.create(group.id, name="ci")
-    project = TofuProject(tmp_path / "imports", api_url=emulator.base_url, api_key=ACME_KEY)
+    own_key = secrets.token_urlsafe(32)
+    registered = client.keys.register(group.id, own_key, name="legacy")
+    project = TofuProject(
+        tmp_path / "imports",
+        api_url=emulator.base_url,
+        api_key=ACME_KEY,
+        env={"BASETEN_SIGNING_KEY": SEED_B64},
+    )
     project.write(
         "main.tf",
         PROVIDER
@@ -70,6 +82,10 @@ import {{
 import {{
   to = basetengateway_api_key.ci
   id = "{group.id}/{key.prefix}"
+}}
+import {{
+  to = basetengateway_registered_api_key.legacy
+  id = "{group.id}/{registered.prefix}"
 }}
 
 resource "basetengateway_secret" "openai" {{
@@ -95,22 +111,34 @@ resource "basetengateway_api_key" "ci" {{
   group_id = basetengateway_group.customer.id
   name     = "ci"
 }}
+
+# The API never returns a key: the one in the configuration is not compared, else it would replace the key.
+resource "basetengateway_registered_api_key" "legacy" {{
+  group_id = basetengateway_group.customer.id
+  key      = "{own_key}"
+  name     = "legacy"
+  lifecycle {{
+    ignore_changes = [key]
+  }}
+}}
 """,
     )
     plan = project.plan()
     assert plan.returncode == 2, plan.text
-    assert "Plan: 4 to import, 0 to add, 1 to change, 0 to destroy." in plan.stdout
+    assert "Plan: 5 to import, 0 to add, 1 to change, 0 to destroy." in plan.stdout
     assert "basetengateway_secret.openai will be updated in-place" in plan.stdout
     applied = project.apply().ok()
-    assert "Resources: 4 imported, 0 added, 1 changed, 0 destroyed." in applied.stdout
+    assert "Resources: 5 imported, 0 added, 1 changed, 0 destroyed." in applied.stdout
     after = project.plan()
     assert after.returncode == 0, after.text
     state = project.resources()
     assert state["basetengateway_endpoint.gpt"]["endpoint_id"] == endpoint.id
     assert state["basetengateway_api_key.ci"]["prefix"] == key.prefix
+    assert state["basetengateway_registered_api_key.legacy"]["prefix"] == registered.prefix
     assert [s.id for s in client.secrets.list() if s.name == f"tofu-import-{run_id}"] == [secret.id]
     for text in (plan.text, applied.text, after.text):
         assert "sk-imported-value" not in text
+        assert own_key not in text
 
     project.destroy().ok()
     assert client.endpoints.find_by_slug(slug) is None

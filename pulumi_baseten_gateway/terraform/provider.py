@@ -198,12 +198,19 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
 
     # -- validation ------------------------------------------------------------------------------------
 
-    def _check(self, kind: _Resource, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-        """The core's check of the inputs among ``values`` (a plan carries the outputs too)."""
+    def _check(
+        self, kind: _Resource, values: Mapping[str, Any], *, plan: bool = False
+    ) -> tuple[dict[str, Any], list[Any]]:
+        """The core's check of the inputs among ``values`` (a plan carries the outputs too). At plan, a
+        missing input is not judged again: OpenTofu's ignore_changes hands the plan the prior value of an
+        ignored input in place of the written one (null, for a key the API never returns), and validation
+        judged what was written."""
         given = from_tf(kind.attrs, values)
         outcome = self._core(kind).check({p.name: given[p.name] for p in kind.core.declaration.inputs})
         diagnostics = [
-            _error(f"{v.path} {v.message} [{v.rule}]", _path(kind.attrs, v.path)) for v in outcome.failures
+            _error(f"{v.path} {v.message} [{v.rule}]", _path(kind.attrs, v.path))
+            for v in outcome.failures
+            if not (plan and v.rule == "required")
         ]
         return outcome.inputs, diagnostics
 
@@ -244,12 +251,14 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
         prior, proposed = decode(request.prior_state), decode(request.proposed_new_state)
         if proposed is None:  # destroy
             return pb.PlanResourceChange.Response(planned_state=request.proposed_new_state)
-        _, diagnostics = self._check(kind, proposed)
+        # What the user wrote is checked, as far as it is known now (values unknown at validation may be known
+        # here); the proposal may hold a prior value instead (ignore_changes).
+        config = decode(request.config) or {}
+        _, diagnostics = self._check(kind, config, plan=True)
         if diagnostics:
             return pb.PlanResourceChange.Response(diagnostics=diagnostics)
         planned = dict(proposed)
         decl = kind.core.declaration
-        config = decode(request.config) or {}
         for prop in decl.inputs:
             # Left out, what the API fills in: its default (so removing a setting goes back to it, as in
             # Pulumi), else what it is (or will be) now.
