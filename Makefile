@@ -57,10 +57,10 @@ typecheck: install
 dist: install
 	$(BIN)/python tools/dist.py dist
 
-# pytest on every core (pytest-xdist; worksteal evens out the long CLI tests). tests/test_dist_program.py
-# installs what `make dist` wrote.
+# pytest, three tests at a time (pytest-xdist; most wait on a subprocess, and on our two cores three workers
+# finish first; worksteal evens out the long CLI tests). tests/test_dist_*.py install what `make dist` wrote.
 test: install lint typecheck pulumi tofu dist
-	$(BIN)/pytest -n auto --dist worksteal
+	$(BIN)/pytest -n 3 --dist worksteal
 
 # The local gateway emulator on http://127.0.0.1:$(PORT) (key `demo-key`, prefix `demo`).
 emulator: install

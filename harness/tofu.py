@@ -4,7 +4,7 @@
 provider the way a developer of it points OpenTofu at a local build: a CLI configuration whose
 ``dev_overrides`` name the directory of this virtualenv's ``terraform-provider-basetengateway`` (no
 ``tofu init``, nothing asked of a registry). The installed path (``make dist``'s filesystem mirror and
-``tofu init``) is tests/test_tofu_dist.py's. Every run is bounded in time, has no terminal and no input,
+``tofu init``) is tests/test_dist_tofu.py's. Every run is bounded in time, has no terminal and no input,
 and starts our provider, which talks only to the emulator on 127.0.0.1.
 """
 

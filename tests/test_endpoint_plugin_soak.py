@@ -24,7 +24,7 @@ from benchmarks.soak_plan import (
 )
 from tests.conftest import MakeEmulator
 
-LIFECYCLES = 50
+LIFECYCLES = 30
 TYPED_CAUSES = {"HTTP 5xx", "HTTP 429", "no response", "already exists", "already exists (adopt advised)"}
 
 

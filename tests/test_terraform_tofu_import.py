@@ -9,6 +9,7 @@ configured value, once. An id that names nothing fails the import in one line.
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -131,6 +132,41 @@ resource "basetengateway_registered_api_key" "legacy" {{
     assert "Resources: 5 imported, 0 added, 1 changed, 0 destroyed." in applied.stdout
     after = project.plan()
     assert after.returncode == 0, after.text
+
+    # The look-ups, as data sources, find what was imported.
+    project.write(
+        "lookups.tf",
+        f"""
+data "basetengateway_endpoint" "by_slug" {{
+  slug = "{slug}"
+}}
+data "basetengateway_endpoint" "by_id" {{
+  endpoint_id = "{endpoint.id}"
+}}
+data "basetengateway_group" "customer" {{
+  external_entity_id = "tofu-import-{run_id}"
+}}
+data "basetengateway_secret" "openai" {{
+  name = "tofu-import-{run_id}"
+}}
+data "basetengateway_group_usage" "customer" {{
+  group_id = data.basetengateway_group.customer.group_id
+}}
+output "found" {{
+  value = [
+    data.basetengateway_endpoint.by_slug.endpoint_id,
+    data.basetengateway_endpoint.by_id.slug,
+    data.basetengateway_group.customer.group_id,
+    data.basetengateway_secret.openai.secret_id,
+    data.basetengateway_group_usage.customer.group_id,
+  ]
+}}
+""",
+    )
+    looked_up = project.apply().ok()
+    assert "Resources: 0 added, 0 changed, 0 destroyed." in looked_up.stdout
+    found = json.loads(project.run("output", "-json", "found").ok().stdout)
+    assert found == [endpoint.id, slug, group.id, secret.id, group.id]
     state = project.resources()
     assert state["basetengateway_endpoint.gpt"]["endpoint_id"] == endpoint.id
     assert state["basetengateway_api_key.ci"]["prefix"] == key.prefix

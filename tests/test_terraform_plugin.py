@@ -1,5 +1,5 @@
 """The OpenTofu provider's service in-process, call by call (fast; the real ``tofu`` runs are the other
-tests/test_tofu_*.py): its schema against the Pulumi package schema, what its plan replaces against what
+tests/test_*_tofu*.py): its schema against the Pulumi package schema, what its plan replaces against what
 Pulumi replaces, unknown values at plan, a state upgrade, and the provider block's checks.
 
 The oracle for the schema and the replacements is ``schema.json`` (what Pulumi users get), read as JSON:
