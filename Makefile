@@ -60,7 +60,7 @@ dist: install
 # pytest, three tests at a time (pytest-xdist; most wait on a subprocess, and on our two cores three workers
 # finish first; worksteal evens out the long CLI tests). tests/test_dist_*.py install what `make dist` wrote.
 test: install lint typecheck pulumi tofu dist
-	$(BIN)/pytest -n 3 --dist worksteal
+	$(BIN)/pytest -n 3 --dist worksteal --durations=15
 
 # The local gateway emulator on http://127.0.0.1:$(PORT) (key `demo-key`, prefix `demo`).
 emulator: install

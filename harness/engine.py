@@ -37,6 +37,7 @@ __all__ = [
     "PASSPHRASE",
     "EngineRun",
     "EngineStack",
+    "built_dir",
     "declared_endpoints",
     "declared_gateway",
     "engine_bin_dir",
@@ -52,21 +53,24 @@ def tree_first(pythonpath: str | None) -> str:
     return os.pathsep.join([str(REPO_ROOT), *entries])
 
 
+def built_dir(script: Path, executable: str) -> Path:
+    """Run a build script of ``tools/`` (it builds once, then reuses its cache) and return the directory
+    its last line names, which must hold ``executable``."""
+    result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=3600, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"building {executable} failed ({script}, exit {result.returncode}):\n{result.stderr[-4000:]}"
+        )
+    directory = Path(result.stdout.strip().splitlines()[-1])
+    if not (directory / executable).is_file():
+        raise RuntimeError(f"{script} printed {directory}, which has no {executable} executable")
+    return directory
+
+
 @functools.cache
 def engine_bin_dir() -> Path:
     """The directory of the pinned ``pulumi`` and our launchers (built on first use, then cached)."""
-    result = subprocess.run(
-        ["bash", str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=3600, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"building the Pulumi engine failed ({BUILD_SCRIPT}, exit {result.returncode}):\n"
-            f"{result.stderr[-4000:]}"
-        )
-    directory = Path(result.stdout.strip().splitlines()[-1])
-    if not (directory / "pulumi").is_file():
-        raise RuntimeError(f"{BUILD_SCRIPT} printed {directory}, which has no pulumi executable")
-    return directory
+    return built_dir(BUILD_SCRIPT, "pulumi")
 
 
 @functools.cache

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .engine import REPO_ROOT, tree_first
+from .engine import REPO_ROOT, built_dir, tree_first
 
 __all__ = [
     "EXAMPLE_DIR",
@@ -42,17 +42,7 @@ PROVIDER_SOURCE = "registry.opentofu.org/baseten/basetengateway"
 @functools.cache
 def tofu_bin_dir() -> Path:
     """The directory of the pinned ``tofu`` (built on first use, then cached)."""
-    result = subprocess.run(
-        ["bash", str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=3600, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"building OpenTofu failed ({BUILD_SCRIPT}, exit {result.returncode}):\n{result.stderr[-4000:]}"
-        )
-    directory = Path(result.stdout.strip().splitlines()[-1])
-    if not (directory / "tofu").is_file():
-        raise RuntimeError(f"{BUILD_SCRIPT} printed {directory}, which has no tofu executable")
-    return directory
+    return built_dir(BUILD_SCRIPT, "tofu")
 
 
 def provider_launcher() -> Path:

@@ -49,6 +49,7 @@ __all__ = [
     "SIGNING_KEY",
     "TERRAFORM_PROVIDER",
     "TOTAL_TIMEOUT",
+    "ProviderClients",
     "Setting",
     "Settings",
     "close_shared_clients",
@@ -324,6 +325,38 @@ class Settings:
                 message = f"{setting.named(self.namespace)} {error.reason}"
                 return ConfigurationError(message, setting=key, reason=error.reason)
         return error
+
+
+class ProviderClients:
+    """A provider process's settings (its configuration once the engine gives it, the environment's until
+    then) and every client its calls used, which :meth:`cancel` stops: the native plugin's and the OpenTofu
+    provider's."""
+
+    def __init__(self, namespace: str) -> None:
+        self._namespace = namespace
+        self._settings: Settings | None = None
+        self._lock = threading.Lock()
+        self._clients: set[GatewayClient] = set()
+
+    def configure(self, settings: Settings) -> None:
+        with self._lock:
+            self._settings = settings
+
+    def client(self) -> GatewayClient:
+        """The shared client of the current settings (problems surface here, at the first request)."""
+        with self._lock:
+            settings = self._settings or Settings.read(lambda _: None, (self._namespace,))
+        client = settings.client()
+        with self._lock:
+            self._clients.add(client)
+        return client
+
+    def cancel(self) -> None:
+        """Interrupted: every operation in flight, on every client used, stops retrying and fails."""
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            client.cancel()
 
 
 def close_shared_clients() -> None:

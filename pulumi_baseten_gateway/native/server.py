@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
 from collections.abc import Callable, Mapping
 from concurrent import futures
 from importlib.metadata import version
@@ -37,11 +36,11 @@ from ..resources.group.core import GroupCore
 from ..resources.lifecycle import LifecycleCore
 from ..resources.secret.core import SecretCore
 from ..schema import schema_text
-from ..settings import NATIVE_NAMESPACE, SETTINGS, Settings
+from ..settings import NATIVE_NAMESPACE, SETTINGS, ProviderClients, Settings
 from .properties import UNKNOWN, from_wire, is_unknown, struct, to_wire, unstruct
 
 if TYPE_CHECKING:  # the HTTP stack loads with the first client, not with the first Check
-    from ..api import GatewayClient
+    pass
 
 __all__ = ["CORES", "NativeProvider", "main"]
 
@@ -66,10 +65,9 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
     """The ResourceProvider service: configuration, schema, and each resource's lifecycle by its core."""
 
     def __init__(self) -> None:
-        self._settings: Settings | None = None
-        self._lock = threading.Lock()
         self._version = version("pulumi-baseten-gateway")
-        self._clients: set[GatewayClient] = set()  # every client a call used: what Cancel stops
+        self._clients = ProviderClients(NATIVE_NAMESPACE)  # every client a call used: what Cancel stops
+        self._client = self._clients.client
 
     # -- plumbing --------------------------------------------------------------------------------------
 
@@ -78,14 +76,6 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
         if core is None:
             _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"unknown resource type {_type_of(urn)!r}")
         return core(self._client, is_unknown)
-
-    def _client(self) -> GatewayClient:
-        with self._lock:
-            settings = self._settings or Settings.read(lambda _: None, (NATIVE_NAMESPACE,))
-        client = settings.client()
-        with self._lock:
-            self._clients.add(client)
-        return client
 
     def _within(self, timeout: float, step: Callable[[], _T]) -> Callable[[], _T]:
         """``step``, with every API operation in it bounded by the engine's timeout for the resource
@@ -156,9 +146,7 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
     ) -> provider_pb2.ConfigureResponse:
         # The provider's inputs: the stack's `baseten-gateway:*` config (or an explicit provider's
         # properties), by their names in the schema (apiKey, apiUrl, ...).
-        settings = _settings_of(unstruct(request.args))
-        with self._lock:
-            self._settings = settings
+        self._clients.configure(_settings_of(unstruct(request.args)))
         # Secrets arrive unwrapped; the engine keeps marking as secret what was (and the schema's secrets).
         return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=False)
 
@@ -166,10 +154,7 @@ class NativeProvider(provider_pb2_grpc.ResourceProviderServicer):
         """The engine was interrupted: every operation in flight stops retrying now and fails, one line each
         (a request already sent is answered first; nothing is half-sent). The engine shuts the plugin down
         after this, so the clients stay stopped."""
-        with self._lock:
-            clients = list(self._clients)
-        for client in clients:
-            client.cancel()
+        self._clients.cancel()
         return empty_pb2.Empty()
 
     # -- functions -------------------------------------------------------------------------------------

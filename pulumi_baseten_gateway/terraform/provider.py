@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,12 +33,12 @@ from ..resources.functions import FUNCTIONS, Function, check_arguments, invoke
 from ..resources.group.core import GroupCore
 from ..resources.lifecycle import LifecycleCore
 from ..resources.secret.core import SecretCore
-from ..settings import SETTINGS, TERRAFORM_PROVIDER, Settings
+from ..settings import SETTINGS, TERRAFORM_PROVIDER, ProviderClients, Settings
 from . import schema
 from .values import Unknown, contains_unknown, decode, from_tf, is_unknown, to_tf
 
 if TYPE_CHECKING:
-    from ..api import GatewayClient
+    pass
 
 __all__ = ["DATA_SOURCES", "RESOURCES", "TerraformProvider"]
 
@@ -109,19 +108,10 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
     """The tfplugin6 Provider service over the lifecycle cores."""
 
     def __init__(self) -> None:
-        self._settings: Settings | None = None
-        self._lock = threading.Lock()
-        self._clients: set[GatewayClient] = set()  # every client a call used: what StopProvider stops
+        self._clients = ProviderClients(TERRAFORM_PROVIDER)
+        self._client = self._clients.client
 
     # -- plumbing --------------------------------------------------------------------------------------
-
-    def _client(self) -> GatewayClient:
-        with self._lock:
-            settings = self._settings or Settings.read(lambda _: None, (TERRAFORM_PROVIDER,))
-        client = settings.client()
-        with self._lock:
-            self._clients.add(client)
-        return client
 
     def _core(self, kind: _Resource) -> LifecycleCore:
         return kind.core(self._client, is_unknown)
@@ -184,16 +174,12 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
     def ConfigureProvider(self, request: Any, context: grpc.ServicerContext) -> Any:
         settings, unknown = self._settings_of(decode(request.config) or {})
         diagnostics = [_error(str(problem)) for problem in settings.problems(unknown)]
-        with self._lock:
-            self._settings = settings
+        self._clients.configure(settings)
         return pb.ConfigureProvider.Response(diagnostics=diagnostics)
 
     def StopProvider(self, request: Any, context: grpc.ServicerContext) -> Any:
         """Interrupted: every operation in flight stops retrying and fails, one line each."""
-        with self._lock:
-            clients = list(self._clients)
-        for client in clients:
-            client.cancel()
+        self._clients.cancel()
         return pb.StopProvider.Response()
 
     # -- validation ------------------------------------------------------------------------------------
