@@ -59,7 +59,10 @@ dist: install
 
 # pytest, three tests at a time (pytest-xdist; most wait on a subprocess, and on our two cores three workers
 # finish first; worksteal evens out the long CLI tests). tests/test_dist_*.py install what `make dist` wrote.
+# The bytecode of our own code is written first: with PYTHONDONTWRITEBYTECODE set (as on our machines) every
+# plugin, emulator and policy-pack process would otherwise compile the package from source at each start.
 test: install lint typecheck pulumi tofu dist
+	$(BIN)/python -m compileall -q -j 0 pulumi_baseten_gateway harness tests benchmarks
 	$(BIN)/pytest -n 3 --dist worksteal --durations=15
 
 # The local gateway emulator on http://127.0.0.1:$(PORT) (key `demo-key`, prefix `demo`).
