@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,15 @@ def test_the_plugin_installed_from_a_local_file_needs_nothing_on_path(
     plugin = Path(sys.executable).parent / "pulumi-resource-baseten-gateway"
     program = yaml_program({"a": {"slug": "demo/a", "targets": [{"provider": "BASETEN", "modelId": "m"}]}})
     stack = ProjectStack(tmp_path, program, api_url=demo.base_url, api_key=DEMO_KEY, plugin_on_path=False)
-    stack.pulumi("plugin", "install", "resource", "baseten-gateway", "0.1.0", "--file", str(plugin))
+    stack.pulumi(
+        "plugin",
+        "install",
+        "resource",
+        "baseten-gateway",
+        version("pulumi-baseten-gateway"),
+        "--file",
+        str(plugin),
+    )
     output = stack.up().stdout
     assert "from $PATH" not in output
     assert set(held(demo)) == {"demo/a"}
