@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8787
 DB     ?= baseten-gateway-emulator.sqlite3
 
-.PHONY: install pulumi tofu schema sdks lint typecheck dist test emulator demo bench soak mutants clean
+.PHONY: install pulumi tofu postgres schema sdks lint typecheck dist test emulator demo bench soak mutants clean
 
 install: $(STAMP)
 
@@ -28,6 +28,11 @@ pulumi:
 # directory. TOFU_DIR=/path/to/dir uses the `tofu` already there instead.
 tofu:
 	@bash tools/tofu/build.sh
+
+# A PostgreSQL server's programs (Debian's `postgresql`, installed with apt-get if missing: needs root, as CI
+# has); the tests start their own servers with them, as Pulumi state backends. The last line is their directory.
+postgres:
+	@bash tools/postgres/ensure.sh
 
 # Everything generated from the resource declarations: schema.json, the Python resources' argument types, and
 # the TypeScript, Go and Python SDKs.
@@ -61,7 +66,7 @@ dist: install
 # finish first; worksteal evens out the long CLI tests). tests/test_dist_*.py install what `make dist` wrote.
 # The bytecode of our own code is written first: with PYTHONDONTWRITEBYTECODE set (as on our machines) every
 # plugin, emulator and policy-pack process would otherwise compile the package from source at each start.
-test: install lint typecheck pulumi tofu dist
+test: install lint typecheck pulumi tofu postgres dist
 	$(BIN)/python -m compileall -q -j 0 pulumi_baseten_gateway harness tests benchmarks
 	$(BIN)/pytest -n 3 --dist worksteal --durations=15
 
