@@ -217,3 +217,38 @@ def test_the_provider_block_judges_what_is_written_and_configure_what_is_missing
         pb.ConfigureProvider.Request(config=to_dynamic_value(block)), None
     )
     assert [d.summary.split(":")[0] for d in configured.diagnostics] == ["no Baseten API key"]
+
+
+def test_an_apply_whose_unknowns_came_out_unchanged_sends_nothing_and_leaves_nothing_unknown() -> None:
+    attrs = RESOURCES["basetengateway_endpoint"].attrs
+    prior = {name: None for name in attrs}
+    prior.update(
+        id="e1",
+        endpoint_id="e1",
+        slug="acme/glm",
+        targets=[{"provider": "BASETEN", "model_id": "abc1234"}],
+        created_at="2026-12-06T00:00:00Z",
+        updated_at="2026-12-06T00:00:00Z",
+    )
+    # Planned while the target's model id was unknown (another resource's output): an update, with the
+    # update's outputs unknown; at apply it is known, and the same as before.
+    planned = {**prior, "updated_at": Unknown}
+    provider = TerraformProvider()
+
+    def no_request() -> None:
+        raise AssertionError("a request was made")
+
+    provider._client = no_request  # type: ignore[assignment,method-assign]
+    response = provider.ApplyResourceChange(
+        pb.ApplyResourceChange.Request(
+            type_name="basetengateway_endpoint",
+            prior_state=to_dynamic_value(prior),
+            planned_state=to_dynamic_value(planned),
+            config=to_dynamic_value(planned),
+        ),
+        None,
+    )
+    assert not response.diagnostics
+    state = decode(response.new_state)
+    assert state["updated_at"] == "2026-12-06T00:00:00Z"
+    assert Unknown not in state.values()

@@ -280,7 +280,11 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
             else:
                 id_, olds = prior["id"], from_tf(kind.attrs, prior)
                 if not core.diff(olds, inputs).changes:
-                    return pb.ApplyResourceChange.Response(new_state=request.planned_state)
+                    # What was unknown at plan (an input from another resource) came out the same: nothing to
+                    # send, and what the plan left unknown is what it was.
+                    kept = {k: prior.get(k) if v is Unknown else v for k, v in planned.items()}
+                    new_state = to_tf(kind.attrs, kept)
+                    return pb.ApplyResourceChange.Response(new_state=to_dynamic_value(new_state))
                 outputs = core.update(id_, olds, inputs)
             new_state = self._settle(kind, planned, outputs, id_)
         except Exception as exc:
