@@ -78,17 +78,24 @@ def _key(setting: Setting) -> str:
     return setting.key(NATIVE_NAMESPACE)
 
 
+def _kind(setting: Setting) -> dict[str, Any]:
+    """The setting's type, and whether it is a secret, as the schema says them."""
+    kind: dict[str, Any] = {"type": "number" if setting.type is float else "string"}
+    if setting.secret:
+        kind["secret"] = True
+    return kind
+
+
 _CONFIG: Mapping[str, dict[str, Any]] = {
     API_KEY.name: {
-        "type": "string",
-        "secret": True,
+        **_kind(API_KEY),
         "description": "Baseten workspace API key with management scope (sent as `Authorization: Api-Key "
         f"<key>`). Set it with `pulumi config set --secret {_key(API_KEY)} <key>`, or the `{API_KEY.env}` "
         "environment variable.",
         "defaultInfo": {"environment": [API_KEY.env]},
     },
     API_URL.name: {
-        "type": "string",
+        **_kind(API_URL),
         "default": "https://api.baseten.co",
         "description": f"Base URL of the Baseten management API (`{_key(API_URL)}`, or the `{API_URL.env}` "
         "environment variable). Every gateway route is under `/v1/gateway/`. Override it to point at a "
@@ -96,7 +103,7 @@ _CONFIG: Mapping[str, dict[str, Any]] = {
         "defaultInfo": {"environment": [API_URL.env]},
     },
     MAX_REQUESTS_PER_SECOND.name: {
-        "type": "number",
+        **_kind(MAX_REQUESTS_PER_SECOND),
         "default": DEFAULT_MAX_REQUESTS_PER_SECOND,
         "description": "Client-side pacing of management API requests, in requests per second "
         f"(`{_key(MAX_REQUESTS_PER_SECOND)}`, or the `{MAX_REQUESTS_PER_SECOND.env}` environment "
@@ -105,7 +112,7 @@ _CONFIG: Mapping[str, dict[str, Any]] = {
         "defaultInfo": {"environment": [MAX_REQUESTS_PER_SECOND.env]},
     },
     ATTEMPT_TIMEOUT.name: {
-        "type": "number",
+        **_kind(ATTEMPT_TIMEOUT),
         "default": DEFAULT_ATTEMPT_TIMEOUT,
         "description": "Wall-clock bound, in seconds, of one HTTP attempt: connecting, sending, and the "
         f"whole answer, however slowly the server sends it (`{_key(ATTEMPT_TIMEOUT)}`, or the "
@@ -113,7 +120,7 @@ _CONFIG: Mapping[str, dict[str, Any]] = {
         "defaultInfo": {"environment": [ATTEMPT_TIMEOUT.env]},
     },
     TOTAL_TIMEOUT.name: {
-        "type": "number",
+        **_kind(TOTAL_TIMEOUT),
         "default": DEFAULT_TOTAL_TIMEOUT,
         "description": "Wall-clock bound, in seconds, of one API operation with all its retries, waits "
         f"and look-ups (`{_key(TOTAL_TIMEOUT)}`, or the `{TOTAL_TIMEOUT.env}` environment variable). A "
@@ -121,8 +128,7 @@ _CONFIG: Mapping[str, dict[str, Any]] = {
         "defaultInfo": {"environment": [TOTAL_TIMEOUT.env]},
     },
     SIGNING_KEY.name: {
-        "type": "string",
-        "secret": True,
+        **_kind(SIGNING_KEY),
         "description": "The workspace's Ed25519 private key, whose public half Baseten registered for the "
         "workspace: it signs `RegisteredGatewayApiKey` registrations (`X-Baseten-Signature`), and nothing "
         "else needs it. A PEM `-----BEGIN PRIVATE KEY-----` block (`openssl genpkey -algorithm ed25519 -out "

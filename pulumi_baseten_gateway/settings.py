@@ -80,6 +80,8 @@ class Setting:
     summary: str = ""
     #: A credential: sensitive wherever it is shown.
     secret: bool = False
+    #: What it holds: text, or a number (``str`` or ``float``), for every provider's schema.
+    type: type = str
 
     @property
     def attribute(self) -> str:
@@ -117,18 +119,21 @@ MAX_REQUESTS_PER_SECOND: Final = Setting(
     "max_requests_per_second",
     "Client-side pacing of management API requests per second (default 95, under the documented 100/s "
     "per key; `0` disables pacing).",
+    type=float,
 )
 ATTEMPT_TIMEOUT: Final = Setting(
     "attemptTimeout",
     "BASETEN_ATTEMPT_TIMEOUT",
     "attempt_timeout",
     "Wall-clock bound, in seconds, of one HTTP attempt (a slower one fails and is retried).",
+    type=float,
 )
 TOTAL_TIMEOUT: Final = Setting(
     "totalTimeout",
     "BASETEN_TOTAL_TIMEOUT",
     "total_timeout",
     "Wall-clock bound, in seconds, of one API operation with all its retries and waits.",
+    type=float,
 )
 #: The workspace's Ed25519 private key, which signs key registrations (RegisteredGatewayApiKey).
 SIGNING_KEY: Final = Setting(

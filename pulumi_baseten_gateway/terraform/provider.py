@@ -14,6 +14,7 @@ line naming the resource, the operation and the cause (the cores' errors), never
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Mapping
@@ -104,6 +105,25 @@ def _failure(exc: Exception) -> pb.Diagnostic:
     return _error(f"internal error in the {TERRAFORM_PROVIDER} provider: {type(exc).__name__}: {exc}")
 
 
+#: What the provider offers beyond the protocol's minimum: destroy plans, and no schema call needed when
+#: OpenTofu has the schema cached.
+_CAPABILITIES = pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True)
+
+
+@functools.cache
+def _provider_schema() -> pb.GetProviderSchema.Response:
+    """The whole schema, built once per process: OpenTofu may ask for it several times in one."""
+    return pb.GetProviderSchema.Response(
+        provider=schema.provider_schema({s.name: s.summary for s in SETTINGS}),
+        provider_meta=pb.Schema(version=0, block=pb.Schema.Block()),
+        resource_schemas={n: schema.resource_schema(k.core.declaration) for n, k in RESOURCES.items()},
+        data_source_schemas={
+            n: schema.data_source_schema(d.function.declaration) for n, d in DATA_SOURCES.items()
+        },
+        server_capabilities=_CAPABILITIES,
+    )
+
+
 class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
     """The tfplugin6 Provider service over the lifecycle cores."""
 
@@ -133,21 +153,13 @@ class TerraformProvider(rpc.ProviderServicer):  # type: ignore[misc]
 
     def GetMetadata(self, request: Any, context: grpc.ServicerContext) -> Any:
         return pb.GetMetadata.Response(
-            server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
+            server_capabilities=_CAPABILITIES,
             resources=[pb.GetMetadata.ResourceMetadata(type_name=name) for name in RESOURCES],
             data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=name) for name in DATA_SOURCES],
         )
 
     def GetProviderSchema(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return pb.GetProviderSchema.Response(
-            provider=schema.provider_schema({s.name: s.summary for s in SETTINGS}),
-            provider_meta=pb.Schema(version=0, block=pb.Schema.Block()),
-            resource_schemas={n: schema.resource_schema(k.core.declaration) for n, k in RESOURCES.items()},
-            data_source_schemas={
-                n: schema.data_source_schema(d.function.declaration) for n, d in DATA_SOURCES.items()
-            },
-            server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
-        )
+        return _provider_schema()
 
     @staticmethod
     def _settings_of(config: Mapping[str, Any]) -> tuple[Settings, list[Any]]:

@@ -197,10 +197,9 @@ def data_source_schema(decl: FunctionDecl) -> pb.Schema:
 
 def setting_attr(setting: Setting, description: str) -> Attr:
     """A provider block attribute: the setting's snake_case name, optional, sensitive if a credential."""
-    number = setting.parameter in {"max_requests_per_second", "attempt_timeout", "total_timeout"}
     return Attr(
         setting.attribute,
-        float if number else str,
+        setting.type,
         f"{description} Environment variable: `{setting.env}`.",
         optional=True,
         sensitive=setting.secret,
