@@ -32,6 +32,7 @@ import json
 import os
 import runpy
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -213,6 +214,25 @@ class ProgramStack:
         if check and result.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """``pulumi ARGS`` started, not awaited: in a process group of its own, which :meth:`kill` ends at
+        once (the CLI, its language host and plugins together, as when a CI job is killed)."""
+        return subprocess.Popen(
+            [str(engine_bin_dir() / "pulumi"), *args, "--non-interactive", "--color", "never"],
+            cwd=self.project_dir,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+
+    @staticmethod
+    def kill(process: subprocess.Popen[str]) -> None:
+        """SIGKILL to the whole process group of a :meth:`start`ed command; waits for the CLI to be gone."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
 
     def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
         """``pulumi config set [--secret] KEY VALUE``."""

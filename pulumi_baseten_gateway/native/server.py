@@ -27,14 +27,10 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from ..errors import FunctionError, GatewayError
-from ..resources.api_key.core import GatewayApiKeyCore
-from ..resources.api_key.registered import RegisteredGatewayApiKeyCore
+from ..resources.cores import CORES_BY_TOKEN
 from ..resources.declaration import camel_case
-from ..resources.endpoint.core import EndpointCore
 from ..resources.functions import FUNCTIONS, invoke
-from ..resources.group.core import GroupCore
 from ..resources.lifecycle import LifecycleCore
-from ..resources.secret.core import SecretCore
 from ..schema import schema_text
 from ..settings import NATIVE_NAMESPACE, SETTINGS, ProviderClients, Settings
 from .properties import UNKNOWN, from_wire, is_unknown, struct, to_wire, unstruct
@@ -45,10 +41,7 @@ if TYPE_CHECKING:  # the HTTP stack loads with the first client, not with the fi
 __all__ = ["CORES", "NativeProvider", "main"]
 
 #: The lifecycle core of each resource, by its type token.
-CORES: Mapping[str, type[LifecycleCore]] = {
-    core.declaration.token: core
-    for core in (EndpointCore, SecretCore, GroupCore, GatewayApiKeyCore, RegisteredGatewayApiKeyCore)
-}
+CORES: Mapping[str, type[LifecycleCore]] = CORES_BY_TOKEN
 
 _logger = logging.getLogger("pulumi_baseten_gateway.native")
 _T = TypeVar("_T")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..api import GatewayClient
 
 __all__ = [
+    "RECOVERY_HINT",
     "CheckOutcome",
     "CoreBase",
     "DiffOutcome",
@@ -36,6 +37,13 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+#: What to do about an object holding a create's natural key when a killed run may have made it (the API
+#: cannot tell: it has no idempotency key). Leads each core's adopt hint.
+RECOVERY_HINT = (
+    "if a killed `pulumi up` made it, `baseten-gateway-recover --yes` after `pulumi cancel --yes` records it "
+    "in the stack (README: Running in CI)"
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,7 @@ class LifecycleCore(Protocol):
     """One resource's lifecycle against the API; ``client()`` is called only when a step needs the API."""
 
     declaration: ClassVar[ResourceDecl]
+    natural_key: ClassVar[str | None]
 
     def __init__(self, client: Callable[[], GatewayClient], is_unknown: IsUnknown = ...) -> None: ...
 

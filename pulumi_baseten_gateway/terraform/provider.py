@@ -27,13 +27,9 @@ from tf.gen import tfplugin_pb2_grpc as rpc
 from tf.utils import to_dynamic_value
 
 from ..errors import FunctionError, GatewayError
-from ..resources.api_key.core import GatewayApiKeyCore
-from ..resources.api_key.registered import RegisteredGatewayApiKeyCore
-from ..resources.endpoint.core import EndpointCore
+from ..resources.cores import CORES
 from ..resources.functions import FUNCTIONS, Function, check_arguments, invoke
-from ..resources.group.core import GroupCore
 from ..resources.lifecycle import LifecycleCore
-from ..resources.secret.core import SecretCore
 from ..settings import SETTINGS, TERRAFORM_PROVIDER, ProviderClients, Settings
 from . import schema
 from .values import Unknown, contains_unknown, decode, from_tf, is_unknown, to_tf
@@ -61,7 +57,7 @@ class _DataSource:
 #: Each resource type (``basetengateway_endpoint``, ...): its core and attributes.
 RESOURCES: Mapping[str, _Resource] = {
     schema.resource_name(core.declaration): _Resource(core, schema.resource_attrs(core.declaration))
-    for core in (EndpointCore, SecretCore, GroupCore, GatewayApiKeyCore, RegisteredGatewayApiKeyCore)
+    for core in CORES
 }
 #: Each data source (``basetengateway_endpoint``, ...): its function and attributes.
 DATA_SOURCES: Mapping[str, _DataSource] = {

@@ -21,7 +21,7 @@ from ...errors import (
     ResourceOperationError,
 )
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, CoreBase, DiffOutcome, ReadOutcome, timestamp
+from ..lifecycle import RECOVERY_HINT, CheckOutcome, CoreBase, DiffOutcome, ReadOutcome, timestamp
 from .resource import ENDPOINT
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EndpointCore", "outputs_of"]
 
-_ADOPT_HINT = "to manage that endpoint with this resource, set adopt=True on it"
+_ADOPT_HINT = f"{RECOVERY_HINT}; to manage that endpoint with this resource, set adopt=True on it"
 
 
 def _normalized_targets(targets: Any) -> Any:

@@ -25,7 +25,7 @@ from ...errors import (
     ResourceOperationError,
 )
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, CoreBase, DiffOutcome, Hinted, ReadOutcome, timestamp
+from ..lifecycle import RECOVERY_HINT, CheckOutcome, CoreBase, DiffOutcome, Hinted, ReadOutcome, timestamp
 from .resource import GROUP
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GroupCore", "outputs_of"]
 
-_ADOPT_HINT = "to manage that group with this resource, set adopt=True on it"
+_ADOPT_HINT = f"{RECOVERY_HINT}; to manage that group with this resource, set adopt=True on it"
 _CASCADE_HINT = (
     "in a CASCADING hierarchy a group may not exceed an ancestor's limit nor fall below a descendant's: "
     "lower descendants before lowering a parent, raise ancestors before raising descendants"

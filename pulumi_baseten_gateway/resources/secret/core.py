@@ -20,12 +20,14 @@ from ...api.models.secret import SecretInfo
 from ...api.rules import secret as rules
 from ...errors import GoneError, ResourceOperationError, SecretExistsError, SecretOperationError
 from ..declaration import ResourceDecl
-from ..lifecycle import CheckOutcome, CoreBase, DiffOutcome, Hinted, ReadOutcome, timestamp
+from ..lifecycle import RECOVERY_HINT, CheckOutcome, CoreBase, DiffOutcome, Hinted, ReadOutcome, timestamp
 from .resource import SECRET
 
 __all__ = ["SecretCore", "outputs_of"]
 
-_ADOPT_HINT = "to manage that secret with this resource (and set its value), set adopt=True on it"
+_ADOPT_HINT = (
+    f"{RECOVERY_HINT}; to manage that secret with this resource (and set its value), set adopt=True on it"
+)
 _GONE_HINT = "run `pulumi refresh` to record that, then `pulumi up` creates it again"
 
 

@@ -1,0 +1,169 @@
+"""A killed ``pulumi up`` recovers with the sequence README "Running in CI" gives a CI job, for both
+providers: ``pulumi cancel --yes``, ``baseten-gateway-recover --yes``, ``pulumi refresh --yes``, ``pulumi
+up --yes``. Exactly the declared endpoints afterwards, each once, the state's ids the live ones, nothing
+lost and nothing orphaned.
+
+The CLI, its language host and the provider plugins are killed together (SIGKILL to the process group, as a
+cancelled CI job is) once the emulator has received a seeded number of writes, while it answers slowly so
+that creates, updates and deletes are in flight: during the first ``up`` (creates), during an ``up`` that
+updates, deletes and creates, and during ``destroy``. The native plugin runs a YAML program; the dynamic
+provider the Python program ``tests/programs/recover-python``.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.emulator import ACME_KEY
+from harness.programs import ProgramStack, ProjectStack
+from pulumi_baseten_gateway import GatewayClient
+from pulumi_baseten_gateway.emulator.process import EmulatorProcess
+from tests.conftest import MakeEmulator
+
+pytestmark = pytest.mark.timeout(600)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RECOVER = Path(sys.executable).parent / "baseten-gateway-recover"
+SEED = 20261206
+LATENCY_MS = 250
+
+
+def _yaml(count: int, model: str, left_out: set[int]) -> str:
+    resources = {
+        f"e{i}": {
+            "type": "baseten-gateway:index:Endpoint",
+            "properties": {
+                "slug": f"acme/recover-{i}",
+                "targets": [{"provider": "BASETEN", "modelId": model}],
+            },
+        }
+        for i in range(count)
+        if i not in left_out
+    }
+    return yaml.safe_dump({"name": "recover-yaml", "runtime": "yaml", "resources": resources})
+
+
+def _stack(provider: str, tmp_path: Path, emulator: EmulatorProcess) -> ProgramStack:
+    if provider == "native":
+        return ProjectStack(tmp_path, _yaml(0, "m", set()), api_url=emulator.base_url, api_key=ACME_KEY)
+    return ProgramStack(
+        tmp_path,
+        REPO_ROOT / "tests" / "programs" / "recover-python",
+        api_url=emulator.base_url,
+        api_key=ACME_KEY,
+    )
+
+
+def _declare(stack: ProgramStack, count: int, model: str, left_out: set[int] = set()) -> dict[str, str]:  # noqa: B006
+    """Declare ``count`` endpoints but ``left_out``, to ``model``; the slugs declared, with their model."""
+    if stack.runtime == "yaml":
+        stack.write_program(_yaml(count, model, left_out))
+    else:
+        for key, value in (
+            ("count", str(count)),
+            ("model", model),
+            ("left_out", ",".join(map(str, left_out))),
+        ):
+            if value:
+                stack.config_set(key, value)
+            else:
+                stack.pulumi("config", "rm", key, check=False)
+    return {f"acme/recover-{i}": model for i in range(count) if i not in left_out}
+
+
+def _live(emulator: EmulatorProcess) -> dict[str, tuple[str, str]]:
+    """Each endpoint of the workspace: slug to (id, model)."""
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as client:
+        return {e.slug: (e.id, str(e.targets[0].model_id)) for e in client.endpoints.list()}
+
+
+def _writes(emulator: EmulatorProcess) -> int:
+    routes: dict[str, int] = emulator.stats()["by_route"]
+    return sum(n for route, n in routes.items() if route.split(" ")[0] in ("POST", "PATCH", "DELETE"))
+
+
+def _killed(stack: ProgramStack, emulator: EmulatorProcess, command: str, writes: int) -> dict[str, Any]:
+    """``pulumi COMMAND`` killed, with everything it started, once the API has received ``writes`` writes;
+    what the kill left: the live endpoints, and the state's endpoints and pending operations."""
+    emulator.reset_stats()
+    emulator.set_faults(latency_ms=LATENCY_MS)
+    process = stack.start(command, "--yes", "--skip-preview", "--parallel", "4")
+    try:
+        while _writes(emulator) < writes:
+            assert process.poll() is None, f"pulumi {command} ended before {writes} writes"
+            time.sleep(0.02)  # polling the condition; nothing waits on this sleep's length
+    finally:
+        stack.kill(process)
+        emulator.set_faults(latency_ms=0)
+    deployment = stack.export()["deployment"]
+    return {
+        "live": len(_live(emulator)),
+        "in state": sum(r["type"].endswith("Endpoint") for r in deployment.get("resources") or []),
+        "pending": sorted(op["type"] for op in deployment.get("pending_operations") or []),
+    }
+
+
+def _recover(stack: ProgramStack) -> str:
+    """The documented sequence but its last ``pulumi up``: what ``baseten-gateway-recover`` said."""
+    stack.pulumi("cancel", "--yes")
+    done = subprocess.run(
+        [str(RECOVER), "--yes"],
+        cwd=stack.project_dir,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ACME_KEY not in done.stdout + done.stderr
+    stack.refresh()
+    return done.stdout
+
+
+def _assert_converged(stack: ProgramStack, emulator: EmulatorProcess, declared: dict[str, str]) -> None:
+    live = _live(emulator)
+    assert {slug: model for slug, (_, model) in live.items()} == declared  # no orphan, none missing
+    state = {r["outputs"]["slug"]: r["id"] for r in stack.resources().values()}
+    assert state == {slug: id_ for slug, (id_, _) in live.items()}  # each once, by its live id
+    assert not stack.export()["deployment"].get("pending_operations")
+
+
+@pytest.mark.parametrize("provider", ["native", "dynamic"])
+def test_a_killed_up_converges_with_the_documented_sequence(
+    provider: str, tmp_path: Path, make_emulator: MakeEmulator
+) -> None:
+    rng = random.Random(f"{SEED}-{provider}")
+    emulator = make_emulator()
+    stack = _stack(provider, tmp_path, emulator)
+
+    # 1. The first up, killed among its 12 creates.
+    declared = _declare(stack, 12, "m1")
+    left = _killed(stack, emulator, "up", rng.randint(2, 10))
+    assert left["pending"], left  # creates were in flight
+    said = _recover(stack)
+    assert "adopt:" in said or "drop:" in said, said
+    stack.up()
+    _assert_converged(stack, emulator, declared)
+
+    # 2. An up that updates 10 endpoints, deletes 2 and creates 2, killed on the way.
+    declared = _declare(stack, 14, "m2", {1, 5})
+    _killed(stack, emulator, "up", rng.randint(2, 12))
+    _recover(stack)
+    stack.up()
+    _assert_converged(stack, emulator, declared)
+    stack.preview("--expect-no-changes")
+
+    # 3. destroy, killed; the same sequence, then destroy.
+    _killed(stack, emulator, "destroy", rng.randint(2, 10))
+    _recover(stack)
+    stack.destroy()
+    assert _live(emulator) == {}
+    assert not stack.resources()
