@@ -68,7 +68,7 @@ dist: install
 # plugin, emulator and policy-pack process would otherwise compile the package from source at each start.
 test: install lint typecheck pulumi tofu postgres dist
 	$(BIN)/python -m compileall -q -j 0 pulumi_baseten_gateway harness tests benchmarks
-	$(BIN)/pytest -n 3 --dist worksteal --durations=15
+	$(BIN)/pytest -n 3 --dist worksteal --durations=30
 
 # The local gateway emulator on http://127.0.0.1:$(PORT) (key `demo-key`, prefix `demo`).
 emulator: install
@@ -84,8 +84,9 @@ bench: install
 	$(BIN)/python benchmarks/bench_provider.py
 	$(BIN)/python benchmarks/bench_policy.py
 
-soak: install
+soak: install pulumi
 	$(BIN)/python benchmarks/soak.py --lifecycles 1000
+	$(BIN)/python benchmarks/soak_engine.py --cycles 100
 
 # Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of the rules, the lifecycle cores, the policies,
 # the scrubbing and the listing, with the fast in-process tests only: kill rate per module and every survivor,

@@ -232,14 +232,25 @@ class EngineStack:
                 project_settings=auto.ProjectSettings(name=project, runtime="python"),
             ),
         )
-        self.stack.set_config("baseten:apiUrl", auto.ConfigValue(api_url))
-        self.stack.set_config("baseten:apiKey", auto.ConfigValue(api_key, secret=True))
-        self.set_config(config or {})
+        self.stack.set_all_config(
+            {
+                "baseten:apiUrl": auto.ConfigValue(api_url),
+                "baseten:apiKey": auto.ConfigValue(api_key, secret=True),
+                **self._values(config or {}),
+            }
+        )
+
+    @staticmethod
+    def _values(config: Mapping[str, Any]) -> dict[str, auto.ConfigValue]:
+        return {
+            key: auto.ConfigValue(value if isinstance(value, str) else json.dumps(value))
+            for key, value in config.items()
+        }
 
     def set_config(self, config: Mapping[str, Any]) -> None:
-        for key, value in config.items():
-            text = value if isinstance(value, str) else json.dumps(value)
-            self.stack.set_config(key, auto.ConfigValue(text))
+        """Set every key of ``config`` (one CLI run)."""
+        if config:
+            self.stack.set_all_config(self._values(config))
 
     # -- the CLI's commands ---------------------------------------------------------------------------
 

@@ -189,12 +189,11 @@ class ProgramStack:
         self._commands = itertools.count()  # numbers each command's event log
         self.pulumi("stack", "init", stack)
         namespace = namespace or ("baseten" if self.runtime == "python" else "baseten-gateway")
-        self.config_set(f"{namespace}:apiUrl", api_url)
-        self.config_set(f"{namespace}:apiKey", api_key, secret=True)
-        for key, value in (config or {}).items():
-            self.config_set(key, value)
-        for key, value in (secrets or {}).items():
-            self.config_set(key, value, secret=True)
+        # One `pulumi config set-all` for every key: each CLI start costs a third of a second.
+        self.config_set_all(
+            {f"{namespace}:apiUrl": api_url, **(config or {})},
+            {f"{namespace}:apiKey": api_key, **(secrets or {})},
+        )
 
     # -- plain commands ---------------------------------------------------------------------------------
 
@@ -233,6 +232,12 @@ class ProgramStack:
         """SIGKILL to the whole process group of a :meth:`start`ed command; waits for the CLI to be gone."""
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
+
+    def config_set_all(self, plain: Mapping[str, str], secret: Mapping[str, str] = {}) -> None:
+        """``pulumi config set-all --plaintext K=V ... --secret K=V ...``: many keys, one CLI run."""
+        args = [arg for key, value in plain.items() for arg in ("--plaintext", f"{key}={value}")]
+        args += [arg for key, value in secret.items() for arg in ("--secret", f"{key}={value}")]
+        self.pulumi("config", "set-all", *args)
 
     def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
         """``pulumi config set [--secret] KEY VALUE``."""

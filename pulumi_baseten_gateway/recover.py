@@ -22,20 +22,27 @@ Resources without a natural key (API keys) cannot be found again: the pending cr
 line says so, since a key the killed run created is in the workspace without its plaintext.
 
 The state is changed through ``pulumi stack export`` / ``pulumi stack import`` only, with ``--yes``;
-without it the command says what it would do. Run it after ``pulumi cancel`` (the killed run's lock), then
-``pulumi refresh --yes`` and ``pulumi up --yes``.
+without it the command says what it would do. ``--cancel`` first runs ``pulumi cancel --yes`` (the killed
+run's lock). Then ``pulumi refresh --yes`` and ``pulumi up --yes``.
+
+One more thing a kill can leave, with the file backend (``file://``): gocloud's ``fileblob``, which Pulumi
+writes it through, writes a state file's ``.attrs`` sidecar in place, so a kill at that moment leaves it
+empty and every ``pulumi`` command on the stack then fails with "failed to load checkpoint: EOF". An empty
+sidecar holds nothing (a missing one reads as the defaults): with ``--yes`` it is removed first.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from .api.creates import ours_since
@@ -265,6 +272,17 @@ def settle(pulumi: Pulumi) -> tuple[list[Decision], dict[str, Any], dict[str, An
     return decisions, exported, after
 
 
+def torn_sidecars(pulumi: Pulumi) -> list[Path]:
+    """The empty ``.attrs`` sidecars of a file backend's ``.pulumi`` directory (none for other backends)."""
+    url = str(pulumi.json("whoami", "--json").get("url") or "")
+    if not url.startswith("file://"):
+        return []
+    root = Path(os.path.expanduser(url[len("file://") :].split("?", 1)[0]))
+    if not root.is_absolute():
+        root = Path(pulumi.cwd or ".") / root
+    return sorted(path for path in (root / ".pulumi").rglob("*.attrs") if path.stat().st_size == 0)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="baseten-gateway-recover",
@@ -274,10 +292,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--stack", "-s", help="the stack (default: the current one)")
     parser.add_argument("--cwd", "-C", help="the project directory (default: this one)")
     parser.add_argument("--yes", "-y", action="store_true", help="change the state (default: only say what)")
+    parser.add_argument(
+        "--cancel",
+        action="store_true",
+        help="run `pulumi cancel --yes` first (the killed run's lock; only when no other job runs the stack)",
+    )
     parser.add_argument("--pulumi", default="pulumi", help="the pulumi command (default: %(default)s)")
     options = parser.parse_args(argv)
     pulumi = Pulumi(options.cwd, options.stack, options.pulumi)
     try:
+        for path in torn_sidecars(pulumi):
+            if options.yes:
+                path.unlink()
+            print(f"{'removed' if options.yes else 'would remove'}: {path}: empty, left by a killed write")
+        if options.cancel and options.yes:
+            pulumi.run("cancel", "--yes")
         decisions, _, after = settle(pulumi)
         for decision in decisions:
             print(decision.line())

@@ -7,7 +7,8 @@ emulator: ``pulumi stack init``, ``pulumi config set``, ``pulumi up``, ``pulumi 
 ``pulumi up`` again, an endpoint deleted outside Pulumi (``pulumi refresh``, then ``pulumi up`` recreates
 it), then ``pulumi destroy``. After each step the emulator holds exactly what the program
 declares. The native examples use the plugin as ``pulumi plugin install`` installed it, so the CLI's output
-is the user's: it must carry no warning at all.
+is the user's: it must carry no warning at all. ``examples/gateway`` has a test of its own, which runs these
+steps and more (tests/test_examples_program_gateway.py).
 """
 
 from __future__ import annotations
@@ -99,16 +100,6 @@ EXAMPLES = {
             "demo/claude": CLAUDE,
             "demo/gpt": [{"provider": "OPENAI", "secret_id": "openai-secret-2", "target_model": "gpt-4o"}],
         },
-    ),
-    "gateway": Example(
-        endpoints={"demo/gpt-4o": GPT},
-        outputs={},
-        resources=5,
-        change=set_config("tokensPerMinute", "200000"),
-        changed={"demo/gpt-4o": GPT},
-        groups=CUSTOMER,
-        thresholds=([600, 100_000], [600, 200_000]),
-        secrets={"openaiKey": OPENAI_KEY},
     ),
     # One program in two languages (examples/typescript/program.ts, examples/go/customer/customer.go).
     "typescript": NATIVE_CUSTOMER,

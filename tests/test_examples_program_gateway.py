@@ -13,6 +13,7 @@ it may appear only inside Pulumi's secret envelope of a decrypted ``stack export
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ def gateway_stack(tmp_path: Path, world: World) -> ProgramStack:
         api_url=world.emulator.base_url,
         api_key=MANAGEMENT_KEY,
         secrets={"openaiKey": OPENAI_KEY},
+        plugin_on_path=False,  # as its user runs it: the dynamic provider needs no plugin
     )
 
 
@@ -97,6 +99,9 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
     # -- up: a secret, the slug routed to it, the customer's group with limits, and the customer's key.
     run = record(stack.up())
     assert run.changes == {"create": 5}
+    # The user's own output: no warning (no deprecation, no missing entry point).
+    printed = run.stdout + run.stderr
+    assert not re.search(r"(?im)^\s*warning\b|DeprecationWarning", printed), printed
     held = world.snapshot()
     secret_id = held["secrets"]["demo-openai"]
     assert held["endpoints"] == {

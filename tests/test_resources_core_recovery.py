@@ -1,7 +1,7 @@
 """``baseten-gateway-recover``'s decision for each pending create a killed ``pulumi up`` left (in process,
 against the emulator): adopt the object holding the natural key only when it has the pending create's
 settings and was made since the stack's newest update on record; drop a create that never landed; keep
-(pending, with a line saying why) anything else. The engine path is tests/test_engine_recovery.py.
+(pending, with a line saying why) anything else. The engine path is tests/test_resources_engine_recovery.py.
 """
 
 from __future__ import annotations

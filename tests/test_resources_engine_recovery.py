@@ -1,7 +1,7 @@
 """A killed ``pulumi up`` recovers with the sequence README "Running in CI" gives a CI job, for both
-providers: ``pulumi cancel --yes``, ``baseten-gateway-recover --yes``, ``pulumi refresh --yes``, ``pulumi
-up --yes``. Exactly the declared endpoints afterwards, each once, the state's ids the live ones, nothing
-lost and nothing orphaned.
+providers: ``baseten-gateway-recover --cancel --yes``, ``pulumi refresh --yes``, ``pulumi up --yes``.
+Exactly the declared endpoints afterwards, each once, the state's ids the live ones, nothing lost and
+nothing orphaned.
 
 The CLI, its language host and the provider plugins are killed together (SIGKILL to the process group, as a
 cancelled CI job is) once the emulator has received a seeded number of writes, while it answers slowly so
@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -66,16 +65,8 @@ def _declare(stack: ProgramStack, count: int, model: str, left_out: set[int] = s
     """Declare ``count`` endpoints but ``left_out``, to ``model``; the slugs declared, with their model."""
     if stack.runtime == "yaml":
         stack.write_program(_yaml(count, model, left_out))
-    else:
-        for key, value in (
-            ("count", str(count)),
-            ("model", model),
-            ("left_out", ",".join(map(str, left_out))),
-        ):
-            if value:
-                stack.config_set(key, value)
-            else:
-                stack.pulumi("config", "rm", key, check=False)
+    else:  # an empty `left_out` is read as none
+        stack.config_set_all({"count": str(count), "model": model, "left_out": ",".join(map(str, left_out))})
     return {f"acme/recover-{i}": model for i in range(count) if i not in left_out}
 
 
@@ -90,9 +81,8 @@ def _writes(emulator: EmulatorProcess) -> int:
     return sum(n for route, n in routes.items() if route.split(" ")[0] in ("POST", "PATCH", "DELETE"))
 
 
-def _killed(stack: ProgramStack, emulator: EmulatorProcess, command: str, writes: int) -> dict[str, Any]:
-    """``pulumi COMMAND`` killed, with everything it started, once the API has received ``writes`` writes;
-    what the kill left: the live endpoints, and the state's endpoints and pending operations."""
+def _killed(stack: ProgramStack, emulator: EmulatorProcess, command: str, writes: int) -> None:
+    """``pulumi COMMAND`` killed, with everything it started, once the API has received ``writes`` writes."""
     emulator.reset_stats()
     emulator.set_faults(latency_ms=LATENCY_MS)
     process = stack.start(command, "--yes", "--skip-preview", "--parallel", "4")
@@ -103,19 +93,12 @@ def _killed(stack: ProgramStack, emulator: EmulatorProcess, command: str, writes
     finally:
         stack.kill(process)
         emulator.set_faults(latency_ms=0)
-    deployment = stack.export()["deployment"]
-    return {
-        "live": len(_live(emulator)),
-        "in state": sum(r["type"].endswith("Endpoint") for r in deployment.get("resources") or []),
-        "pending": sorted(op["type"] for op in deployment.get("pending_operations") or []),
-    }
 
 
 def _recover(stack: ProgramStack) -> str:
     """The documented sequence but its last ``pulumi up``: what ``baseten-gateway-recover`` said."""
-    stack.pulumi("cancel", "--yes")
     done = subprocess.run(
-        [str(RECOVER), "--yes"],
+        [str(RECOVER), "--cancel", "--yes"],
         cwd=stack.project_dir,
         env=stack.env,
         capture_output=True,
@@ -146,10 +129,9 @@ def test_a_killed_up_converges_with_the_documented_sequence(
 
     # 1. The first up, killed among its 12 creates.
     declared = _declare(stack, 12, "m1")
-    left = _killed(stack, emulator, "up", rng.randint(2, 10))
-    assert left["pending"], left  # creates were in flight
+    _killed(stack, emulator, "up", rng.randint(2, 10))
     said = _recover(stack)
-    assert "adopt:" in said or "drop:" in said, said
+    assert "adopt:" in said or "drop:" in said, said  # creates were in flight, and are settled
     stack.up()
     _assert_converged(stack, emulator, declared)
 
@@ -161,9 +143,14 @@ def test_a_killed_up_converges_with_the_documented_sequence(
     _assert_converged(stack, emulator, declared)
     stack.preview("--expect-no-changes")
 
-    # 3. destroy, killed; the same sequence, then destroy.
+    # 3. destroy, killed; the same sequence, then destroy. With the file backend, a kill while the state's
+    # `.attrs` sidecar is written leaves it empty (seen in this test's runs): made so here, every time.
     _killed(stack, emulator, "destroy", rng.randint(2, 10))
-    _recover(stack)
+    [sidecar] = stack.state_dir.rglob(f"stacks/*/{stack.stack}.json.attrs")
+    sidecar.write_bytes(b"")
+    assert "failed to load checkpoint: EOF" in stack.pulumi("stack", "export", check=False).stderr
+    said = _recover(stack)
+    assert f"removed: {sidecar}: empty, left by a killed write" in said
     stack.destroy()
     assert _live(emulator) == {}
     assert not stack.resources()

@@ -1,0 +1,69 @@
+"""Stacks updated in parallel against one workspace, as several CI jobs of a platform team do: ``count``
+stacks of a YAML program of ``endpoints`` endpoints each (native plugin), with slugs of their own, run
+by the real CLI at the same time. Used by tests/test_endpoint_engine_stacks.py and benchmarks/bench_stacks.py.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from harness.emulator import ACME_KEY
+from harness.programs import CommandRun, ProjectStack
+
+__all__ = ["ParallelRun", "ParallelStacks", "program"]
+
+
+def program(stack: int, endpoints: int) -> str:
+    """The YAML program of stack ``stack``: endpoints ``acme/s<stack>-<i>``."""
+    resources = {
+        f"e{i}": {
+            "type": "baseten-gateway:index:Endpoint",
+            "properties": {
+                "slug": f"acme/s{stack}-{i}",
+                "targets": [{"provider": "BASETEN", "modelId": f"m{i % 7}"}],
+            },
+        }
+        for i in range(endpoints)
+    }
+    return yaml.safe_dump({"name": f"stack{stack}", "runtime": "yaml", "resources": resources})
+
+
+@dataclass(frozen=True)
+class ParallelRun:
+    """One command run by every stack at once: the wall time from the first start to the last exit."""
+
+    seconds: float
+    runs: Sequence[CommandRun]
+
+    def failures(self) -> list[str]:
+        return [run.stdout[-2000:] + run.stderr[-2000:] for run in self.runs if run.returncode != 0]
+
+
+class ParallelStacks:
+    """``count`` stacks of ``endpoints`` endpoints each in the workspace of ``api_key``, each its own project
+    directory, state and ``PULUMI_HOME`` (nothing shared but the API)."""
+
+    def __init__(
+        self, work: Path, api_url: str, *, count: int = 4, endpoints: int = 250, api_key: str = ACME_KEY
+    ) -> None:
+        self.stacks = [
+            ProjectStack(work / f"stack{i}", program(i, endpoints), api_url=api_url, api_key=api_key)
+            for i in range(count)
+        ]
+        self.slugs = {f"acme/s{i}-{n}" for i in range(count) for n in range(endpoints)}
+
+    def run(self, command: str, *args: str) -> ParallelRun:
+        """``pulumi COMMAND --yes --skip-preview ARGS`` in every stack at once (``up``, ``refresh`` or
+        ``destroy``)."""
+        with ThreadPoolExecutor(max_workers=len(self.stacks)) as pool:
+            started = time.perf_counter()
+            futures = [pool.submit(getattr(stack, command), *args, check=False) for stack in self.stacks]
+            runs = [future.result() for future in futures]
+            seconds = time.perf_counter() - started
+        return ParallelRun(seconds, runs)
