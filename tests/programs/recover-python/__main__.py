@@ -1,4 +1,5 @@
-"""Endpoints through the dynamic provider, for tests/test_resources_engine_recovery.py (a killed ``pulumi up``).
+"""Endpoints through the dynamic provider, for tests/test_resources_engine_recovery.py (a killed
+``pulumi up``).
 
 Config: ``count`` endpoints ``acme/recover-<i>`` (resources ``e<i>``), each to the Baseten model ``model``;
 ``left_out``: the indexes (comma-separated) not declared.
