@@ -224,10 +224,15 @@ def _settings_of(
 def settle(pulumi: Pulumi) -> tuple[list[Decision], dict[str, Any], dict[str, Any]]:
     """The decision for each pending create of ours; the exported state; the state as it would be after."""
     exported = pulumi.json("stack", "export")
+    cores = [_core_of(str(r.get("type"))) for _, r in _pending_creates(exported["deployment"])]
+    ours = [found for found in cores if found is not None]
+    if not ours:  # nothing to look up: no secret to decrypt, no other command to run
+        return [], exported, exported
     plain = _plain(pulumi.json("stack", "export", "--show-secrets"))
-    config = {
-        key: item.get("value") for key, item in pulumi.json("config", "--json", "--show-secrets").items()
-    }
+    config: dict[str, Any] = {}
+    if any(dynamic for _, dynamic in ours):
+        shown = pulumi.json("config", "--json", "--show-secrets")
+        config = {key: item.get("value") for key, item in shown.items()}
     history = pulumi.json("stack", "history", "--output", "json", "--page-size", "1", "--show-secrets=false")
     # The newest update on record began before the killed one did (or is the killed one): nothing created
     # before it can be the killed run's.
