@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import sys
@@ -41,7 +40,7 @@ import reference_provider
 from pulumi.dynamic import Resource
 
 from harness.engine import EngineStack, engine_bin_dir
-from harness.programs import ProjectStack
+from harness.programs import ProjectStack, endpoints_program
 from pulumi_baseten_gateway import Endpoint
 
 TARGET = 1.10
@@ -69,17 +68,8 @@ def program(arm: str, count: int, tag: str) -> Callable[[], None]:
 def native_round(
     emulator: Emulator, work: Path, count: int, tag: str, pacing: str | None
 ) -> tuple[float, float]:
-    resources = {
-        f"e{i:04d}": {
-            "type": "baseten-gateway:index:Endpoint",
-            "properties": {
-                "slug": f"{DEMO_PREFIX}/native-{tag}-{i:04d}",
-                "targets": [{"provider": "BASETEN", "modelId": f"m{i}"}],
-            },
-        }
-        for i in range(count)
-    }
-    program = json.dumps({"name": "bench-native", "runtime": "yaml", "resources": resources})
+    declared = {f"e{i:04d}": (f"{DEMO_PREFIX}/native-{tag}-{i:04d}", f"m{i}") for i in range(count)}
+    program = endpoints_program("bench-native", declared)
     stack = ProjectStack(work / f"native-{tag}", program, api_url=emulator.base_url, api_key=DEMO_KEY)
     if pacing is not None:
         stack.pulumi("config", "set", "baseten-gateway:maxRequestsPerSecond", pacing)

@@ -313,6 +313,20 @@ class ProjectStack(ProgramStack):
         super().__init__(work, source, **options)
 
 
+def endpoints_program(project: str, endpoints: Mapping[str, tuple[str, str]]) -> str:
+    """A YAML program (the native plugin's) named ``project``: for each resource name, an endpoint
+    ``(slug, model id)`` to a Baseten model."""
+    resources = {
+        name: {
+            "type": "baseten-gateway:index:Endpoint",
+            "properties": {"slug": slug, "targets": [{"provider": "BASETEN", "modelId": model}]},
+        }
+        for name, (slug, model) in endpoints.items()
+    }
+    text: str = yaml.safe_dump({"name": project, "runtime": "yaml", "resources": resources})
+    return text
+
+
 def policy_pack(work: Path, source: Path = REPO_ROOT / "policy-pack") -> Path:
     """A copy of the policy pack directory, for ``pulumi preview --policy-pack DIR``, with its virtualenv.
 

@@ -11,27 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from harness.emulator import ACME_KEY
-from harness.programs import CommandRun, ProjectStack
+from harness.programs import CommandRun, ProjectStack, endpoints_program
 
 __all__ = ["ParallelRun", "ParallelStacks", "program"]
 
 
 def program(stack: int, endpoints: int) -> str:
     """The YAML program of stack ``stack``: endpoints ``acme/s<stack>-<i>``."""
-    resources = {
-        f"e{i}": {
-            "type": "baseten-gateway:index:Endpoint",
-            "properties": {
-                "slug": f"acme/s{stack}-{i}",
-                "targets": [{"provider": "BASETEN", "modelId": f"m{i % 7}"}],
-            },
-        }
-        for i in range(endpoints)
-    }
-    return yaml.safe_dump({"name": f"stack{stack}", "runtime": "yaml", "resources": resources})
+    declared = {f"e{i}": (f"acme/s{stack}-{i}", f"m{i % 7}") for i in range(endpoints)}
+    return endpoints_program(f"stack{stack}", declared)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,6 @@ __all__ = ["Decision", "main", "settle"]
 
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"  # noqa: S105 (Pulumi's secret marker, not a secret)
 _DYNAMIC_PREFIX = "pulumi-python:dynamic/"
-_NATIVE_PROVIDER = f"pulumi:providers:{NATIVE_NAMESPACE}"
 
 
 class RecoveryError(Exception):
@@ -89,12 +88,12 @@ class Pulumi:
     stack: str | None
     command: str = "pulumi"
 
-    def run(self, *args: str, stdin: str | None = None) -> str:
+    def run(self, *args: str) -> str:
         stack = ["--stack", self.stack] if self.stack else []
         argv = [self.command, *args, *stack, "--non-interactive"]
         try:
             done = subprocess.run(
-                argv, cwd=self.cwd, input=stdin, capture_output=True, text=True, timeout=600, check=False
+                argv, cwd=self.cwd, capture_output=True, text=True, timeout=600, check=False
             )
         except (OSError, subprocess.TimeoutExpired) as error:
             raise RecoveryError(f"pulumi {args[0]} {args[1] if len(args) > 1 else ''}: {error}") from None

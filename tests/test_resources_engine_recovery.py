@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from harness.emulator import ACME_KEY
-from harness.programs import ProgramStack, ProjectStack
+from harness.programs import ProgramStack, ProjectStack, endpoints_program
 from pulumi_baseten_gateway import GatewayClient
 from pulumi_baseten_gateway.emulator.process import EmulatorProcess
 from tests.conftest import MakeEmulator
@@ -36,18 +35,8 @@ LATENCY_MS = 250
 
 
 def _yaml(count: int, model: str, left_out: set[int]) -> str:
-    resources = {
-        f"e{i}": {
-            "type": "baseten-gateway:index:Endpoint",
-            "properties": {
-                "slug": f"acme/recover-{i}",
-                "targets": [{"provider": "BASETEN", "modelId": model}],
-            },
-        }
-        for i in range(count)
-        if i not in left_out
-    }
-    return yaml.safe_dump({"name": "recover-yaml", "runtime": "yaml", "resources": resources})
+    declared = {f"e{i}": (f"acme/recover-{i}", model) for i in range(count) if i not in left_out}
+    return endpoints_program("recover-yaml", declared)
 
 
 def _stack(provider: str, tmp_path: Path, emulator: EmulatorProcess) -> ProgramStack:
