@@ -313,6 +313,20 @@ class ProjectStack(ProgramStack):
         super().__init__(work, source, **options)
 
 
+#: Pulumi's marker of a secret value in a state document.
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+
+
+def secret_strings(value: Any, needle: str, inside_secret: bool = False) -> list[bool]:
+    """For each string in a ``stack export`` document holding ``needle``: whether it sits in a secret."""
+    if isinstance(value, dict):
+        inside = inside_secret or SECRET_SIGNATURE in value
+        return [hit for item in value.values() for hit in secret_strings(item, needle, inside)]
+    if isinstance(value, list):
+        return [hit for item in value for hit in secret_strings(item, needle, inside_secret)]
+    return [inside_secret] if isinstance(value, str) and needle in value else []
+
+
 def endpoints_program(project: str, endpoints: Mapping[str, tuple[str, str]]) -> str:
     """A YAML program (the native plugin's) named ``project``: for each resource name, an endpoint
     ``(slug, model id)`` to a Baseten model."""

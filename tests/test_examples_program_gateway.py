@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from harness.emulator import EmulatorProcess
-from harness.programs import CommandRun, ProgramStack, ProjectStack
+from harness.programs import CommandRun, ProgramStack, ProjectStack, secret_strings
 from pulumi_baseten_gateway import GatewayClient, NotFoundError
 from tests.conftest import MakeEmulator
 
@@ -28,7 +28,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 MANAGEMENT_KEY = "sk-mgmt-Example-7Hq2Lw9Xc4Vb1"
 OPENAI_KEY = "sk-openai-Example-FIRST-3Kd8Pz5Rt1"
 ROTATED_KEY = "sk-openai-Example-ROTATED-9Wn4Ys6Jm2"
-SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value in state
 WORKSPACE = {
     "name": "demo",
     "prefixes": ["demo"],
@@ -59,16 +58,6 @@ class World:
 @pytest.fixture
 def world(make_emulator: MakeEmulator) -> World:
     return World(make_emulator(workspaces=[WORKSPACE]))
-
-
-def _secret_strings(value: Any, needle: str, inside_secret: bool = False) -> list[bool]:
-    """For each string in a ``stack export`` document holding ``needle``: whether it sits in a secret."""
-    if isinstance(value, dict):
-        inside = inside_secret or SECRET_SIGNATURE in value
-        return [hit for item in value.values() for hit in _secret_strings(item, needle, inside)]
-    if isinstance(value, list):
-        return [hit for item in value for hit in _secret_strings(item, needle, inside_secret)]
-    return [inside_secret] if isinstance(value, str) and needle in value else []
 
 
 def gateway_stack(tmp_path: Path, world: World) -> ProgramStack:
@@ -219,7 +208,7 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
         for path, content in files.items():
             assert secret.encode() not in content, (secret[:12], path)
     exported = stack.export(show_secrets=True)  # the latest checkpoint: empty after destroy
-    assert all(all(_secret_strings(exported, secret)) for secret in secrets)
+    assert all(all(secret_strings(exported, secret)) for secret in secrets)
 
 
 def test_every_secret_in_a_live_stack_is_stored_only_encrypted(tmp_path: Path, world: World) -> None:
@@ -230,7 +219,7 @@ def test_every_secret_in_a_live_stack_is_stored_only_encrypted(tmp_path: Path, w
     stack.refresh()  # a refresh keeps them secret too
     revealed = stack.export(show_secrets=True)
     for secret in (OPENAI_KEY, key):
-        hits = _secret_strings(revealed, secret)
+        hits = secret_strings(revealed, secret)
         assert hits, "the state keeps the value (encrypted) to detect changes and export the key"
         assert all(hits), f"{secret[:12]}... is stored in plain text"
         assert secret not in json.dumps(stack.export())
@@ -238,52 +227,6 @@ def test_every_secret_in_a_live_stack_is_stored_only_encrypted(tmp_path: Path, w
     assert key not in secret_outputs
     assert json.loads(secret_outputs)["customer_api_key"] == "[secret]"
     stack.destroy()
-
-
-# -- the YAML example, through the native provider plugin ------------------------------------------------
-
-
-def test_the_yaml_example_through_the_native_provider(tmp_path: Path, world: World) -> None:
-    stack = ProgramStack(
-        tmp_path,
-        EXAMPLES / "yaml-gateway",
-        api_url=world.emulator.base_url,
-        api_key=MANAGEMENT_KEY,
-        secrets={"openaiKey": OPENAI_KEY},
-    )
-    shown = [stack.up().stdout]
-    held = world.snapshot()
-    group = held["groups"]["cust_42"]
-    [prefix] = held["keys"][group.id]
-    outputs = stack.outputs()
-    assert outputs["customerApiKey"] == "[secret]"
-    assert outputs["customerApiKeyPrefix"] == prefix
-    assert held["endpoints"]["demo/gpt-4o"][0]["secret_id"] == outputs["secretId"]
-    key = json.loads(stack.pulumi("stack", "output", "--json", "--show-secrets").stdout)["customerApiKey"]
-    assert key.startswith(f"{prefix}.")
-    shown.append(stack.preview("--expect-no-changes").stdout)
-
-    # A limit raised in the program: the group updates in place, nothing else changes.
-    program = stack.project_dir / "Pulumi.yaml"
-    program.write_text(program.read_text().replace("threshold: 100000", "threshold: 250000"))
-    shown.append(stack.up().stdout)
-    after = world.snapshot()
-    assert after["groups"]["cust_42"].id == group.id
-    assert after["groups"]["cust_42"].models[0].rate_limits[0].threshold == 250_000
-    assert after["keys"][group.id] == [prefix]
-
-    # The schema's secrets: the engine keeps the credential and the key encrypted.
-    revealed = json.loads(stack.pulumi("stack", "export", "--show-secrets").stdout)
-    for secret in (OPENAI_KEY, key):
-        hits = _secret_strings(revealed, secret)
-        assert hits
-        assert all(hits)
-    stack.pulumi("destroy", "--yes", "--skip-preview")
-    assert world.snapshot() == {"secrets": {}, "endpoints": {}, "groups": {}, "keys": {}}
-    for secret in (OPENAI_KEY, key, MANAGEMENT_KEY):
-        assert secret not in "\n".join(shown)
-        for path in [*stack.state_dir.rglob("*"), *stack.project_dir.rglob("*")]:
-            assert path.is_dir() or secret.encode() not in path.read_bytes(), path
 
 
 def test_pulumi_import_of_a_group_and_a_secret_with_the_native_provider(tmp_path: Path, world: World) -> None:

@@ -13,12 +13,14 @@ from __future__ import annotations
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.emulator import EmulatorProcess
 from harness.postgres import PostgresServer, postgres_bin_dir
-from harness.programs import ProgramStack
+from harness.programs import ProgramStack, secret_strings
+from pulumi_baseten_gateway import GatewayClient
 from tests.conftest import MakeEmulator
 
 pytestmark = pytest.mark.timeout(600)
@@ -50,23 +52,60 @@ def _stack(tmp_path: Path, emulator: EmulatorProcess, server: PostgresServer, na
     )
 
 
+def _held(emulator: EmulatorProcess) -> tuple[dict[str, Any], list[str], str]:
+    """The customer's group, the prefixes of its keys, and the secret id the endpoint's target names."""
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        [group] = [g for g in gateway.groups.list() if g.metadata.external_entity_id == "cust_42"]
+        prefixes = [k.prefix for k in gateway.keys.list(group.id)]
+        [endpoint] = list(gateway.endpoints.list())
+        return {"id": group.id, "group": group}, prefixes, str(endpoint.targets[0].secret_id)
+
+
 def test_the_gateway_example_lives_its_whole_lifecycle_on_a_postgresql_backend(
     tmp_path: Path, make_emulator: MakeEmulator
 ) -> None:
+    """The YAML example through the native plugin, its state in PostgreSQL: what it creates and outputs,
+    a limit raised in place (same group, same key), its secrets (the OpenAI credential, the customer's key,
+    the management key) encrypted in the state and in no output."""
     emulator = make_emulator(config=False)
     with PostgresServer() as server:
         stack = _stack(tmp_path, emulator, server, "lifecycle")
-        assert stack.up().changes == {"create": 5}
-        stack.preview("--expect-no-changes")
+        run = stack.up()
+        assert run.changes == {"create": 5}
+        shown = [run.stdout]
+        group, prefixes, secret_id = _held(emulator)
+        [prefix] = prefixes
+        outputs = stack.outputs()
+        assert outputs["customerApiKey"] == "[secret]"
+        assert outputs["customerApiKeyPrefix"] == prefix
+        assert outputs["secretId"] == secret_id
+        key = stack.outputs(show_secrets=True)["customerApiKey"]
+        assert key.startswith(f"{prefix}.")
+        shown.append(stack.preview("--expect-no-changes").stdout)
+
+        # A limit raised in the program: the group updates in place, nothing else changes.
         (stack.project_dir / "Pulumi.yaml").write_text(
             (stack.project_dir / "Pulumi.yaml").read_text().replace("threshold: 100000", "threshold: 200000")
         )
-        assert stack.up().changes.get("update") == 1
+        run = stack.up()
+        assert run.changes.get("update") == 1
+        shown.append(run.stdout)
+        after, prefixes, _ = _held(emulator)
+        assert after["id"] == group["id"]
+        assert after["group"].models[0].rate_limits[0].threshold == 200_000
+        assert prefixes == [prefix]
+
         state = _sql(server, "select count(*) from pulumi_state")
         assert int(state) > 0  # the stack lives in the database, not in a file
         dump = _sql(server, "select data::text from pulumi_state")
-        assert OPENAI_KEY not in dump
-        assert DEMO_KEY not in dump
+        revealed = stack.export(show_secrets=True)
+        for secret in (OPENAI_KEY, key, DEMO_KEY):
+            assert secret not in dump
+            assert secret not in "\n".join(shown)
+        for secret in (OPENAI_KEY, key):  # in the decrypted export: only inside Pulumi's secret envelope
+            hits = secret_strings(revealed, secret)
+            assert hits
+            assert all(hits)
         assert stack.destroy().changes == {"delete": 5}
         assert emulator.stats()["endpoints"]["live"] == 0
 
