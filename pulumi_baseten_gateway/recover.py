@@ -96,7 +96,7 @@ class Pulumi:
                 argv, cwd=self.cwd, capture_output=True, text=True, timeout=600, check=False
             )
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise RecoveryError(f"pulumi {args[0]} {args[1] if len(args) > 1 else ''}: {error}") from None
+            raise RecoveryError(f"pulumi {' '.join(args[:2])}: {error}") from None
         if done.returncode != 0:
             message = " ".join((done.stderr.strip() or done.stdout.strip()).split())
             raise RecoveryError(f"pulumi {' '.join(args[:2])} failed: {message}")
@@ -180,7 +180,7 @@ def decide(
     held = f"{noun.lower()} id {the_id!r} holds {key} {inputs.get(key)!r}"
     comparable = {name: inputs.get(name) for name in found if name in inputs}
     olds = {name: found[name] for name in comparable}
-    changed = core(lambda: client()).diff(olds, comparable).changed
+    changed = core(client).diff(olds, comparable).changed
     if changed:
         return Decision(
             urn,
@@ -220,44 +220,34 @@ def _settings_of(
     return Settings.read(lambda key: values.get(key.split(":", 1)[1]), (NATIVE_NAMESPACE,))
 
 
-def settle(pulumi: Pulumi) -> tuple[list[Decision], dict[str, Any], dict[str, Any]]:
-    """The decision for each pending create of ours; the exported state; the state as it would be after."""
+def settle(pulumi: Pulumi) -> tuple[list[Decision], dict[str, Any]]:
+    """The decision for each pending create of ours, and the exported state as it would be after them."""
     exported = pulumi.json("stack", "export")
-    cores = [_core_of(str(r.get("type"))) for _, r in _pending_creates(exported["deployment"])]
-    ours = [found for found in cores if found is not None]
+    ours = [
+        (index, *found)
+        for index, resource in _pending_creates(exported["deployment"])
+        if (found := _core_of(str(resource.get("type")))) is not None
+    ]
     if not ours:  # nothing to look up: no secret to decrypt, no other command to run
-        return [], exported, exported
-    plain = _plain(pulumi.json("stack", "export", "--show-secrets"))
+        return [], exported
+    plain = _plain(pulumi.json("stack", "export", "--show-secrets"))["deployment"]
     config: dict[str, Any] = {}
-    if any(dynamic for _, dynamic in ours):
+    if any(dynamic for _, _, dynamic in ours):
         shown = pulumi.json("config", "--json", "--show-secrets")
         config = {key: item.get("value") for key, item in shown.items()}
     history = pulumi.json("stack", "history", "--output", "json", "--page-size", "1", "--show-secrets=false")
     # The newest update on record began before the killed one did (or is the killed one): nothing created
     # before it can be the killed run's.
     since = _timestamp(str(history[0]["startTime"])) if history else None
-    plain_deployment = plain["deployment"]
-    resources = {r["urn"]: r for r in plain_deployment.get("resources") or []}
-    clients: dict[Settings, Any] = {}
-    decisions: list[Decision] = []
+    resources = {r["urn"]: r for r in plain.get("resources") or []}
     settled: dict[int, Decision] = {}
-    for index, resource in _pending_creates(plain_deployment):
-        found = _core_of(str(resource.get("type")))
-        if found is None:
-            continue
-        core, dynamic = found
+    for index, core, dynamic in ours:
+        resource = plain["pending_operations"][index]["resource"]
         inputs = dict(resource.get("inputs") or {})
         inputs = inputs if dynamic else from_schema_names(core.declaration, inputs)
-        settings = _settings_of(resource, resources, config, dynamic)
-
-        def client(settings: Settings = settings) -> Any:
-            if settings not in clients:
-                clients[settings] = settings.client()
-            return clients[settings]
-
-        decision = decide(str(resource["urn"]), core, inputs, client, since)
-        decisions.append(decision)
-        settled[index] = decision
+        # Called only when the look-up runs; the process shares one client per settings (Settings.client).
+        client = _settings_of(resource, resources, config, dynamic).client
+        settled[index] = decide(str(resource["urn"]), core, inputs, client, since)
     after = json.loads(json.dumps(exported))
     operations = after["deployment"].get("pending_operations") or []
     kept = []
@@ -273,7 +263,7 @@ def settle(pulumi: Pulumi) -> tuple[list[Decision], dict[str, Any], dict[str, An
             resource["outputs"] = resource.get("inputs") or {}
             after["deployment"].setdefault("resources", []).append(resource)
     after["deployment"]["pending_operations"] = kept
-    return decisions, exported, after
+    return list(settled.values()), after
 
 
 def torn_sidecars(pulumi: Pulumi) -> list[Path]:
@@ -311,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"{'removed' if options.yes else 'would remove'}: {path}: empty, left by a killed write")
         if options.cancel and options.yes:
             pulumi.run("cancel", "--yes")
-        decisions, _, after = settle(pulumi)
+        decisions, after = settle(pulumi)
         for decision in decisions:
             print(decision.line())
         if not decisions:
