@@ -41,8 +41,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from harness.emulator import ACME_KEY, DEFAULT_WORKSPACES, write_config
 from harness.engine import tree_first
-from harness.stacks import ParallelStacks
-from pulumi_baseten_gateway import GatewayClient
+from harness.stacks import ParallelStacks, live_slugs
 from pulumi_baseten_gateway.emulator.process import EmulatorProcess
 
 LIMIT = 100
@@ -67,11 +66,6 @@ def _emulator(work: Path, limit: int) -> EmulatorProcess:
     return EmulatorProcess(work / "emulator.sqlite3", config_path=config).start()
 
 
-def _live(emulator: EmulatorProcess) -> list[str]:
-    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as client:
-        return [endpoint.slug for endpoint in client.endpoints.list()]
-
-
 def engine_round(arm: str, work: Path, stacks: int, endpoints: int) -> dict[str, Any]:
     emulator = _emulator(work, LIMIT if arm == "limit" else 0)
     try:
@@ -82,7 +76,7 @@ def engine_round(arm: str, work: Path, stacks: int, endpoints: int) -> dict[str,
             run = parallel.run(command)
             stats = emulator.stats()
             expected = set() if command == "destroy" else parallel.slugs
-            live = _live(emulator)
+            live = parallel.live()
             result[command] = {
                 "seconds": run.seconds,
                 "errors": len(run.failures()),
@@ -112,7 +106,7 @@ def clients_round(work: Path, processes: int, endpoints: int) -> dict[str, Any]:
         errors = [int(child.communicate(timeout=600)[0].strip() or "-1") for child in children]
         seconds = time.perf_counter() - started
         stats = emulator.stats()
-        live = _live(emulator)
+        live = live_slugs(emulator.base_url)
         return {
             "seconds": seconds,
             "errors": sum(errors),

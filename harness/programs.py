@@ -197,12 +197,16 @@ class ProgramStack:
 
     # -- plain commands ---------------------------------------------------------------------------------
 
+    @staticmethod
+    def _argv(*args: str) -> list[str]:
+        return [str(engine_bin_dir() / "pulumi"), *args, "--non-interactive", "--color", "never"]
+
     def pulumi(
         self, *args: str, check: bool = True, timeout: float = 600
     ) -> subprocess.CompletedProcess[str]:
         """``pulumi ARGS --non-interactive`` in the project directory; raises with the output if it fails."""
         result = subprocess.run(
-            [str(engine_bin_dir() / "pulumi"), *args, "--non-interactive", "--color", "never"],
+            self._argv(*args),
             cwd=self.project_dir,
             env=self.env,
             capture_output=True,
@@ -218,7 +222,7 @@ class ProgramStack:
         """``pulumi ARGS`` started, not awaited: in a process group of its own, which :meth:`kill` ends at
         once (the CLI, its language host and plugins together, as when a CI job is killed)."""
         return subprocess.Popen(
-            [str(engine_bin_dir() / "pulumi"), *args, "--non-interactive", "--color", "never"],
+            self._argv(*args),
             cwd=self.project_dir,
             env=self.env,
             stdout=subprocess.DEVNULL,

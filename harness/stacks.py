@@ -13,14 +13,21 @@ from pathlib import Path
 
 from harness.emulator import ACME_KEY
 from harness.programs import CommandRun, ProjectStack, endpoints_program
+from pulumi_baseten_gateway import GatewayClient
 
-__all__ = ["ParallelRun", "ParallelStacks", "program"]
+__all__ = ["ParallelRun", "ParallelStacks", "live_slugs", "program"]
 
 
 def program(stack: int, endpoints: int) -> str:
     """The YAML program of stack ``stack``: endpoints ``acme/s<stack>-<i>``."""
     declared = {f"e{i}": (f"acme/s{stack}-{i}", f"m{i % 7}") for i in range(endpoints)}
     return endpoints_program(f"stack{stack}", declared)
+
+
+def live_slugs(api_url: str, api_key: str = ACME_KEY) -> list[str]:
+    """The slugs of every endpoint in the workspace, as listed (a duplicate would show twice)."""
+    with GatewayClient(api_key, base_url=api_url) as client:
+        return [endpoint.slug for endpoint in client.endpoints.list()]
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,11 @@ class ParallelStacks:
             for i in range(count)
         ]
         self.slugs = {f"acme/s{i}-{n}" for i in range(count) for n in range(endpoints)}
+        self._api_url, self._api_key = api_url, api_key
+
+    def live(self) -> list[str]:
+        """The slugs of every endpoint in the stacks' workspace, as listed."""
+        return live_slugs(self._api_url, self._api_key)
 
     def run(self, command: str, *args: str) -> ParallelRun:
         """``pulumi COMMAND --yes --skip-preview ARGS`` in every stack at once (``up``, ``refresh`` or
