@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import types
+from collections.abc import Callable
 
 import pytest
 
@@ -55,7 +56,7 @@ def test_a_hold_delays_every_turn_and_the_turns_follow_the_rate(clock: _Clock) -
     assert clock.now == pytest.approx(start + 2.1 + 0.1)
 
 
-def _fixed_window_limiter(limit: int) -> types.SimpleNamespace:
+def _fixed_window_limiter(limit: int) -> Callable[[float], int | None]:
     """The documented limiter: ``None`` when a request at ``now`` passes, else its ``retry_after``."""
     state = {"window": -1, "count": 0}
 
@@ -68,7 +69,7 @@ def _fixed_window_limiter(limit: int) -> types.SimpleNamespace:
             return None
         return max(1, math.ceil(window + 1 - now))
 
-    return types.SimpleNamespace(admit=admit)
+    return admit
 
 
 def _simulate(
@@ -76,7 +77,7 @@ def _simulate(
 ) -> tuple[float, int]:
     """``clients`` clients send ``each`` requests each as fast as their pacers let them, through one
     limiter; a 429 is sent again. The seconds until the last answer, and the 429s."""
-    limiter = _fixed_window_limiter(limit)
+    admit = _fixed_window_limiter(limit)
     pacers = [_Pacer(ceiling) for _ in range(clients)]
     left = [each] * clients
     start, bounced = clock.now, 0
@@ -85,7 +86,7 @@ def _simulate(
         index = min((i for i in range(clients) if left[i]), key=lambda i: max(clock.now, pacers[i]._next))
         clock.now = max(clock.now, pacers[index]._next)
         assert pacers[index].wait_turn(math.inf) == (0.0, False)
-        retry_after = limiter.admit(clock.now)
+        retry_after = admit(clock.now)
         if retry_after is None:
             left[index] -= 1
         else:
