@@ -49,7 +49,14 @@ _MENTION = re.compile(r"(?:baseten[-_]gateway[-_a-z]*|policy-pack)[- ]v?(\d+\.\d
 
 
 def test_the_documentation_names_the_package_version() -> None:
-    documents = [ROOT / "README.md", ROOT / "sdk" / "README.md", *ROOT.glob("examples/*/Pulumi.yaml")]
+    documents = [
+        ROOT / "README.md",
+        ROOT / "sdk" / "README.md",
+        *ROOT.glob("examples/*/Pulumi.yaml"),
+        *ROOT.glob("docs/*.md"),
+        *ROOT.glob("docs/guides/*.md"),
+        *ROOT.glob("docs/commands/*.sh"),
+    ]
     found = {(path.name, m.group(1)) for path in documents for m in _MENTION.finditer(path.read_text())}
     assert found, "no versioned command found: the pattern is stale"
     assert {mentioned for _, mentioned in found} == {VERSION}, sorted(found)
