@@ -1,0 +1,93 @@
+"""The documentation site (``make docs``) for the tests: its generated API pages and a strict build.
+
+:func:`docsgen_tool` builds ``tools/docsgen`` (cached by ``tools/docsgen/build.sh`` outside the repository;
+``make test`` builds it before pytest, so a test finds it cached); :func:`generate_api_docs` runs
+``tools/docs_api.py`` as ``make docs`` does, into a copy of the site's layout; :func:`copy_site` copies
+``mkdocs.yml`` and ``docs/``; :func:`mkdocs_build` builds a site in strict mode from the repository root (the
+snippets' ``base_path`` is the working directory).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.engine import REPO_ROOT
+from harness.sdks import require_tool, run
+
+DOCSGEN_BUILD = REPO_ROOT / "tools" / "docsgen" / "build.sh"
+DOCS_API = REPO_ROOT / "tools" / "docs_api.py"
+MKDOCS_YML = REPO_ROOT / "mkdocs.yml"
+DOCS_DIR = REPO_ROOT / "docs"
+#: What tools/docs_api.py writes, under docs/.
+API_DIR = DOCS_DIR / "api"
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+
+__all__ = [
+    "API_DIR",
+    "DOCS_DIR",
+    "MKDOCS_YML",
+    "copy_site",
+    "docsgen_tool",
+    "generate_api_docs",
+    "mkdocs_build",
+]
+
+
+@functools.cache
+def docsgen_tool() -> Path:
+    """The docsgen executable (built on first use, then cached)."""
+    require_tool("go")
+    result = run(["bash", str(DOCSGEN_BUILD)], REPO_ROOT, timeout=1800)
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def copy_site(root: Path) -> Path:
+    """``mkdocs.yml`` and ``docs/`` copied into ``root``; returns the copy's ``mkdocs.yml``."""
+    shutil.copytree(DOCS_DIR, root / "docs")
+    shutil.copy2(MKDOCS_YML, root / "mkdocs.yml")
+    return root / "mkdocs.yml"
+
+
+def generate_api_docs(root: Path, schema: Path = REPO_ROOT / "schema.json") -> Path:
+    """``tools/docs_api.py`` on ``schema`` into ``root/docs/api``, its nav into ``root/mkdocs.yml`` (a copy
+    of ours, made here if missing), as ``make docs`` runs it; returns ``root/docs/api``."""
+    if not (root / "mkdocs.yml").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(MKDOCS_YML, root / "mkdocs.yml")
+    out = root / "docs" / "api"
+    run(
+        [
+            sys.executable,
+            str(DOCS_API),
+            "--docsgen",
+            str(docsgen_tool()),
+            "--schema",
+            str(schema),
+            "--out",
+            str(out),
+            "--docs-dir",
+            str(root / "docs"),
+            "--mkdocs",
+            str(root / "mkdocs.yml"),
+        ],
+        REPO_ROOT,
+    )
+    return out
+
+
+def mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` of ``config`` into ``site``, from the repository root; not checked."""
+    return subprocess.run(
+        [str(MKDOCS), "build", "--strict", "--config-file", str(config), "--site-dir", str(site)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
