@@ -1,6 +1,7 @@
 """The Endpoint's lifecycle core (``resources/endpoint/core.py``) in-process, against the emulator's
 application served in this process (:class:`harness.emulator.InProcessEmulator`): what each step sends,
-returns and refuses, as the README's Endpoint section and the docs (``tests/data/gateway-api.md``) say.
+returns and refuses, as docs/guides/resources.md, the Endpoint's API page and the API docs
+(``tests/data/gateway-api.md``) say.
 
 What every core does alike (replacement by declaration, undeclared inputs, deletes that ignore "not found" and
 nothing else) is ``test_resources_core.py`` and ``test_resources_core_deletes.py``.

@@ -49,7 +49,7 @@ SLUG_MAX = 255
 FIELD_MAX = 1024
 SEGMENT_CHARS = string.ascii_letters + string.digits + "._~-"
 
-#: The Endpoint's properties, inputs and outputs (README, "The `Endpoint` resource").
+#: The Endpoint's properties, inputs and outputs (docs/api/resources/endpoint.md, docs/guides/resources.md).
 ENDPOINT_PROPERTIES = frozenset(
     {"endpoint_id", "slug", "targets", "region", "adopt", "created_at", "updated_at"}
 )
@@ -404,7 +404,8 @@ class Reported:
 
 
 def expected_targets(targets: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """What the README says is stored and echoed: unset/null fields dropped, production env omitted."""
+    """What docs/guides/resources.md says is stored and echoed: unset/null fields dropped, production env
+    omitted."""
     return [
         {
             k: v
@@ -418,7 +419,7 @@ def expected_targets(targets: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
 def assert_check_answer(case: Case, failures: Sequence[Reported], inputs: Mapping[str, Any]) -> None:
     """The shared property of an in-process or plugin check."""
     paths = [f.property for f in failures]
-    # An input the resource does not have (the README's property table) is refused at its own name.
+    # An input the resource does not have (docs/api/resources/endpoint.md) is refused at its own name.
     undeclared = {key for key in case.news if key not in ENDPOINT_PROPERTIES and not key.startswith("__")}
     for failure in failures:
         assert isinstance(failure.property, str)

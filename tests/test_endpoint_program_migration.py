@@ -1,6 +1,6 @@
 """Moving a Python program's endpoints from the dynamic provider to the native one without replacing them:
-``tests/programs/migrate-python`` through its four stages (README "From the dynamic provider to the native
-one"), each a ``pulumi up`` in the project directory.
+``tests/programs/migrate-python`` through its four stages (docs/guides/migration.md), each a ``pulumi up``
+in the project directory.
 
 The oracle is the workspace: the same endpoint ids before and after, and not one write to the API from the
 moment the endpoints exist (no POST, PATCH or DELETE: nothing replaced, nothing recreated). The state ends

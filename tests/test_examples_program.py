@@ -1,8 +1,8 @@
 """Every example, run as its user runs it: ``pulumi`` commands in the example's own directory.
 
-Each example directory (``examples/<name>``, with its own ``Pulumi.yaml``) goes through the commands the
-README gives for it, through the pinned CLI and the language host its ``runtime`` names, against the
-emulator: ``pulumi stack init``, ``pulumi config set``, ``pulumi up``, ``pulumi preview
+Each example directory (``examples/<name>``, with its own ``Pulumi.yaml``) goes through the commands
+docs/guides/examples.md gives for it, through the pinned CLI and the language host its ``runtime``
+names, against the emulator: ``pulumi stack init``, ``pulumi config set``, ``pulumi up``, ``pulumi preview
 --expect-no-changes``, an update (a config value or an edit of the program, as the user makes it) and
 ``pulumi up`` again, an endpoint deleted outside Pulumi (``pulumi refresh``, then ``pulumi up`` recreates
 it), then ``pulumi destroy``. After each step the emulator holds exactly what the program

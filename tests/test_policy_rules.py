@@ -486,7 +486,8 @@ _PROPS = st.fixed_dictionaries(
 )
 
 
-#: The documented slug format (README, spec ``CreateEndpointRequestV1.slug``), written out independently.
+#: The documented slug format (docs/api/resources/endpoint.md, spec ``CreateEndpointRequestV1.slug``),
+#: written out independently.
 _DOCUMENTED_SLUG = re.compile(r"[A-Za-z0-9._~-]+/[A-Za-z0-9._~-]+")
 
 

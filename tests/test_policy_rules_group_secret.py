@@ -3,7 +3,8 @@ are ``test_policy_rules.py``; the same policies through the pack's gRPC and the 
 ``test_policy_plugin_group_secret.py``).
 
 Properties are wrapped with the SDK's ``unknown_checking_proxy``, as the analyzer hands them to a policy.
-What is expected comes from the README's policy table and its section on ``baseten-secret-not-literal``.
+What is expected comes from the policy table of docs/guides/policies.md and its section on
+``baseten-secret-not-literal``.
 """
 
 from __future__ import annotations

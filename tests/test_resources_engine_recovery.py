@@ -1,4 +1,4 @@
-"""A killed ``pulumi up`` recovers with the sequence README "Running in CI" gives a CI job, for both
+"""A killed ``pulumi up`` recovers with the sequence docs/guides/ci.md gives a CI job, for both
 providers: ``baseten-gateway-recover --cancel --yes``, ``pulumi refresh --yes``, ``pulumi up --yes``.
 Exactly the declared endpoints afterwards, each once, the state's ids the live ones, nothing lost and
 nothing orphaned.

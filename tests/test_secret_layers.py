@@ -60,7 +60,7 @@ def client(emulator: EmulatorProcess) -> Any:
         yield gateway
 
 
-# -- the rules (README: name "1 to 255 letters, digits, _, -, ."; value required, never quoted) ----------
+# -- the rules (docs/guides/resources.md: name "1 to 255 letters, digits, _, -, ."; value required, unquoted)
 
 NAME_RULE = "must be 1 to 255 letters, digits, '_', '-' or '.', got "
 

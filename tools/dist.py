@@ -20,7 +20,7 @@
   once extracted and its ``venv`` made;
 * ``terraform-mirror/``: the OpenTofu/Terraform provider as a filesystem mirror (the unpacked layout,
   ``registry.opentofu.org/baseten/basetengateway/<v>/linux_amd64/``), for ``tofu init`` with no network
-  (README, "OpenTofu and Terraform"). The provider executable is a launcher: at its first start it makes a
+  (docs/guides/opentofu.md). The provider executable is a launcher: at its first start it makes a
   virtualenv of the wheels beside it (Python >= 3.11) in the user's cache, then runs the provider from it.
 
 Archives are written reproducibly (sorted entries, fixed times and owners). Needs the dev environment

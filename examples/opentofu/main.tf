@@ -1,6 +1,6 @@
 # One customer on the gateway, from OpenTofu (or Terraform): an OpenAI credential as a secret, an endpoint
 # routing to OpenAI with it, a group allowed to call that endpoint with limits, and an API key in the group.
-# The same program as examples/yaml-gateway. Run it (README, "OpenTofu and Terraform"):
+# The same program as examples/yaml-gateway. Run it (docs/guides/opentofu.md):
 #
 #   export BASETEN_API_KEY=<workspace key with management scope>
 #   export TF_VAR_openai_key=<the OpenAI API key the gateway calls OpenAI with>

@@ -42,7 +42,7 @@ _T = TypeVar("_T")
 #: cannot tell: it has no idempotency key). Leads each core's adopt hint.
 RECOVERY_HINT = (
     "if a killed `pulumi up` made it, `baseten-gateway-recover --yes` after `pulumi cancel --yes` records it "
-    "in the stack (README: Running in CI)"
+    "in the stack (docs/guides/ci.md)"
 )
 
 

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
         sys.exit(
             "terraform-provider-basetengateway is an OpenTofu/Terraform provider plugin: OpenTofu or "
-            "Terraform starts it (see the README, 'OpenTofu and Terraform'), not a person"
+            "Terraform starts it (see docs/guides/opentofu.md), not a person"
         )
     offered = os.environ.get("PLUGIN_PROTOCOL_VERSIONS", _PROTOCOL).split(",")
     if _PROTOCOL not in offered:

@@ -1,6 +1,6 @@
 """Endpoints moved from the Python dynamic provider to the native plugin, keeping every endpoint.
 
-Config `stage`, one `pulumi up` each, as README.md "From the dynamic provider to the native one" says:
+Config `stage`, one `pulumi up` each, as docs/guides/migration.md says:
 
 1. `dynamic`: the endpoints as `pulumi_baseten_gateway.Endpoint` (the dynamic provider), as before.
 2. `retain`: the same, with `retain_on_delete=True`: removing them from the program will not delete them.
