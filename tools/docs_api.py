@@ -275,6 +275,8 @@ def convert_page(text: str, enums: list[str]) -> tuple[str, str]:
     body = _choosers_to_tabs(body)
     body = _property_terms(body)
     body = _enum_terms(body, enums)
+    # The generator escapes the ">" of its Markdown notes ("> Note: This function is named ... in Go").
+    body = re.sub(r"^&gt; Note: ", "> Note: ", body, flags=re.M)
     body = _ROOT_LINK.sub(lambda m: m.group(1) + PULUMI_SITE + "/", body)
     for leftover in ("pulumi-choos", "pulumi-examples", "{{%"):
         if leftover in body:
