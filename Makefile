@@ -34,9 +34,11 @@ tofu:
 postgres:
 	@bash tools/postgres/ensure.sh
 
-# Everything generated from the resource declarations: schema.json, the Python resources' argument types, and
-# the TypeScript, Go and Python SDKs.
+# Everything generated from the resource declarations: schema.json (its descriptions carry the examples of
+# examples/docs, collected into pulumi_baseten_gateway/doc_examples.json), the Python resources' argument
+# types, and the TypeScript, Go and Python SDKs.
 schema: install
+	$(BIN)/python tools/doc_examples.py examples/docs pulumi_baseten_gateway/doc_examples.json
 	$(BIN)/python -m pulumi_baseten_gateway.schema schema.json
 	$(BIN)/python -m pulumi_baseten_gateway.dynamic.typegen pulumi_baseten_gateway/dynamic/types.py
 	@$(MAKE) --no-print-directory sdks

@@ -17,7 +17,9 @@ import sys
 import typing
 from collections.abc import Mapping
 from enum import Enum
+from functools import cache
 from importlib.metadata import version
+from importlib.resources import files
 from typing import Any
 
 import msgspec
@@ -239,9 +241,41 @@ def _prop(p: Prop, found: dict[str, dict[str, Any]], *, as_input: bool) -> dict[
     return schema
 
 
+@cache
+def _doc_examples() -> Mapping[str, Any]:
+    """The documentation's example programs by token (``doc_examples.json``, from ``examples/docs/`` by
+    ``make schema``: tools/doc_examples.py)."""
+    document: dict[str, Any] = json.loads(files(__package__).joinpath("doc_examples.json").read_text("utf-8"))
+    return document
+
+
+def _examples_section(token: str) -> str:
+    """The registry's ``{{% examples %}}`` section: the token's example in each language, if it has one."""
+    example = _doc_examples().get(token)
+    if example is None:
+        return ""
+    fences = "".join(f"```{language}\n{source}```\n" for language, source in example["programs"].items())
+    return (
+        "\n\n{{% examples %}}\n## Example Usage\n\n{{% example %}}\n"
+        f"### {example['title']}\n\n{fences}{{{{% /example %}}}}\n{{{{% /examples %}}}}"
+    )
+
+
+def _import_section(decl: ResourceDecl) -> str:
+    """``## Import``: the id the native provider imports by, and the one command."""
+    name = decl.name[0].lower() + decl.name[1:]
+    unread = [f"`{p.schema_name}`" for p in decl.props if p.secret]
+    never = " or ".join(unread)
+    note = f" An import reads what the API returns, which never includes {never}." if unread else ""
+    return (
+        f"\n\n## Import\n\nAn existing {decl.name} is imported by its id, `{decl.import_id}`.{note}\n\n"
+        f"```sh\n$ pulumi import {decl.token} {name} '{decl.import_id}'\n```\n"
+    )
+
+
 def _resource(decl: ResourceDecl, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
-        "description": decl.description,
+        "description": decl.description + _examples_section(decl.token) + _import_section(decl),
         "inputProperties": {p.schema_name: _prop(p, found, as_input=True) for p in decl.inputs},
         "requiredInputs": [p.schema_name for p in decl.inputs if p.required],
         "properties": {p.schema_name: _prop(p, found, as_input=False) for p in decl.outputs},
@@ -260,7 +294,7 @@ def _object(props: Props, found: dict[str, dict[str, Any]], *, as_input: bool) -
 
 def _function(decl: FunctionDecl, found: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
-        "description": decl.description,
+        "description": decl.description + _examples_section(decl.token),
         "inputs": _object(decl.args, found, as_input=True),
         "outputs": _object(decl.result, found, as_input=False),
     }

@@ -141,7 +141,9 @@ def _tab_sets(page: str) -> list[tuple[list[str], list[str]]]:
 
 def test_examples_in_a_description_become_the_same_linked_tabs(tmp_path: Path) -> None:
     schema = _schema()
-    schema["resources"]["baseten-gateway:index:Endpoint"]["description"] += EXAMPLES
+    # In place of the real examples and Import section: one example with every language, one without Go.
+    endpoint = schema["resources"]["baseten-gateway:index:Endpoint"]
+    endpoint["description"] = endpoint["description"].split("\n\n{{% examples %}}")[0] + EXAMPLES
     (tmp_path / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
     api = generate_api_docs(tmp_path / "site", tmp_path / "schema.json")
     # A site of the API pages alone, with the real site's settings: its nav is the generated lines.

@@ -17,7 +17,10 @@ its title says, fails here; and the four languages cannot drift apart.
 from __future__ import annotations
 
 import base64
+import json
 import os
+import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +30,12 @@ import pytest
 
 from harness.emulator import ACME_SIGNING_SEED, EmulatorProcess, public_key_of
 from harness.engine import tree_first
-from harness.programs import ProgramStack
+from harness.programs import ProgramStack, ProjectStack
 from harness.sdks import python_sdk
 from pulumi_baseten_gateway import GatewayClient
+from pulumi_baseten_gateway.api.signing import SigningKey
 from tests.conftest import MakeEmulator
+from tools import doc_examples
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO_ROOT / "examples" / "docs"
@@ -237,3 +242,49 @@ def test_the_example_does_what_its_page_says(
             assert value not in exported, "a secret of the example is in the state in plain text"
         stack.destroy()
         assert _world(client) == before
+
+
+def test_the_schema_carries_the_examples_as_they_are_in_examples_docs() -> None:
+    """``make schema`` collected them last (doc_examples.json), and schema.json places each into its page."""
+    packaged = (REPO_ROOT / "pulumi_baseten_gateway" / "doc_examples.json").read_text(encoding="utf-8")
+    assert packaged == doc_examples.text(EXAMPLES), "stale: run `make schema`"
+    schema = json.loads((REPO_ROOT / "schema.json").read_text(encoding="utf-8"))
+    pages = {**schema["resources"], **schema["functions"]}
+    assert set(json.loads(packaged)) == set(pages), "a resource or function without an example"
+    for token, example in json.loads(packaged).items():
+        description = pages[token]["description"]
+        assert f"### {example['title']}" in description
+        for language, source in example["programs"].items():
+            assert f"```{language}\n{source}```" in description, (token, language)
+
+
+#: A resource page's import command: ``$ pulumi import TOKEN NAME '<id>'`` in its ``## Import`` section.
+IMPORT_COMMAND = re.compile(r"\n## Import\n.*?\n```sh\n\$ (pulumi import [^\n]+)\n```\n$", re.DOTALL)
+
+
+def test_each_resource_page_s_import_command_imports_it(tmp_path: Path, my_org: EmulatorProcess) -> None:
+    """The command of each page's ``## Import``, as written, with a real id for its placeholder."""
+    with GatewayClient(KEY, base_url=my_org.base_url) as client:
+        endpoint = client.endpoints.create("my-org/glm-5.2", [GLM])
+        secret = client.secrets.create("anthropic-api-key", ANTHROPIC_KEY)
+        group = client.groups.create("cust_42", [{"slug": "my-org/glm-5.2"}])
+        key = client.keys.create(group.id, name="prod-1")
+        registered = client.keys.register(group.id, LEGACY_KEY, signing_key=SigningKey(SIGNING_KEY))
+    ids = {
+        "Endpoint": endpoint.id,
+        "Secret": secret.id,
+        "Group": group.id,
+        "GatewayApiKey": f"{group.id}/{key.prefix}",
+        "RegisteredGatewayApiKey": f"{group.id}/{registered.prefix}",
+    }
+    schema = json.loads((REPO_ROOT / "schema.json").read_text(encoding="utf-8"))
+    stack = ProjectStack(tmp_path, "name: imports\nruntime: yaml\n", api_url=my_org.base_url, api_key=KEY)
+    for token, resource in schema["resources"].items():
+        match = IMPORT_COMMAND.search(resource["description"])
+        assert match, f"{token}: no import command at the end of its description"
+        argv = shlex.split(match.group(1))
+        kind = token.rsplit(":", 1)[1]
+        assert argv[:3] == ["pulumi", "import", token], argv
+        assert argv[4].startswith("<"), argv
+        stack.pulumi(*argv[1:4], ids[kind], "--yes")
+        assert stack.resources(kind)[argv[3]]["id"] == ids[kind]

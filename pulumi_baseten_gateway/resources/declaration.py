@@ -78,18 +78,29 @@ class Prop:
 class ResourceDecl:
     """A resource: its name (``Endpoint``), description and properties, in display order.
 
-    ``id_property`` is the output that repeats the resource's id (``endpoint_id``).
+    ``id_property`` is the output that repeats the resource's id (``endpoint_id``); ``id_format`` is the id's
+    form where no one output holds it (``<groupId>/<prefix>``).
     """
 
     name: str
     description: str
     props: tuple[Prop, ...]
     id_property: str | None = None
+    id_format: str | None = None
 
     @property
     def token(self) -> str:
         """The type token of the native provider's resource: ``baseten-gateway:index:<name>``."""
         return f"baseten-gateway:index:{self.name}"
+
+    @property
+    def import_id(self) -> str:
+        """The id ``pulumi import`` takes, as a placeholder: ``<endpointId>``, ``<groupId>/<prefix>``."""
+        if self.id_format:
+            return self.id_format
+        if self.id_property:
+            return f"<{camel_case(self.id_property)}>"
+        raise ValueError(f"{self.name} declares neither id_property nor id_format")
 
     @property
     def inputs(self) -> tuple[Prop, ...]:

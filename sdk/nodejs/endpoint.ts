@@ -11,6 +11,28 @@ import * as utilities from "./utilities";
  * A Frontier Gateway endpoint: a globally unique routing slug (like `my-org/glm-5.2`) plus the target it points to.
  *
  * Changing `slug` or `region` replaces the endpoint (the API cannot change them in place); changing `targets` updates it in place. The gateway syncs endpoints every 60 seconds, so a change can take up to a minute to take effect. Set `adopt` to take over an endpoint that already exists with this slug in the workspace.
+ *
+ * ## Example Usage
+ * ### Route a slug to a Baseten deployment
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const glm = new gateway.Endpoint("glm", {
+ *     slug: "my-org/glm-5.2",
+ *     targets: [{ provider: gateway.TargetProvider.BASETEN, modelId: "3kZ9xqd" }],
+ * });
+ *
+ * export const endpointId = glm.endpointId;
+ * ```
+ *
+ * ## Import
+ *
+ * An existing Endpoint is imported by its id, `<endpointId>`.
+ *
+ * ```sh
+ * $ pulumi import baseten-gateway:index:Endpoint endpoint '<endpointId>'
+ * ```
  */
 export class Endpoint extends pulumi.CustomResource {
     /**

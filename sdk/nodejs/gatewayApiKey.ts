@@ -8,6 +8,27 @@ import * as utilities from "./utilities";
  * A federated API key of a Frontier Gateway group: the credential your customer calls the gateway with (`Authorization: Api-Key <key>`), under the group's models and limits. The API generates it and returns it exactly once: `apiKey` is kept in the state as a secret (encrypted), so it can be exported to the customer, and is never shown in plain text.
  *
  * Keys are immutable: changing `groupId` or `name` replaces the key (the new key is created before the old one is revoked). Deleting the resource revokes the key, irreversibly; a key that is revoked or whose group is deleted reads as gone on refresh. The resource's id is `<groupId>/<prefix>`.
+ *
+ * ## Example Usage
+ * ### Issue an API key to a customer
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const acme = new gateway.Group("acme", { externalEntityId: "cust_42", models: [{ slug: "my-org/glm-5.2" }] });
+ * const key = new gateway.GatewayApiKey("acme-prod", { groupId: acme.groupId, name: "prod-1" });
+ *
+ * export const keyPrefix = key.prefix;
+ * export const apiKey = key.apiKey; // a secret: pulumi stack output apiKey --show-secrets
+ * ```
+ *
+ * ## Import
+ *
+ * An existing GatewayApiKey is imported by its id, `<groupId>/<prefix>`. An import reads what the API returns, which never includes `apiKey`.
+ *
+ * ```sh
+ * $ pulumi import baseten-gateway:index:GatewayApiKey gatewayApiKey '<groupId>/<prefix>'
+ * ```
  */
 export class GatewayApiKey extends pulumi.CustomResource {
     /**

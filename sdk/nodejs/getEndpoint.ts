@@ -9,6 +9,18 @@ import * as utilities from "./utilities";
 
 /**
  * Look up an existing endpoint of the workspace by its `slug` or its `endpointId` (exactly one): an endpoint another stack or a person manages. Fails, naming the argument, when there is none. By `endpointId`: one request; by `slug`: one request per 1,000 endpoints of the workspace (the API has no slug filter).
+ *
+ * ## Example Usage
+ * ### Read an endpoint another stack manages
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const glm = gateway.getEndpointOutput({ slug: "my-org/glm-5.2" });
+ *
+ * export const endpointId = glm.endpointId;
+ * export const modelId = glm.targets[0].modelId;
+ * ```
  */
 export function getEndpoint(args?: GetEndpointArgs, opts?: pulumi.InvokeOptions): Promise<GetEndpointResult> {
     args = args || {};
@@ -58,6 +70,18 @@ export interface GetEndpointResult {
 }
 /**
  * Look up an existing endpoint of the workspace by its `slug` or its `endpointId` (exactly one): an endpoint another stack or a person manages. Fails, naming the argument, when there is none. By `endpointId`: one request; by `slug`: one request per 1,000 endpoints of the workspace (the API has no slug filter).
+ *
+ * ## Example Usage
+ * ### Read an endpoint another stack manages
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const glm = gateway.getEndpointOutput({ slug: "my-org/glm-5.2" });
+ *
+ * export const endpointId = glm.endpointId;
+ * export const modelId = glm.targets[0].modelId;
+ * ```
  */
 export function getEndpointOutput(args?: GetEndpointOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetEndpointResult> {
     args = args || {};

@@ -9,6 +9,19 @@ import * as utilities from "./utilities";
 
 /**
  * Look up an existing group of the workspace by its `externalEntityId` or its `groupId` (exactly one). Fails, naming the argument, when there is none. One request either way.
+ *
+ * ## Example Usage
+ * ### Issue a key under a group another stack manages
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const acme = gateway.getGroupOutput({ externalEntityId: "cust_42" });
+ * const key = new gateway.GatewayApiKey("acme-ci", { groupId: acme.groupId, name: "ci" });
+ *
+ * export const groupId = acme.groupId;
+ * export const keyPrefix = key.prefix;
+ * ```
  */
 export function getGroup(args?: GetGroupArgs, opts?: pulumi.InvokeOptions): Promise<GetGroupResult> {
     args = args || {};
@@ -66,6 +79,19 @@ export interface GetGroupResult {
 }
 /**
  * Look up an existing group of the workspace by its `externalEntityId` or its `groupId` (exactly one). Fails, naming the argument, when there is none. One request either way.
+ *
+ * ## Example Usage
+ * ### Issue a key under a group another stack manages
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const acme = gateway.getGroupOutput({ externalEntityId: "cust_42" });
+ * const key = new gateway.GatewayApiKey("acme-ci", { groupId: acme.groupId, name: "ci" });
+ *
+ * export const groupId = acme.groupId;
+ * export const keyPrefix = key.prefix;
+ * ```
  */
 export function getGroupOutput(args?: GetGroupOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetGroupResult> {
     args = args || {};

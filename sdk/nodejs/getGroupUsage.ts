@@ -9,6 +9,18 @@ import * as utilities from "./utilities";
 
 /**
  * The current window of each usage limit of a group, by model slug: how much its keys have used of each `(type, unit)` limit and when the window resets. Only models with usage limits appear (rate limits never do); a group without any has an empty `usage`. Fails, naming the argument, when there is no such group. One request.
+ *
+ * ## Example Usage
+ * ### Read a group's usage against its limits
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const acme = gateway.getGroupOutput({ externalEntityId: "cust_42" });
+ * const acmeUsage = gateway.getGroupUsageOutput({ groupId: acme.groupId });
+ *
+ * export const usage = acmeUsage.usage;
+ * ```
  */
 export function getGroupUsage(args: GetGroupUsageArgs, opts?: pulumi.InvokeOptions): Promise<GetGroupUsageResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
@@ -40,6 +52,18 @@ export interface GetGroupUsageResult {
 }
 /**
  * The current window of each usage limit of a group, by model slug: how much its keys have used of each `(type, unit)` limit and when the window resets. Only models with usage limits appear (rate limits never do); a group without any has an empty `usage`. Fails, naming the argument, when there is no such group. One request.
+ *
+ * ## Example Usage
+ * ### Read a group's usage against its limits
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const acme = gateway.getGroupOutput({ externalEntityId: "cust_42" });
+ * const acmeUsage = gateway.getGroupUsageOutput({ groupId: acme.groupId });
+ *
+ * export const usage = acmeUsage.usage;
+ * ```
  */
 export function getGroupUsageOutput(args: GetGroupUsageOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetGroupUsageResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});

@@ -6,6 +6,22 @@ import * as utilities from "./utilities";
 
 /**
  * Look up an existing secret of the workspace by its name: its id (for a target's `secretId`), team and creation time. Never its value: the API does not return values. Fails, naming the argument, when there is none. One request.
+ *
+ * ## Example Usage
+ * ### Route a slug with a credential another team keeps
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const openai = gateway.getSecretOutput({ name: "openai-api-key" });
+ *
+ * const gpt = new gateway.Endpoint("gpt", {
+ *     slug: "my-org/gpt-4o",
+ *     targets: [{ provider: gateway.TargetProvider.OPENAI, secretId: openai.secretId, targetModel: "gpt-4o" }],
+ * });
+ *
+ * export const secretId = openai.secretId;
+ * ```
  */
 export function getSecret(args: GetSecretArgs, opts?: pulumi.InvokeOptions): Promise<GetSecretResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
@@ -50,6 +66,22 @@ export interface GetSecretResult {
 }
 /**
  * Look up an existing secret of the workspace by its name: its id (for a target's `secretId`), team and creation time. Never its value: the API does not return values. Fails, naming the argument, when there is none. One request.
+ *
+ * ## Example Usage
+ * ### Route a slug with a credential another team keeps
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const openai = gateway.getSecretOutput({ name: "openai-api-key" });
+ *
+ * const gpt = new gateway.Endpoint("gpt", {
+ *     slug: "my-org/gpt-4o",
+ *     targets: [{ provider: gateway.TargetProvider.OPENAI, secretId: openai.secretId, targetModel: "gpt-4o" }],
+ * });
+ *
+ * export const secretId = openai.secretId;
+ * ```
  */
 export function getSecretOutput(args: GetSecretOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetSecretResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});

@@ -11,6 +11,38 @@ import * as utilities from "./utilities";
  * A Frontier Gateway group: who may call which endpoint slugs, and how much. It is keyed by an `externalEntityId` you choose (your customer's id; it appears on every billing event), and holds a set of models, each with optional rate and usage limits. Federated API keys (`GatewayApiKey`) belong to a group and inherit its effective limits.
  *
  * Changing `name` or `models` updates the group in place (the model set and each model's limits have set semantics: reordering is no change). Changing `externalEntityId`, `limitEnforcement` or `parentGroupId` replaces it. Deleting a group deletes its descendant groups and revokes every key under them, on the server: refer to a parent by its `groupId` output so that Pulumi deletes children first. Set `adopt` to take over a group that already exists with this `externalEntityId`.
+ *
+ * ## Example Usage
+ * ### Let a customer call one slug, with a rate limit and a daily token budget
+ *
+ * ```typescript
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const glm = new gateway.Endpoint("glm", {
+ *     slug: "my-org/glm-5.2",
+ *     targets: [{ provider: gateway.TargetProvider.BASETEN, modelId: "3kZ9xqd" }],
+ * });
+ *
+ * const acme = new gateway.Group("acme", {
+ *     externalEntityId: "cust_42",
+ *     name: "Acme Corp",
+ *     models: [{
+ *         slug: glm.slug,
+ *         rateLimits: [{ type: gateway.LimitType.TOKEN, unit: gateway.RateLimitUnit.MINUTE, threshold: 100_000 }],
+ *         usageLimits: [{ type: gateway.LimitType.TOKEN, unit: gateway.UsageLimitUnit.DAY, threshold: 10_000_000 }],
+ *     }],
+ * });
+ *
+ * export const groupId = acme.groupId;
+ * ```
+ *
+ * ## Import
+ *
+ * An existing Group is imported by its id, `<groupId>`.
+ *
+ * ```sh
+ * $ pulumi import baseten-gateway:index:Group group '<groupId>'
+ * ```
  */
 export class Group extends pulumi.CustomResource {
     /**

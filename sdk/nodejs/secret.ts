@@ -8,6 +8,39 @@ import * as utilities from "./utilities";
  * A Baseten secret: a named value, such as an upstream provider's API key, that endpoint targets refer to by `secretId`.
  *
  * Changing `value` rotates the secret in place (its id stays the same, so targets keep working); changing `name` replaces it. The value is a Pulumi secret: stored encrypted in the state, never shown. The API never returns values, so a refresh detects a deleted secret but not a value changed out of band (the next `up` does not rewrite it unless `value` changes in the program). A create refuses a name that already exists in the workspace (the API would silently overwrite it) unless `adopt` is set.
+ *
+ * ## Example Usage
+ * ### Keep an upstream credential and route a slug to Anthropic with it
+ *
+ * ```typescript
+ * import * as pulumi from "@pulumi/pulumi";
+ * import * as gateway from "pulumi-baseten-gateway";
+ *
+ * const config = new pulumi.Config();
+ * const anthropic = new gateway.Secret("anthropic", {
+ *     name: "anthropic-api-key",
+ *     value: config.requireSecret("anthropicApiKey"),
+ * });
+ *
+ * const claude = new gateway.Endpoint("claude", {
+ *     slug: "my-org/claude-sonnet",
+ *     targets: [{
+ *         provider: gateway.TargetProvider.ANTHROPIC,
+ *         secretId: anthropic.secretId,
+ *         targetModel: "claude-sonnet-4-5",
+ *     }],
+ * });
+ *
+ * export const secretId = anthropic.secretId;
+ * ```
+ *
+ * ## Import
+ *
+ * An existing Secret is imported by its id, `<secretId>`. An import reads what the API returns, which never includes `value`.
+ *
+ * ```sh
+ * $ pulumi import baseten-gateway:index:Secret secret '<secretId>'
+ * ```
  */
 export class Secret extends pulumi.CustomResource {
     /**

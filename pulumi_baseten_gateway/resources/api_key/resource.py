@@ -36,6 +36,7 @@ _NAME = Prop(
 
 GATEWAY_API_KEY: Final = ResourceDecl(
     name="GatewayApiKey",
+    id_format="<groupId>/<prefix>",
     description=(
         "A federated API key of a Frontier Gateway group: the credential your customer calls the gateway "
         "with (`Authorization: Api-Key <key>`), under the group's models and limits. The API generates it "
@@ -70,6 +71,7 @@ GATEWAY_API_KEY: Final = ResourceDecl(
 
 REGISTERED_GATEWAY_API_KEY: Final = ResourceDecl(
     name="RegisteredGatewayApiKey",
+    id_format="<groupId>/<prefix>",
     description=(
         "A caller-supplied federated API key, registered under a Frontier Gateway group: for keys you "
         "already issued to customers (white-label migration). The request is signed with your "

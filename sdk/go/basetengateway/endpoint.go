@@ -15,6 +15,45 @@ import (
 // A Frontier Gateway endpoint: a globally unique routing slug (like `my-org/glm-5.2`) plus the target it points to.
 //
 // Changing `slug` or `region` replaces the endpoint (the API cannot change them in place); changing `targets` updates it in place. The gateway syncs endpoints every 60 seconds, so a change can take up to a minute to take effect. Set `adopt` to take over an endpoint that already exists with this slug in the workspace.
+//
+// ## Example Usage
+// ### Route a slug to a Baseten deployment
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+//	gateway "pulumi-baseten-gateway/sdk/go/basetengateway"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			glm, err := gateway.NewEndpoint(ctx, "glm", &gateway.EndpointArgs{
+//				Slug: pulumi.String("my-org/glm-5.2"),
+//				Targets: gateway.TargetArray{
+//					gateway.TargetArgs{Provider: gateway.TargetProviderBASETEN, ModelId: pulumi.String("3kZ9xqd")},
+//				},
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("endpointId", glm.EndpointId)
+//			return nil
+//		})
+//	}
+//
+// ```
+//
+// ## Import
+//
+// An existing Endpoint is imported by its id, `<endpointId>`.
+//
+// ```sh
+// $ pulumi import baseten-gateway:index:Endpoint endpoint '<endpointId>'
+// ```
 type Endpoint struct {
 	pulumi.CustomResourceState
 

@@ -15,6 +15,51 @@ import (
 // A federated API key of a Frontier Gateway group: the credential your customer calls the gateway with (`Authorization: Api-Key <key>`), under the group's models and limits. The API generates it and returns it exactly once: `apiKey` is kept in the state as a secret (encrypted), so it can be exported to the customer, and is never shown in plain text.
 //
 // Keys are immutable: changing `groupId` or `name` replaces the key (the new key is created before the old one is revoked). Deleting the resource revokes the key, irreversibly; a key that is revoked or whose group is deleted reads as gone on refresh. The resource's id is `<groupId>/<prefix>`.
+//
+// ## Example Usage
+// ### Issue an API key to a customer
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+//	gateway "pulumi-baseten-gateway/sdk/go/basetengateway"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			acme, err := gateway.NewGroup(ctx, "acme", &gateway.GroupArgs{
+//				ExternalEntityId: pulumi.String("cust_42"),
+//				Models:           gateway.GroupModelArray{gateway.GroupModelArgs{Slug: pulumi.String("my-org/glm-5.2")}},
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			key, err := gateway.NewGatewayApiKey(ctx, "acme-prod", &gateway.GatewayApiKeyArgs{
+//				GroupId: acme.GroupId,
+//				Name:    pulumi.String("prod-1"),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("keyPrefix", key.Prefix)
+//			ctx.Export("apiKey", key.ApiKey) // a secret: pulumi stack output apiKey --show-secrets
+//			return nil
+//		})
+//	}
+//
+// ```
+//
+// ## Import
+//
+// An existing GatewayApiKey is imported by its id, `<groupId>/<prefix>`. An import reads what the API returns, which never includes `apiKey`.
+//
+// ```sh
+// $ pulumi import baseten-gateway:index:GatewayApiKey gatewayApiKey '<groupId>/<prefix>'
+// ```
 type GatewayApiKey struct {
 	pulumi.CustomResourceState
 

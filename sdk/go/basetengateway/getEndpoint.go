@@ -12,6 +12,30 @@ import (
 )
 
 // Look up an existing endpoint of the workspace by its `slug` or its `endpointId` (exactly one): an endpoint another stack or a person manages. Fails, naming the argument, when there is none. By `endpointId`: one request; by `slug`: one request per 1,000 endpoints of the workspace (the API has no slug filter).
+//
+// ## Example Usage
+// ### Read an endpoint another stack manages
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+//	gateway "pulumi-baseten-gateway/sdk/go/basetengateway"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			glm := gateway.LookupEndpointOutput(ctx, gateway.LookupEndpointOutputArgs{Slug: pulumi.String("my-org/glm-5.2")})
+//			ctx.Export("endpointId", glm.EndpointId())
+//			ctx.Export("modelId", glm.Targets().Index(pulumi.Int(0)).ModelId())
+//			return nil
+//		})
+//	}
+//
+// ```
 func LookupEndpoint(ctx *pulumi.Context, args *LookupEndpointArgs, opts ...pulumi.InvokeOption) (*LookupEndpointResult, error) {
 	opts = internal.PkgInvokeDefaultOpts(opts)
 	var rv LookupEndpointResult

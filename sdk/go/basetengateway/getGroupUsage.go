@@ -12,6 +12,30 @@ import (
 )
 
 // The current window of each usage limit of a group, by model slug: how much its keys have used of each `(type, unit)` limit and when the window resets. Only models with usage limits appear (rate limits never do); a group without any has an empty `usage`. Fails, naming the argument, when there is no such group. One request.
+//
+// ## Example Usage
+// ### Read a group's usage against its limits
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+//	gateway "pulumi-baseten-gateway/sdk/go/basetengateway"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			acme := gateway.LookupGroupOutput(ctx, gateway.LookupGroupOutputArgs{ExternalEntityId: pulumi.String("cust_42")})
+//			usage := gateway.GetGroupUsageOutput(ctx, gateway.GetGroupUsageOutputArgs{GroupId: acme.GroupId()})
+//			ctx.Export("usage", usage.Usage())
+//			return nil
+//		})
+//	}
+//
+// ```
 func GetGroupUsage(ctx *pulumi.Context, args *GetGroupUsageArgs, opts ...pulumi.InvokeOption) (*GetGroupUsageResult, error) {
 	opts = internal.PkgInvokeDefaultOpts(opts)
 	var rv GetGroupUsageResult

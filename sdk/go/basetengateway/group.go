@@ -15,6 +15,63 @@ import (
 // A Frontier Gateway group: who may call which endpoint slugs, and how much. It is keyed by an `externalEntityId` you choose (your customer's id; it appears on every billing event), and holds a set of models, each with optional rate and usage limits. Federated API keys (`GatewayApiKey`) belong to a group and inherit its effective limits.
 //
 // Changing `name` or `models` updates the group in place (the model set and each model's limits have set semantics: reordering is no change). Changing `externalEntityId`, `limitEnforcement` or `parentGroupId` replaces it. Deleting a group deletes its descendant groups and revokes every key under them, on the server: refer to a parent by its `groupId` output so that Pulumi deletes children first. Set `adopt` to take over a group that already exists with this `externalEntityId`.
+//
+// ## Example Usage
+// ### Let a customer call one slug, with a rate limit and a daily token budget
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+//	gateway "pulumi-baseten-gateway/sdk/go/basetengateway"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			glm, err := gateway.NewEndpoint(ctx, "glm", &gateway.EndpointArgs{
+//				Slug: pulumi.String("my-org/glm-5.2"),
+//				Targets: gateway.TargetArray{
+//					gateway.TargetArgs{Provider: gateway.TargetProviderBASETEN, ModelId: pulumi.String("3kZ9xqd")},
+//				},
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			acme, err := gateway.NewGroup(ctx, "acme", &gateway.GroupArgs{
+//				ExternalEntityId: pulumi.String("cust_42"),
+//				Name:             pulumi.String("Acme Corp"),
+//				Models: gateway.GroupModelArray{
+//					gateway.GroupModelArgs{
+//						Slug: glm.Slug,
+//						RateLimits: gateway.RateLimitArray{
+//							gateway.RateLimitArgs{Type: gateway.LimitTypeTOKEN, Unit: gateway.RateLimitUnitMINUTE, Threshold: pulumi.Int(100000)},
+//						},
+//						UsageLimits: gateway.UsageLimitArray{
+//							gateway.UsageLimitArgs{Type: gateway.LimitTypeTOKEN, Unit: gateway.UsageLimitUnitDAY, Threshold: pulumi.Int(10000000)},
+//						},
+//					},
+//				},
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("groupId", acme.GroupId)
+//			return nil
+//		})
+//	}
+//
+// ```
+//
+// ## Import
+//
+// An existing Group is imported by its id, `<groupId>`.
+//
+// ```sh
+// $ pulumi import baseten-gateway:index:Group group '<groupId>'
+// ```
 type Group struct {
 	pulumi.CustomResourceState
 

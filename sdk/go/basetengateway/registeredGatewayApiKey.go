@@ -15,6 +15,52 @@ import (
 // A caller-supplied federated API key, registered under a Frontier Gateway group: for keys you already issued to customers (white-label migration). The request is signed with your workspace's Ed25519 private key (the provider's `signingKey` setting, a secret), whose public half Baseten registered for the workspace; the API stores only a hash of the key.
 //
 // The key must be 32 to 128 printable ASCII characters without whitespace, with a Shannon entropy of at least 3.0 bits per character: checked before any request. Its first 16 characters become its `prefix`, which must be new to the workspace (the API checks that) and which the API shows to anyone with management access, so only the rest of the key is secret: prefer keys of 48 characters or more. Keys are immutable: changing `groupId`, `key` or `name` replaces the registration (a new key is registered before the old one is revoked, so a new key must not share the old one's prefix). Deleting the resource revokes the key; a key revoked outside Pulumi, or gone with its group, reads as gone on refresh. The resource's id is `<groupId>/<prefix>`.
+//
+// ## Example Usage
+// ### Register a key a customer already holds
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+//
+//	gateway "pulumi-baseten-gateway/sdk/go/basetengateway"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			cfg := config.New(ctx, "")
+//			acme, err := gateway.NewGroup(ctx, "acme", &gateway.GroupArgs{
+//				ExternalEntityId: pulumi.String("cust_42"),
+//				Models:           gateway.GroupModelArray{gateway.GroupModelArgs{Slug: pulumi.String("my-org/glm-5.2")}},
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			legacy, err := gateway.NewRegisteredGatewayApiKey(ctx, "acme-legacy", &gateway.RegisteredGatewayApiKeyArgs{
+//				GroupId: acme.GroupId,
+//				Key:     cfg.RequireSecret("legacyKey"),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("keyPrefix", legacy.Prefix)
+//			return nil
+//		})
+//	}
+//
+// ```
+//
+// ## Import
+//
+// An existing RegisteredGatewayApiKey is imported by its id, `<groupId>/<prefix>`. An import reads what the API returns, which never includes `key`.
+//
+// ```sh
+// $ pulumi import baseten-gateway:index:RegisteredGatewayApiKey registeredGatewayApiKey '<groupId>/<prefix>'
+// ```
 type RegisteredGatewayApiKey struct {
 	pulumi.CustomResourceState
 

@@ -15,6 +15,58 @@ import (
 // A Baseten secret: a named value, such as an upstream provider's API key, that endpoint targets refer to by `secretId`.
 //
 // Changing `value` rotates the secret in place (its id stays the same, so targets keep working); changing `name` replaces it. The value is a Pulumi secret: stored encrypted in the state, never shown. The API never returns values, so a refresh detects a deleted secret but not a value changed out of band (the next `up` does not rewrite it unless `value` changes in the program). A create refuses a name that already exists in the workspace (the API would silently overwrite it) unless `adopt` is set.
+//
+// ## Example Usage
+// ### Keep an upstream credential and route a slug to Anthropic with it
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+//
+//	gateway "pulumi-baseten-gateway/sdk/go/basetengateway"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			cfg := config.New(ctx, "")
+//			anthropic, err := gateway.NewSecret(ctx, "anthropic", &gateway.SecretArgs{
+//				Name:  pulumi.String("anthropic-api-key"),
+//				Value: cfg.RequireSecret("anthropicApiKey"),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			_, err = gateway.NewEndpoint(ctx, "claude", &gateway.EndpointArgs{
+//				Slug: pulumi.String("my-org/claude-sonnet"),
+//				Targets: gateway.TargetArray{
+//					gateway.TargetArgs{
+//						Provider:    gateway.TargetProviderANTHROPIC,
+//						SecretId:    anthropic.SecretId,
+//						TargetModel: pulumi.String("claude-sonnet-4-5"),
+//					},
+//				},
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("secretId", anthropic.SecretId)
+//			return nil
+//		})
+//	}
+//
+// ```
+//
+// ## Import
+//
+// An existing Secret is imported by its id, `<secretId>`. An import reads what the API returns, which never includes `value`.
+//
+// ```sh
+// $ pulumi import baseten-gateway:index:Secret secret '<secretId>'
+// ```
 type Secret struct {
 	pulumi.CustomResourceState
 

@@ -108,6 +108,30 @@ class Endpoint(pulumi.CustomResource):
 
         Changing `slug` or `region` replaces the endpoint (the API cannot change them in place); changing `targets` updates it in place. The gateway syncs endpoints every 60 seconds, so a change can take up to a minute to take effect. Set `adopt` to take over an endpoint that already exists with this slug in the workspace.
 
+        ## Example Usage
+        ### Route a slug to a Baseten deployment
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        glm = gateway.Endpoint(
+            "glm",
+            slug="my-org/glm-5.2",
+            targets=[gateway.TargetArgs(provider=gateway.TargetProvider.BASETEN, model_id="3kZ9xqd")],
+        )
+
+        pulumi.export("endpointId", glm.endpoint_id)
+        ```
+
+        ## Import
+
+        An existing Endpoint is imported by its id, `<endpointId>`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:Endpoint endpoint '<endpointId>'
+        ```
+
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] adopt: When true, take over an endpoint that already exists with this slug in the workspace (updating its targets to match) instead of failing on the duplicate slug. The way to bring an existing endpoint under management with the Python dynamic provider.
@@ -125,6 +149,30 @@ class Endpoint(pulumi.CustomResource):
         A Frontier Gateway endpoint: a globally unique routing slug (like `my-org/glm-5.2`) plus the target it points to.
 
         Changing `slug` or `region` replaces the endpoint (the API cannot change them in place); changing `targets` updates it in place. The gateway syncs endpoints every 60 seconds, so a change can take up to a minute to take effect. Set `adopt` to take over an endpoint that already exists with this slug in the workspace.
+
+        ## Example Usage
+        ### Route a slug to a Baseten deployment
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        glm = gateway.Endpoint(
+            "glm",
+            slug="my-org/glm-5.2",
+            targets=[gateway.TargetArgs(provider=gateway.TargetProvider.BASETEN, model_id="3kZ9xqd")],
+        )
+
+        pulumi.export("endpointId", glm.endpoint_id)
+        ```
+
+        ## Import
+
+        An existing Endpoint is imported by its id, `<endpointId>`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:Endpoint endpoint '<endpointId>'
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param EndpointArgs args: The arguments to use to populate this resource's properties.

@@ -70,6 +70,30 @@ class GatewayApiKey(pulumi.CustomResource):
 
         Keys are immutable: changing `groupId` or `name` replaces the key (the new key is created before the old one is revoked). Deleting the resource revokes the key, irreversibly; a key that is revoked or whose group is deleted reads as gone on refresh. The resource's id is `<groupId>/<prefix>`.
 
+        ## Example Usage
+        ### Issue an API key to a customer
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        acme = gateway.Group(
+            "acme", external_entity_id="cust_42", models=[gateway.GroupModelArgs(slug="my-org/glm-5.2")]
+        )
+        key = gateway.GatewayApiKey("acme-prod", group_id=acme.group_id, name="prod-1")
+
+        pulumi.export("keyPrefix", key.prefix)
+        pulumi.export("apiKey", key.api_key)  # a secret: pulumi stack output apiKey --show-secrets
+        ```
+
+        ## Import
+
+        An existing GatewayApiKey is imported by its id, `<groupId>/<prefix>`. An import reads what the API returns, which never includes `apiKey`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:GatewayApiKey gatewayApiKey '<groupId>/<prefix>'
+        ```
+
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] group_id: The `groupId` of the group the key belongs to. Immutable: a change replaces the key.
@@ -85,6 +109,30 @@ class GatewayApiKey(pulumi.CustomResource):
         A federated API key of a Frontier Gateway group: the credential your customer calls the gateway with (`Authorization: Api-Key <key>`), under the group's models and limits. The API generates it and returns it exactly once: `apiKey` is kept in the state as a secret (encrypted), so it can be exported to the customer, and is never shown in plain text.
 
         Keys are immutable: changing `groupId` or `name` replaces the key (the new key is created before the old one is revoked). Deleting the resource revokes the key, irreversibly; a key that is revoked or whose group is deleted reads as gone on refresh. The resource's id is `<groupId>/<prefix>`.
+
+        ## Example Usage
+        ### Issue an API key to a customer
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        acme = gateway.Group(
+            "acme", external_entity_id="cust_42", models=[gateway.GroupModelArgs(slug="my-org/glm-5.2")]
+        )
+        key = gateway.GatewayApiKey("acme-prod", group_id=acme.group_id, name="prod-1")
+
+        pulumi.export("keyPrefix", key.prefix)
+        pulumi.export("apiKey", key.api_key)  # a secret: pulumi stack output apiKey --show-secrets
+        ```
+
+        ## Import
+
+        An existing GatewayApiKey is imported by its id, `<groupId>/<prefix>`. An import reads what the API returns, which never includes `apiKey`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:GatewayApiKey gatewayApiKey '<groupId>/<prefix>'
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param GatewayApiKeyArgs args: The arguments to use to populate this resource's properties.

@@ -114,6 +114,18 @@ def get_endpoint(endpoint_id: Optional[_builtins.str] = None,
     """
     Look up an existing endpoint of the workspace by its `slug` or its `endpointId` (exactly one): an endpoint another stack or a person manages. Fails, naming the argument, when there is none. By `endpointId`: one request; by `slug`: one request per 1,000 endpoints of the workspace (the API has no slug filter).
 
+    ## Example Usage
+    ### Read an endpoint another stack manages
+    ```python
+    import pulumi
+    import pulumi_baseten_gateway_native as gateway
+
+    glm = gateway.get_endpoint_output(slug="my-org/glm-5.2")
+
+    pulumi.export("endpointId", glm.endpoint_id)
+    pulumi.export("modelId", glm.targets[0].model_id)
+    ```
+
     :param _builtins.str endpoint_id: The endpoint's id (the `endpointId` of an `Endpoint`).
     :param _builtins.str slug: The endpoint's slug, formatted `{org_prefix}/{name}`.
     """
@@ -135,6 +147,18 @@ def get_endpoint_output(endpoint_id: pulumi.Input[Optional[Optional[_builtins.st
                         opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetEndpointResult]:
     """
     Look up an existing endpoint of the workspace by its `slug` or its `endpointId` (exactly one): an endpoint another stack or a person manages. Fails, naming the argument, when there is none. By `endpointId`: one request; by `slug`: one request per 1,000 endpoints of the workspace (the API has no slug filter).
+
+    ## Example Usage
+    ### Read an endpoint another stack manages
+    ```python
+    import pulumi
+    import pulumi_baseten_gateway_native as gateway
+
+    glm = gateway.get_endpoint_output(slug="my-org/glm-5.2")
+
+    pulumi.export("endpointId", glm.endpoint_id)
+    pulumi.export("modelId", glm.targets[0].model_id)
+    ```
 
     :param _builtins.str endpoint_id: The endpoint's id (the `endpointId` of an `Endpoint`).
     :param _builtins.str slug: The endpoint's slug, formatted `{org_prefix}/{name}`.

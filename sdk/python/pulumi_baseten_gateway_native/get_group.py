@@ -138,6 +138,19 @@ def get_group(external_entity_id: Optional[_builtins.str] = None,
     """
     Look up an existing group of the workspace by its `externalEntityId` or its `groupId` (exactly one). Fails, naming the argument, when there is none. One request either way.
 
+    ## Example Usage
+    ### Issue a key under a group another stack manages
+    ```python
+    import pulumi
+    import pulumi_baseten_gateway_native as gateway
+
+    acme = gateway.get_group_output(external_entity_id="cust_42")
+    key = gateway.GatewayApiKey("acme-ci", group_id=acme.group_id, name="ci")
+
+    pulumi.export("groupId", acme.group_id)
+    pulumi.export("keyPrefix", key.prefix)
+    ```
+
     :param _builtins.str external_entity_id: The group's `externalEntityId` (your customer's id).
     :param _builtins.str group_id: The group's id (the `groupId` of a `Group`).
     """
@@ -161,6 +174,19 @@ def get_group_output(external_entity_id: pulumi.Input[Optional[Optional[_builtin
                      opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetGroupResult]:
     """
     Look up an existing group of the workspace by its `externalEntityId` or its `groupId` (exactly one). Fails, naming the argument, when there is none. One request either way.
+
+    ## Example Usage
+    ### Issue a key under a group another stack manages
+    ```python
+    import pulumi
+    import pulumi_baseten_gateway_native as gateway
+
+    acme = gateway.get_group_output(external_entity_id="cust_42")
+    key = gateway.GatewayApiKey("acme-ci", group_id=acme.group_id, name="ci")
+
+    pulumi.export("groupId", acme.group_id)
+    pulumi.export("keyPrefix", key.prefix)
+    ```
 
     :param _builtins.str external_entity_id: The group's `externalEntityId` (your customer's id).
     :param _builtins.str group_id: The group's id (the `groupId` of a `Group`).

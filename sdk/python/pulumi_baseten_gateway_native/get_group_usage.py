@@ -77,6 +77,18 @@ def get_group_usage(group_id: Optional[_builtins.str] = None,
     """
     The current window of each usage limit of a group, by model slug: how much its keys have used of each `(type, unit)` limit and when the window resets. Only models with usage limits appear (rate limits never do); a group without any has an empty `usage`. Fails, naming the argument, when there is no such group. One request.
 
+    ## Example Usage
+    ### Read a group's usage against its limits
+    ```python
+    import pulumi
+    import pulumi_baseten_gateway_native as gateway
+
+    acme = gateway.get_group_output(external_entity_id="cust_42")
+    usage = gateway.get_group_usage_output(group_id=acme.group_id)
+
+    pulumi.export("usage", usage.usage)
+    ```
+
     :param _builtins.str group_id: The group's id (the `groupId` of a `Group`).
     """
     __args__ = dict()
@@ -92,6 +104,18 @@ def get_group_usage_output(group_id: pulumi.Input[Optional[_builtins.str]] = Non
                            opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetGroupUsageResult]:
     """
     The current window of each usage limit of a group, by model slug: how much its keys have used of each `(type, unit)` limit and when the window resets. Only models with usage limits appear (rate limits never do); a group without any has an empty `usage`. Fails, naming the argument, when there is no such group. One request.
+
+    ## Example Usage
+    ### Read a group's usage against its limits
+    ```python
+    import pulumi
+    import pulumi_baseten_gateway_native as gateway
+
+    acme = gateway.get_group_output(external_entity_id="cust_42")
+    usage = gateway.get_group_usage_output(group_id=acme.group_id)
+
+    pulumi.export("usage", usage.usage)
+    ```
 
     :param _builtins.str group_id: The group's id (the `groupId` of a `Group`).
     """

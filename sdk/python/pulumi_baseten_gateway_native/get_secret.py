@@ -100,6 +100,27 @@ def get_secret(name: Optional[_builtins.str] = None,
     """
     Look up an existing secret of the workspace by its name: its id (for a target's `secretId`), team and creation time. Never its value: the API does not return values. Fails, naming the argument, when there is none. One request.
 
+    ## Example Usage
+    ### Route a slug with a credential another team keeps
+    ```python
+    import pulumi
+    import pulumi_baseten_gateway_native as gateway
+
+    openai = gateway.get_secret_output(name="openai-api-key")
+
+    gpt = gateway.Endpoint(
+        "gpt",
+        slug="my-org/gpt-4o",
+        targets=[
+            gateway.TargetArgs(
+                provider=gateway.TargetProvider.OPENAI, secret_id=openai.secret_id, target_model="gpt-4o"
+            )
+        ],
+    )
+
+    pulumi.export("secretId", openai.secret_id)
+    ```
+
     :param _builtins.str name: The secret's name.
     :param _builtins.str team_id: The id of the team whose secrets to look in. Omitted: every team the API key sees (a name is unique only within a team: the first one listed).
     """
@@ -120,6 +141,27 @@ def get_secret_output(name: pulumi.Input[Optional[_builtins.str]] = None,
                       opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetSecretResult]:
     """
     Look up an existing secret of the workspace by its name: its id (for a target's `secretId`), team and creation time. Never its value: the API does not return values. Fails, naming the argument, when there is none. One request.
+
+    ## Example Usage
+    ### Route a slug with a credential another team keeps
+    ```python
+    import pulumi
+    import pulumi_baseten_gateway_native as gateway
+
+    openai = gateway.get_secret_output(name="openai-api-key")
+
+    gpt = gateway.Endpoint(
+        "gpt",
+        slug="my-org/gpt-4o",
+        targets=[
+            gateway.TargetArgs(
+                provider=gateway.TargetProvider.OPENAI, secret_id=openai.secret_id, target_model="gpt-4o"
+            )
+        ],
+    )
+
+    pulumi.export("secretId", openai.secret_id)
+    ```
 
     :param _builtins.str name: The secret's name.
     :param _builtins.str team_id: The id of the team whose secrets to look in. Omitted: every team the API key sees (a name is unique only within a team: the first one listed).

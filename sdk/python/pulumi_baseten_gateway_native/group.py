@@ -140,6 +140,51 @@ class Group(pulumi.CustomResource):
 
         Changing `name` or `models` updates the group in place (the model set and each model's limits have set semantics: reordering is no change). Changing `externalEntityId`, `limitEnforcement` or `parentGroupId` replaces it. Deleting a group deletes its descendant groups and revokes every key under them, on the server: refer to a parent by its `groupId` output so that Pulumi deletes children first. Set `adopt` to take over a group that already exists with this `externalEntityId`.
 
+        ## Example Usage
+        ### Let a customer call one slug, with a rate limit and a daily token budget
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        glm = gateway.Endpoint(
+            "glm",
+            slug="my-org/glm-5.2",
+            targets=[gateway.TargetArgs(provider=gateway.TargetProvider.BASETEN, model_id="3kZ9xqd")],
+        )
+
+        acme = gateway.Group(
+            "acme",
+            external_entity_id="cust_42",
+            name="Acme Corp",
+            models=[
+                gateway.GroupModelArgs(
+                    slug=glm.slug,
+                    rate_limits=[
+                        gateway.RateLimitArgs(
+                            type=gateway.LimitType.TOKEN, unit=gateway.RateLimitUnit.MINUTE, threshold=100_000
+                        )
+                    ],
+                    usage_limits=[
+                        gateway.UsageLimitArgs(
+                            type=gateway.LimitType.TOKEN, unit=gateway.UsageLimitUnit.DAY, threshold=10_000_000
+                        )
+                    ],
+                )
+            ],
+        )
+
+        pulumi.export("groupId", acme.group_id)
+        ```
+
+        ## Import
+
+        An existing Group is imported by its id, `<groupId>`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:Group group '<groupId>'
+        ```
+
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] adopt: When true, take over a group that already exists with this `externalEntityId` (updating its name and models to match) instead of failing on the duplicate.
@@ -159,6 +204,51 @@ class Group(pulumi.CustomResource):
         A Frontier Gateway group: who may call which endpoint slugs, and how much. It is keyed by an `externalEntityId` you choose (your customer's id; it appears on every billing event), and holds a set of models, each with optional rate and usage limits. Federated API keys (`GatewayApiKey`) belong to a group and inherit its effective limits.
 
         Changing `name` or `models` updates the group in place (the model set and each model's limits have set semantics: reordering is no change). Changing `externalEntityId`, `limitEnforcement` or `parentGroupId` replaces it. Deleting a group deletes its descendant groups and revokes every key under them, on the server: refer to a parent by its `groupId` output so that Pulumi deletes children first. Set `adopt` to take over a group that already exists with this `externalEntityId`.
+
+        ## Example Usage
+        ### Let a customer call one slug, with a rate limit and a daily token budget
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        glm = gateway.Endpoint(
+            "glm",
+            slug="my-org/glm-5.2",
+            targets=[gateway.TargetArgs(provider=gateway.TargetProvider.BASETEN, model_id="3kZ9xqd")],
+        )
+
+        acme = gateway.Group(
+            "acme",
+            external_entity_id="cust_42",
+            name="Acme Corp",
+            models=[
+                gateway.GroupModelArgs(
+                    slug=glm.slug,
+                    rate_limits=[
+                        gateway.RateLimitArgs(
+                            type=gateway.LimitType.TOKEN, unit=gateway.RateLimitUnit.MINUTE, threshold=100_000
+                        )
+                    ],
+                    usage_limits=[
+                        gateway.UsageLimitArgs(
+                            type=gateway.LimitType.TOKEN, unit=gateway.UsageLimitUnit.DAY, threshold=10_000_000
+                        )
+                    ],
+                )
+            ],
+        )
+
+        pulumi.export("groupId", acme.group_id)
+        ```
+
+        ## Import
+
+        An existing Group is imported by its id, `<groupId>`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:Group group '<groupId>'
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param GroupArgs args: The arguments to use to populate this resource's properties.

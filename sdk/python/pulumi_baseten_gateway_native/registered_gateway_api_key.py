@@ -86,6 +86,32 @@ class RegisteredGatewayApiKey(pulumi.CustomResource):
 
         The key must be 32 to 128 printable ASCII characters without whitespace, with a Shannon entropy of at least 3.0 bits per character: checked before any request. Its first 16 characters become its `prefix`, which must be new to the workspace (the API checks that) and which the API shows to anyone with management access, so only the rest of the key is secret: prefer keys of 48 characters or more. Keys are immutable: changing `groupId`, `key` or `name` replaces the registration (a new key is registered before the old one is revoked, so a new key must not share the old one's prefix). Deleting the resource revokes the key; a key revoked outside Pulumi, or gone with its group, reads as gone on refresh. The resource's id is `<groupId>/<prefix>`.
 
+        ## Example Usage
+        ### Register a key a customer already holds
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        config = pulumi.Config()
+        acme = gateway.Group(
+            "acme", external_entity_id="cust_42", models=[gateway.GroupModelArgs(slug="my-org/glm-5.2")]
+        )
+        legacy = gateway.RegisteredGatewayApiKey(
+            "acme-legacy", group_id=acme.group_id, key=config.require_secret("legacyKey")
+        )
+
+        pulumi.export("keyPrefix", legacy.prefix)
+        ```
+
+        ## Import
+
+        An existing RegisteredGatewayApiKey is imported by its id, `<groupId>/<prefix>`. An import reads what the API returns, which never includes `key`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:RegisteredGatewayApiKey registeredGatewayApiKey '<groupId>/<prefix>'
+        ```
+
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] group_id: The `groupId` of the group the key belongs to. Immutable: a change replaces the key.
@@ -102,6 +128,32 @@ class RegisteredGatewayApiKey(pulumi.CustomResource):
         A caller-supplied federated API key, registered under a Frontier Gateway group: for keys you already issued to customers (white-label migration). The request is signed with your workspace's Ed25519 private key (the provider's `signingKey` setting, a secret), whose public half Baseten registered for the workspace; the API stores only a hash of the key.
 
         The key must be 32 to 128 printable ASCII characters without whitespace, with a Shannon entropy of at least 3.0 bits per character: checked before any request. Its first 16 characters become its `prefix`, which must be new to the workspace (the API checks that) and which the API shows to anyone with management access, so only the rest of the key is secret: prefer keys of 48 characters or more. Keys are immutable: changing `groupId`, `key` or `name` replaces the registration (a new key is registered before the old one is revoked, so a new key must not share the old one's prefix). Deleting the resource revokes the key; a key revoked outside Pulumi, or gone with its group, reads as gone on refresh. The resource's id is `<groupId>/<prefix>`.
+
+        ## Example Usage
+        ### Register a key a customer already holds
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        config = pulumi.Config()
+        acme = gateway.Group(
+            "acme", external_entity_id="cust_42", models=[gateway.GroupModelArgs(slug="my-org/glm-5.2")]
+        )
+        legacy = gateway.RegisteredGatewayApiKey(
+            "acme-legacy", group_id=acme.group_id, key=config.require_secret("legacyKey")
+        )
+
+        pulumi.export("keyPrefix", legacy.prefix)
+        ```
+
+        ## Import
+
+        An existing RegisteredGatewayApiKey is imported by its id, `<groupId>/<prefix>`. An import reads what the API returns, which never includes `key`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:RegisteredGatewayApiKey registeredGatewayApiKey '<groupId>/<prefix>'
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param RegisteredGatewayApiKeyArgs args: The arguments to use to populate this resource's properties.

@@ -103,6 +103,41 @@ class Secret(pulumi.CustomResource):
 
         Changing `value` rotates the secret in place (its id stays the same, so targets keep working); changing `name` replaces it. The value is a Pulumi secret: stored encrypted in the state, never shown. The API never returns values, so a refresh detects a deleted secret but not a value changed out of band (the next `up` does not rewrite it unless `value` changes in the program). A create refuses a name that already exists in the workspace (the API would silently overwrite it) unless `adopt` is set.
 
+        ## Example Usage
+        ### Keep an upstream credential and route a slug to Anthropic with it
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        config = pulumi.Config()
+        anthropic = gateway.Secret(
+            "anthropic", name="anthropic-api-key", value=config.require_secret("anthropicApiKey")
+        )
+
+        claude = gateway.Endpoint(
+            "claude",
+            slug="my-org/claude-sonnet",
+            targets=[
+                gateway.TargetArgs(
+                    provider=gateway.TargetProvider.ANTHROPIC,
+                    secret_id=anthropic.secret_id,
+                    target_model="claude-sonnet-4-5",
+                )
+            ],
+        )
+
+        pulumi.export("secretId", anthropic.secret_id)
+        ```
+
+        ## Import
+
+        An existing Secret is imported by its id, `<secretId>`. An import reads what the API returns, which never includes `value`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:Secret secret '<secretId>'
+        ```
+
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] adopt: When true, take over a secret that already exists with this name (setting its value to `value`) instead of failing. Without it, a create never overwrites an existing secret.
@@ -120,6 +155,41 @@ class Secret(pulumi.CustomResource):
         A Baseten secret: a named value, such as an upstream provider's API key, that endpoint targets refer to by `secretId`.
 
         Changing `value` rotates the secret in place (its id stays the same, so targets keep working); changing `name` replaces it. The value is a Pulumi secret: stored encrypted in the state, never shown. The API never returns values, so a refresh detects a deleted secret but not a value changed out of band (the next `up` does not rewrite it unless `value` changes in the program). A create refuses a name that already exists in the workspace (the API would silently overwrite it) unless `adopt` is set.
+
+        ## Example Usage
+        ### Keep an upstream credential and route a slug to Anthropic with it
+        ```python
+        import pulumi
+        import pulumi_baseten_gateway_native as gateway
+
+        config = pulumi.Config()
+        anthropic = gateway.Secret(
+            "anthropic", name="anthropic-api-key", value=config.require_secret("anthropicApiKey")
+        )
+
+        claude = gateway.Endpoint(
+            "claude",
+            slug="my-org/claude-sonnet",
+            targets=[
+                gateway.TargetArgs(
+                    provider=gateway.TargetProvider.ANTHROPIC,
+                    secret_id=anthropic.secret_id,
+                    target_model="claude-sonnet-4-5",
+                )
+            ],
+        )
+
+        pulumi.export("secretId", anthropic.secret_id)
+        ```
+
+        ## Import
+
+        An existing Secret is imported by its id, `<secretId>`. An import reads what the API returns, which never includes `value`.
+
+        ```sh
+        $ pulumi import baseten-gateway:index:Secret secret '<secretId>'
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param SecretArgs args: The arguments to use to populate this resource's properties.
