@@ -49,16 +49,23 @@ def docsgen_tool() -> Path:
 def copy_site(root: Path) -> Path:
     """``mkdocs.yml`` and ``docs/`` copied into ``root``; returns the copy's ``mkdocs.yml``."""
     shutil.copytree(DOCS_DIR, root / "docs")
-    shutil.copy2(MKDOCS_YML, root / "mkdocs.yml")
+    _copy_config(root)
     return root / "mkdocs.yml"
+
+
+def _copy_config(root: Path) -> None:
+    """``mkdocs.yml`` and the hooks it names (relative to it) into ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(MKDOCS_YML, root / "mkdocs.yml")
+    (root / "tools").mkdir(exist_ok=True)
+    shutil.copy2(REPO_ROOT / "tools" / "mkdocs_hooks.py", root / "tools" / "mkdocs_hooks.py")
 
 
 def generate_api_docs(root: Path, schema: Path = REPO_ROOT / "schema.json") -> Path:
     """``tools/docs_api.py`` on ``schema`` into ``root/docs/api``, its nav into ``root/mkdocs.yml`` (a copy
     of ours, made here if missing), as ``make docs`` runs it; returns ``root/docs/api``."""
     if not (root / "mkdocs.yml").exists():
-        root.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(MKDOCS_YML, root / "mkdocs.yml")
+        _copy_config(root)
     out = root / "docs" / "api"
     run(
         [

@@ -32,6 +32,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_site_builds_in_strict_mode(site: Path) -> None:
     for page in ("resources/endpoint", "functions/getendpoint", "provider"):
         assert (site / "api" / page / "index.html").is_file(), page
+    # The overview (docs/_index.md, the registry's name for it) is the home page, at the site's root.
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "<title>Overview - " in home
+    assert not (site / "_index").exists()
 
 
 def _plain(text: str) -> str:
