@@ -258,6 +258,33 @@ def test_the_schema_carries_the_examples_as_they_are_in_examples_docs() -> None:
             assert f"```{language}\n{source}```" in description, (token, language)
 
 
+#: A fenced code block of a Markdown page: its language and its text.
+FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+
+
+def test_every_code_block_of_the_api_pages_is_a_tested_example_or_import_command() -> None:
+    """docs/api (generated from schema.json) shows code only from examples/docs and the import commands,
+    which the tests above run as written."""
+    examples = json.loads((REPO_ROOT / "pulumi_baseten_gateway" / "doc_examples.json").read_text("utf-8"))
+    programs = {
+        (lang, source) for example in examples.values() for lang, source in example["programs"].items()
+    }
+    schema = json.loads((REPO_ROOT / "schema.json").read_text(encoding="utf-8"))
+    imports = {
+        m.group(1) for r in schema["resources"].values() if (m := IMPORT_COMMAND.search(r["description"]))
+    }
+    shown: set[tuple[str, str]] = set()
+    for page in sorted((REPO_ROOT / "docs" / "api").rglob("*.md")):
+        for language, code in FENCE.findall(page.read_text(encoding="utf-8")):
+            if language == "sh":
+                assert code.startswith("$ "), (page.name, code)
+                assert code[2:].rstrip("\n") in imports, (page.name, code)
+            else:
+                assert (language, code) in programs, (page.name, language, code[:200])
+            shown.add((language, code))
+    assert programs <= shown, "an example is on no page"
+
+
 #: A resource page's import command: ``$ pulumi import TOKEN NAME '<id>'`` in its ``## Import`` section.
 IMPORT_COMMAND = re.compile(r"\n## Import\n.*?\n```sh\n\$ (pulumi import [^\n]+)\n```\n$", re.DOTALL)
 

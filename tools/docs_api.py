@@ -12,7 +12,8 @@ Hugo page per resource, function and the provider; this turns them into mkdocs-m
   the site's own pages and the nav (in ``mkdocs.yml``, between the two marker comments);
 * what the registry's stylesheet would show is written out: a property's required/optional/replacement
   indicator as words, an enum value set apart from its description; "Package Details" (the same on every
-  page, with an empty repository link) is left out.
+  page, with an empty repository link) is left out, and so is "Constructor example" (every input with a
+  placeholder value: code no test runs; each page shows its tested examples, examples/docs, instead).
 
     python tools/docs_api.py --docsgen "$(bash tools/docsgen/build.sh)" --schema schema.json --out docs/api
 
@@ -72,6 +73,9 @@ _EXAMPLES = re.compile(r"<div><pulumi-examples>\n|</pulumi-examples></div>\n")
 _PACKAGE_DETAILS = re.compile(
     r'<h2 id="package-details">Package Details</h2>\n<dl class="package-details">.*?</dl>\n', re.S
 )
+#: "Constructor example": every input with a placeholder value ("string", every provider's fields at once):
+#: code that no test runs and that the API would refuse. The pages show the tested examples instead.
+_CONSTRUCTOR_EXAMPLE = re.compile(r"\n### Constructor example\n.*?(?=\n## )", re.S)
 _H4 = re.compile(r'<h4 id="([^"]+)">\n(.*?)\n</h4>')
 _ROOT_LINK = re.compile(r'(href="|\]\()/(?!/)')
 _PROPERTY_DT = re.compile(r'<dt\s+class="([^"]*)"\s+title="[^"]*">(.*?)</dt>', re.S)
@@ -261,6 +265,7 @@ def convert_page(text: str, enums: list[str]) -> tuple[str, str]:
     body = _WARNING.sub(GENERATED_NOTE + "\n", body, count=1)
     body = _EXAMPLES.sub("", body)
     body = _PACKAGE_DETAILS.sub("", body)
+    body = _CONSTRUCTOR_EXAMPLE.sub("\n", body)
     body = _INLINE.sub(r"\1", body)
     body = _H4.sub(lambda m: f"#### {m.group(2).strip()} {{#{m.group(1)}}}", body)
     body = _choosers_to_tabs(body)
