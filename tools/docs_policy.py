@@ -3,7 +3,7 @@
 Each policy is declared once, as a literal (``ResourcePolicySpec(...)``, ``StackPolicySpec(...)``); the page
 lists them in the pack's order with what the literal says: name, display name, description, kind, default
 enforcement level and config schema. Nothing on the page is written by hand, so it cannot drift from the
-pack: ``make docs`` regenerates it and tests/test_docs_pages.py fails when the committed page differs.
+pack: ``make docs`` regenerates it and tests/test_docs_program_pages.py fails when the committed page differs.
 
     python tools/docs_policy.py docs/policy-pack.md
 """

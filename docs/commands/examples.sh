@@ -1,4 +1,4 @@
-# Commands the documentation shows, run as written by tests/test_docs_pages.py (from the root of a copy of
+# Commands the documentation shows, run as written by tests/test_docs_program_pages.py (from the root of a copy of
 # the checkout, against an emulator: `http://127.0.0.1:8787` becomes the test emulator's address).
 # The sections between the `--8<--` markers are what the pages include (docs/guides/examples.md, resources.md, ci.md).
 # The signing key set here must parse, or the `pulumi up` after it fails (the providers check every setting).

@@ -1,6 +1,6 @@
 """The API client on its own, against an emulator this script starts: what docs/guides/api-client.md and
-docs/guides/emulator.md show (the sections between the ``--8<--`` markers). tests/test_docs_pages.py runs
-it, in a temporary directory, and checks what it printed.
+docs/guides/emulator.md show (the sections between the ``--8<--`` markers). tests/test_docs_program_pages.py
+runs it, in a temporary directory, and checks what it printed.
 """
 
 from pulumi_baseten_gateway import GatewayClient

@@ -104,8 +104,8 @@ TESTED_PROGRAMS = {
     "tests/programs/functions-typescript": "tests/test_functions_engine.py",
     "tests/programs/providers-typescript": "tests/test_resources_engine_providers.py",
     "tests/programs/migrate-python": "tests/test_endpoint_program_migration.py",
-    "docs/commands/examples.sh": "tests/test_docs_pages.py",
-    "docs/snippets/client.py": "tests/test_docs_pages.py",
+    "docs/commands/examples.sh": "tests/test_docs_program_pages.py",
+    "docs/snippets/client.py": "tests/test_docs_program_pages.py",
 }
 _FENCE = re.compile(
     r"^(?P<indent> *)(?P<fence>```+|~~~+)(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$",
