@@ -1,37 +1,5 @@
 #!/usr/bin/env bash
-# Build sdkgen (main.go: the pinned Pulumi release's code generators, see go.mod) into a cache outside the
-# repository and print the path of the executable as the last line of output.
-#
-# Cache: ${BASETEN_GATEWAY_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pulumi-baseten-gateway}/sdkgen-<version>-<key>,
-# where <key> hashes this directory's inputs, so a changed pin or source builds afresh (the first build
-# compiles pkg/v3's code generators: about a minute with the Go module cache warm; later runs take
-# 0.1 s). Needs Go and the Go module proxy. A failed build leaves no half-made cache entry behind.
+# Build sdkgen (main.go: the pinned Pulumi release's code generators, see go.mod) into the cache and print
+# the executable's path as the last line (tools/pkg-tool-build.sh: the cache, its key, the first build).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-
-version="$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" { print $2 }' "$here/go.mod")"
-if [ -z "$version" ]; then
-    echo "$here/go.mod pins no github.com/pulumi/pulumi/pkg/v3 version" >&2
-    exit 1
-fi
-key="$(cd "$here" && cat go.mod go.sum main.go build.sh | sha256sum | cut -c1-12)"
-cache_root="${BASETEN_GATEWAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-baseten-gateway}"
-dir="$cache_root/sdkgen-$version-$key"
-
-if [ ! -x "$dir/sdkgen" ]; then
-    if ! command -v go >/dev/null; then
-        echo "building sdkgen needs Go (>= $(awk '$1 == "go" { print $2 }' "$here/go.mod")); none on PATH" >&2
-        exit 1
-    fi
-    echo "building sdkgen (pkg/v3 $version code generators) into $dir (first time only)" >&2
-    mkdir -p "$cache_root"
-    staging="$(mktemp -d "$cache_root/.build-sdkgen-XXXXXX")"
-    trap 'rm -rf "$staging"' EXIT
-    started=$SECONDS
-    (cd "$here" && GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w" -o "$staging/sdkgen" .)
-    rm -rf "$dir"
-    mv "$staging" "$dir"
-    trap - EXIT
-    echo "built in $((SECONDS - started)) s" >&2
-fi
-echo "$dir/sdkgen"
+exec bash "$(dirname "$0")/../pkg-tool-build.sh" "$(dirname "$0")" "code generators"
