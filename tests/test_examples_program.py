@@ -5,10 +5,10 @@ docs/guides/examples.md gives for it, through the pinned CLI and the language ho
 names, against the emulator: ``pulumi stack init``, ``pulumi config set``, ``pulumi up``, ``pulumi preview
 --expect-no-changes``, an update (a config value or an edit of the program, as the user makes it) and
 ``pulumi up`` again, an endpoint deleted outside Pulumi (``pulumi refresh``, then ``pulumi up`` recreates
-it), then ``pulumi destroy``. After each step the emulator holds exactly what the program
-declares. The native examples use the plugin as ``pulumi plugin install`` installed it, so the CLI's output
-is the user's: it must carry no warning at all. ``examples/gateway`` has a test of its own, which runs these
-steps and more (tests/test_examples_program_gateway.py).
+it; for one example per provider, ``REFRESHED``), then ``pulumi destroy``. After each step the emulator
+holds exactly what the program declares. The native examples use the plugin as ``pulumi plugin install``
+installed it, so the CLI's output is the user's: it must carry no warning at all. ``examples/gateway`` has
+a test of its own, which runs these steps and more (tests/test_examples_program_gateway.py).
 """
 
 from __future__ import annotations
@@ -158,6 +158,10 @@ def installed_plugin(stack: ProgramStack) -> None:
     stack.pulumi("plugin", "install", "resource", "baseten-gateway", package_version, "--file", str(plugin))
 
 
+#: The examples whose test also deletes an endpoint outside Pulumi: one on the dynamic provider, one native.
+REFRESHED = ("basic", "yaml")
+
+
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_the_example_runs_in_its_own_directory(
     name: str, tmp_path: Path, make_emulator: MakeEmulator
@@ -206,17 +210,18 @@ def test_the_example_runs_in_its_own_directory(
     assert changed["ids"] == state["ids"]  # in place: the same endpoints
     assert changed["groups"] == example.groups
     assert changed["thresholds"] == example.thresholds[1]
-    stack.preview("--expect-no-changes")
 
     # -- an endpoint deleted outside Pulumi: `pulumi refresh` finds it gone, the next `up` recreates it.
-    slug = sorted(example.endpoints)[0]
-    with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
-        gateway.endpoints.delete(state["ids"][slug])
-    assert stack.refresh().changes == {"same": example.resources - 1, "delete": 1}
-    assert stack.up().changes == {"same": example.resources - 1, "create": 1}
-    recreated = held(demo)
-    assert recreated["endpoints"] == example.changed
-    assert recreated["ids"][slug] != state["ids"][slug]
+    # What the refresh reads is the provider's, not the program's language: once on each provider.
+    if name in REFRESHED:
+        slug = sorted(example.endpoints)[0]
+        with GatewayClient(DEMO_KEY, base_url=demo.base_url) as gateway:
+            gateway.endpoints.delete(state["ids"][slug])
+        assert stack.refresh().changes == {"same": example.resources - 1, "delete": 1}
+        assert stack.up().changes == {"same": example.resources - 1, "create": 1}
+        recreated = held(demo)
+        assert recreated["endpoints"] == example.changed
+        assert recreated["ids"][slug] != state["ids"][slug]
 
     # -- pulumi destroy: nothing of the program is left.
     assert stack.destroy().changes == {"delete": example.resources}

@@ -3,9 +3,10 @@
 Every resource and function page of the docs shows one example in Python, TypeScript, Go and YAML; ``make
 schema`` copies the programs into the schema's descriptions, from which the SDKs' doc comments and the API
 pages (docs/api) are generated. Each program here is a project directory of its own: ``pulumi stack init``,
-``pulumi config set`` (the provider's key, and the example's own secrets), ``pulumi up``, then ``pulumi
-destroy``, through the pinned CLI, its language host, the generated SDK and the native plugin, against the
-emulator (workspace prefix ``my-org``, as the examples write their slugs).
+``pulumi config set`` (the provider's key, and the example's own secrets), ``pulumi up`` (and ``pulumi
+destroy``, which runs no program: once per example, in YAML), through the pinned CLI, its language host,
+the generated SDK and the native plugin, against the emulator (workspace prefix ``my-org``, as the examples
+write their slugs).
 
 The oracle is what the example says it does, written here once per example for all four languages: after
 ``up`` the workspace holds exactly those objects (and what the test made beforehand for a look-up to find,
@@ -237,11 +238,15 @@ def test_the_example_does_what_its_page_says(
         )
         stack.up()
         example.check(Run(stack.outputs(), _world(client), client))
-        exported = str(stack.export(show_secrets=False))
-        for _, value in example.secrets:
-            assert value not in exported, "a secret of the example is in the state in plain text"
-        stack.destroy()
-        assert _world(client) == before
+        if example.secrets:
+            exported = str(stack.export(show_secrets=False))
+            for _, value in example.secrets:
+                assert value not in exported, "a secret of the example is in the state in plain text"
+        # `pulumi destroy` runs no program (the engine deletes what the state holds), so it is the same in
+        # every language: once per example.
+        if language == "yaml":
+            stack.destroy()
+            assert _world(client) == before
 
 
 def test_the_schema_carries_the_examples_as_they_are_in_examples_docs() -> None:
