@@ -26,6 +26,7 @@ example's lockfile, cached by its inputs (``harness/sdks.py``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
@@ -233,8 +234,12 @@ class ProgramStack:
 
     @staticmethod
     def kill(process: subprocess.Popen[str]) -> None:
-        """SIGKILL to the whole process group of a :meth:`start`ed command; waits for the CLI to be gone."""
-        os.killpg(process.pid, signal.SIGKILL)
+        """SIGKILL to every process of a :meth:`start`ed command's session (the CLI, its language host and
+        plugins, which the CLI starts in process groups of their own), as when a CI job is killed; waits
+        for the CLI to be gone. A plugin left alive would outlive the test."""
+        for pid in _session_members(process.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         process.wait(timeout=60)
 
     def config_set_all(self, plain: Mapping[str, str], secret: Mapping[str, str] = {}) -> None:
@@ -356,6 +361,19 @@ def policy_pack(work: Path, source: Path = REPO_ROOT / "policy-pack") -> Path:
     spec = yaml.safe_load((target / "PulumiPolicy.yaml").read_text(encoding="utf-8"))["runtime"]
     _prepare(spec["name"], target, spec)
     return target
+
+
+def _session_members(session: int) -> list[int]:
+    """The pids of the processes in ``session`` (``/proc/<pid>/stat``'s sixth field), its leader first."""
+    members = [session]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # The command name, in parentheses, may hold spaces: the fields after it are counted from ")".
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid = int(stat.parent.name)
+            if int(fields[3]) == session and pid != session:
+                members.append(pid)
+    return members
 
 
 def _lay_out(source: Path, tree: Path, *, isolated: bool = False) -> Path:
