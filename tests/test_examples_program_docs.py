@@ -22,20 +22,19 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.emulator import ACME_SIGNING_SEED, EmulatorProcess, public_key_of
+from harness.emulator import ACME_SIGNING_SEED, EmulatorProcess, public_key_of, write_config
 from harness.engine import tree_first
 from harness.programs import ProgramStack, ProjectStack
 from harness.sdks import python_sdk
 from pulumi_baseten_gateway import GatewayClient
 from pulumi_baseten_gateway.api.signing import SigningKey
-from tests.conftest import MakeEmulator
 from tools import doc_examples
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -207,9 +206,29 @@ def test_every_example_directory_has_an_oracle_and_all_four_languages() -> None:
     assert found == {(language, name) for language in LANGUAGES for name in EXAMPLES_BY_NAME}
 
 
+@pytest.fixture(scope="module")
+def _my_org_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    directory = tmp_path_factory.mktemp("my-org")
+    with EmulatorProcess(
+        directory / "gateway.sqlite3", config_path=write_config(directory / "c.json", [MY_ORG])
+    ) as em:
+        yield em
+
+
 @pytest.fixture
-def my_org(make_emulator: MakeEmulator) -> EmulatorProcess:
-    return make_emulator(workspaces=[MY_ORG])
+def my_org(_my_org_emulator: EmulatorProcess) -> EmulatorProcess:
+    """The ``my-org`` workspace, empty: one emulator per module and worker, emptied before each test (a
+    group's delete takes its descendants and keys)."""
+    with GatewayClient(KEY, base_url=_my_org_emulator.base_url) as client:
+        for group in client.groups.list():
+            if group.hierarchy.parent_group_id is None:
+                client.groups.delete(group.id)
+        for endpoint in client.endpoints.list():
+            client.endpoints.delete(endpoint.id)
+        for secret in client.secrets.list():
+            client.secrets.delete(secret.name)
+        assert _world(client) == {"endpoints": {}, "secrets": [], "groups": {}, "keys": {}}
+    return _my_org_emulator
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
