@@ -7,9 +7,12 @@ per call and stops it at teardown.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -100,6 +103,40 @@ def make_emulator(tmp_path: Path) -> Iterator[MakeEmulator]:
     yield make
     for process in started:
         process.stop()
+
+
+def _processes_under(directory: Path) -> dict[int, str]:
+    """The processes whose working directory is in ``directory``: pid -> command line."""
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cwd = os.readlink(proc / "cwd")
+            if cwd == str(directory) or cwd.startswith(f"{directory}{os.sep}"):
+                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or not ours to read
+    return {pid: command for pid, command in found.items() if command}  # a zombie has no command line
+
+
+@pytest.fixture(autouse=True)
+def _nothing_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that ran programs in its ``tmp_path`` leaves no process there (a plugin, a language host, an
+    emulator): every service a test starts is stopped by the end of its teardown. What is left is killed,
+    and the test fails naming it. (The CLI stops its plugins as it exits; a few seconds are allowed.)"""
+    if "tmp_path" not in request.fixturenames:
+        yield
+        return
+    directory = request.getfixturevalue("tmp_path")  # set up before, so torn down after, this fixture
+    yield
+    deadline = time.monotonic() + 10
+    left = _processes_under(directory)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)  # a bounded wait for processes already told to exit, not a synchronisation
+        left = _processes_under(directory)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, "processes outlived the test: " + "; ".join(f"{pid}: {cmd}" for pid, cmd in left.items())
 
 
 _exit_status = 0
