@@ -64,9 +64,19 @@ def stack_of(tmp_path: Path, emulator: EmulatorProcess, endpoints: dict[str, Any
     )
 
 
-def test_a_second_up_changes_nothing_and_creates_nothing(tmp_path: Path, demo: EmulatorProcess) -> None:
+# -- updates and replacements -------------------------------------------------------------------------
+
+
+def test_a_second_up_changes_nothing_a_target_change_updates_in_place_and_a_region_change_replaces(
+    tmp_path: Path, demo: EmulatorProcess
+) -> None:
+    """One endpoint, set up once: a second ``up`` writes nothing; new targets update it in place, keeping
+    its id; a new region replaces it, deleting the old endpoint first."""
     stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/a", "targets": BASETEN}})
     stack.up()
+    first = held(demo)["demo/a"]
+
+    # A second up changes nothing and creates nothing.
     before = held(demo)
     demo.reset_stats()
     run = stack.up()
@@ -75,15 +85,7 @@ def test_a_second_up_changes_nothing_and_creates_nothing(tmp_path: Path, demo: E
     writes = {r: n for r, n in demo.stats()["by_route"].items() if not r.startswith("GET")}
     assert writes == {}
 
-
-# -- updates and replacements -------------------------------------------------------------------------
-
-
-def test_target_change_updates_in_place_keeping_the_id(tmp_path: Path, demo: EmulatorProcess) -> None:
-    stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/a", "targets": BASETEN}})
-    stack.up()
-    first = held(demo)["demo/a"]
-
+    # A target change updates in place, keeping the id.
     stack.set_config({"endpoints": {"a": {"slug": "demo/a", "targets": STAGING}}})
     preview = stack.preview()
     assert preview.changes == {"same": 1, "update": 1}
@@ -93,6 +95,17 @@ def test_target_change_updates_in_place_keeping_the_id(tmp_path: Path, demo: Emu
     assert after["id"] == first["id"]
     assert after["targets"] == STAGING
     assert stack.resources()["a"]["outputs"]["targets"] == STAGING
+    stack.preview(expect_no_changes=True)
+
+    # A region change replaces, deleting the old endpoint first (the slug stays, and a slug is unique).
+    old_id = held(demo)["demo/a"]["id"]
+    stack.set_config({"endpoints": {"a": {"slug": "demo/a", "targets": STAGING, "region": "EU"}}})
+    run = stack.up()
+    steps = [op for op, name in run.steps() if name == "a"]
+    assert steps.index("delete-replaced") < steps.index("create-replacement")
+    endpoints = held(demo)
+    assert endpoints["demo/a"]["region"] == "EU"
+    assert endpoints["demo/a"]["id"] != old_id
     stack.preview(expect_no_changes=True)
 
 
@@ -143,37 +156,10 @@ def test_slug_change_replaces_creating_the_new_endpoint_first(tmp_path: Path, de
     stack.preview(expect_no_changes=True)
 
 
-def test_region_change_replaces_deleting_the_old_endpoint_first(
-    tmp_path: Path, demo: EmulatorProcess
-) -> None:
-    stack = stack_of(tmp_path, demo, {"a": {"slug": "demo/a", "targets": BASETEN}})
-    stack.up()
-    old_id = held(demo)["demo/a"]["id"]
-
-    stack.set_config({"endpoints": {"a": {"slug": "demo/a", "targets": BASETEN, "region": "EU"}}})
-    run = stack.up()
-    steps = [op for op, name in run.steps() if name == "a"]
-    assert steps.index("delete-replaced") < steps.index("create-replacement")
-    endpoints = held(demo)
-    assert endpoints["demo/a"]["region"] == "EU"
-    assert endpoints["demo/a"]["id"] != old_id
-    stack.preview(expect_no_changes=True)
-
-
-def test_a_removed_resource_is_deleted(tmp_path: Path, demo: EmulatorProcess) -> None:
-    both = {"a": {"slug": "demo/a", "targets": BASETEN}, "b": {"slug": "demo/b", "targets": STAGING}}
-    stack = stack_of(tmp_path, demo, both)
-    stack.up()
-    stack.set_config({"endpoints": {"a": both["a"]}})
-    run = stack.up()
-    assert run.changes == {"same": 2, "delete": 1}
-    assert set(held(demo)) == {"demo/a"}
-
-
 # -- refresh and drift --------------------------------------------------------------------------------
 
 
-def test_refresh_shows_out_of_band_changes_and_the_next_up_converges(
+def test_refresh_shows_out_of_band_changes_the_next_up_converges_and_a_removed_resource_is_deleted(
     tmp_path: Path, demo: EmulatorProcess
 ) -> None:
     declared = {"a": {"slug": "demo/a", "targets": BASETEN}, "b": {"slug": "demo/b", "targets": BASETEN}}
@@ -199,6 +185,12 @@ def test_refresh_shows_out_of_band_changes_and_the_next_up_converges(
     endpoints = held(demo)
     assert {slug: e["targets"] for slug, e in endpoints.items()} == {"demo/a": BASETEN, "demo/b": BASETEN}
     stack.preview(expect_no_changes=True)
+
+    # Removed from the program: deleted.
+    stack.set_config({"endpoints": {"a": declared["a"]}})
+    run = stack.up()
+    assert run.changes == {"same": 2, "delete": 1}
+    assert set(held(demo)) == {"demo/a"}
 
 
 # -- secrets ------------------------------------------------------------------------------------------
