@@ -89,10 +89,15 @@ def _held(emulator: EmulatorProcess, key: str = DEMO_KEY) -> dict[str, str]:
 # -- the native plugin: a YAML program ------------------------------------------------------------------
 
 
-def test_native_preview_without_an_api_key_fails_naming_the_setting(
+def test_native_preview_passes_a_valid_config_without_a_request_and_names_a_missing_api_key(
     tmp_path: Path, demo: EmulatorProcess
 ) -> None:
     stack = _yaml_stack(tmp_path, demo)
+    result = stack.preview()
+    assert result.changes == {"create": 2}  # the stack and the endpoint
+    assert _requests(demo) == 0
+
+    # Without the API key: refused by name.
     stack.pulumi("config", "rm", "baseten-gateway:apiKey")
 
     result = stack.preview(check=False)
@@ -138,15 +143,6 @@ def test_native_preview_names_every_malformed_setting_and_no_secret(
     _assert_refused(output, "baseten-gateway:apiKey (or BASETEN_API_KEY)", "contains whitespace")
     _assert_refused(output, "baseten-gateway:signingKey (or BASETEN_SIGNING_KEY)", "must be an Ed25519")
     _assert_refused(output, "baseten-gateway:totalTimeout (or BASETEN_TOTAL_TIMEOUT)", "number of seconds")
-    assert _requests(demo) == 0
-
-
-def test_native_preview_of_a_valid_config_passes_without_a_request(
-    tmp_path: Path, demo: EmulatorProcess
-) -> None:
-    stack = _yaml_stack(tmp_path, demo)
-    result = stack.preview()
-    assert result.changes == {"create": 2}  # the stack and the endpoint
     assert _requests(demo) == 0
 
 
@@ -198,9 +194,9 @@ def test_native_a_changed_api_url_or_key_updates_the_provider_and_replaces_nothi
     assert stack.up().changes == {"update": 1, "same": 2}
     assert _held(emulator, ACME_KEY) == before  # the same endpoint, not replaced
     assert _requests(emulator) == requests + 1  # the listing just above: `up` sent nothing
-    stack.preview("--expect-no-changes")
 
-    # Another key of the same workspace (view-only: an unchanged endpoint needs no request).
+    # Another key of the same workspace (view-only: an unchanged endpoint needs no request). Its preview
+    # also shows that the up above converged: the provider's only diff is the key, the endpoint is same.
     stack.config_set("apiKey", ACME_VIEWER_KEY, secret=True)
     preview = stack.preview("--diff")
     assert preview.changes == {"update": 1, "same": 2}, preview.stdout
@@ -288,10 +284,14 @@ def _python_stack(work: Path, emulator: EmulatorProcess, **kw: Any) -> EngineSta
     )
 
 
-def test_dynamic_preview_without_an_api_key_fails_naming_the_setting(
+def test_dynamic_preview_passes_a_valid_config_without_a_request_and_names_a_missing_api_key(
     tmp_path: Path, demo: EmulatorProcess
 ) -> None:
     stack = _python_stack(tmp_path / "config", demo)
+    assert stack.preview().changes == {"create": 2}
+    assert _requests(demo) == 0
+
+    # Without the API key: refused by name.
     stack.stack.remove_config("baseten:apiKey")
     error = str(stack.failing("preview"))
     lines = _assert_refused(error, "baseten:apiKey", "no Baseten API key")
@@ -318,12 +318,4 @@ def test_dynamic_preview_with_a_malformed_api_url_fails_naming_it(
     stack.set_config({"baseten:apiUrl": url})
     error = str(stack.failing("preview"))
     _assert_refused(error, "baseten:apiUrl (or BASETEN_API_URL)", rule)
-    assert _requests(demo) == 0
-
-
-def test_dynamic_preview_of_a_valid_config_passes_without_a_request(
-    tmp_path: Path, demo: EmulatorProcess
-) -> None:
-    stack = _python_stack(tmp_path, demo)
-    assert stack.preview().changes == {"create": 2}
     assert _requests(demo) == 0
