@@ -117,16 +117,27 @@ def test_native_preview_passes_a_valid_config_without_a_request_and_names_a_miss
     stack.destroy()
 
 
-@pytest.mark.parametrize(("url", "rule"), MALFORMED_URLS.values(), ids=list(MALFORMED_URLS))
-def test_native_preview_with_a_malformed_api_url_fails_naming_it(
-    tmp_path: Path, demo: EmulatorProcess, url: str, rule: str
+def test_native_preview_and_up_with_a_malformed_api_url_fail_naming_it_and_never_its_value(
+    tmp_path: Path, demo: EmulatorProcess
 ) -> None:
+    """Each malformed URL in turn on one stack; then ``up`` without a preview, as a user runs it."""
     stack = _yaml_stack(tmp_path, demo)
+    for url, rule in MALFORMED_URLS.values():
+        stack.config_set("baseten-gateway:apiUrl", url)
+        result = stack.preview(check=False)
+        assert result.returncode != 0, url
+        _assert_refused(result.stdout + result.stderr, "baseten-gateway:apiUrl (or BASETEN_API_URL)", rule)
+        assert _requests(demo) == 0, url
+
+    url, _ = MALFORMED_URLS["plain http to a remote host"]
     stack.config_set("baseten-gateway:apiUrl", url)
-    result = stack.preview(check=False)
+    result = stack.pulumi("up", "--yes", "--skip-preview", check=False)
     assert result.returncode != 0
-    _assert_refused(result.stdout + result.stderr, "baseten-gateway:apiUrl (or BASETEN_API_URL)", rule)
-    assert _requests(demo) == 0
+    assert (
+        "baseten-gateway:apiUrl (or BASETEN_API_URL) uses plain http:// to a non-loopback host"
+        in result.stdout
+    )
+    assert MARKER not in result.stdout + result.stderr
 
 
 def test_native_preview_names_every_malformed_setting_and_no_secret(
@@ -310,12 +321,20 @@ def test_dynamic_preview_passes_a_valid_config_without_a_request_and_names_a_mis
     from_env.destroy()
 
 
-@pytest.mark.parametrize(("url", "rule"), MALFORMED_URLS.values(), ids=list(MALFORMED_URLS))
-def test_dynamic_preview_with_a_malformed_api_url_fails_naming_it(
-    tmp_path: Path, demo: EmulatorProcess, url: str, rule: str
+def test_dynamic_preview_and_up_with_a_malformed_api_url_fail_naming_it_and_never_its_value(
+    tmp_path: Path, demo: EmulatorProcess
 ) -> None:
+    """Each malformed URL in turn on one stack; then ``up``: the setting as users write it, no value."""
     stack = _python_stack(tmp_path, demo)
+    for url, rule in MALFORMED_URLS.values():
+        stack.set_config({"baseten:apiUrl": url})
+        error = str(stack.failing("preview"))
+        _assert_refused(error, "baseten:apiUrl (or BASETEN_API_URL)", rule)
+        assert _requests(demo) == 0, url
+
+    url, _ = MALFORMED_URLS["plain http to a remote host"]
     stack.set_config({"baseten:apiUrl": url})
-    error = str(stack.failing("preview"))
-    _assert_refused(error, "baseten:apiUrl (or BASETEN_API_URL)", rule)
-    assert _requests(demo) == 0
+    error = str(stack.failing("up"))
+    assert "baseten:apiUrl (or BASETEN_API_URL) uses plain http:// to a non-loopback host" in error
+    assert MARKER not in error
+    assert "Traceback" not in error
