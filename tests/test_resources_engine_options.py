@@ -1,6 +1,7 @@
-"""Resource options under the engine, one test each, on the native plugin from YAML programs: ``protect``,
+"""Resource options under the engine, on the native plugin from YAML programs: ``protect``,
 ``retainOnDelete``, ``ignoreChanges``, ``aliases``, ``deleteBeforeReplace``, ``replaceOnChanges``,
-``customTimeouts``, and an interrupted ``pulumi up``.
+``customTimeouts``, and an interrupted ``pulumi up``; one test each, but ``aliases`` and
+``deleteBeforeReplace``, which share one stack.
 
 The oracle is the workspace as the client lists it (which endpoint exists, with which id and targets) and
 the order of the engine's steps (its event log). Most options are the engine's own business; what the
@@ -118,31 +119,26 @@ def test_ignore_changes_keeps_an_out_of_band_target(tmp_path: Path, emulator: Em
     assert _endpoints(emulator) == {SLUG: (endpoint_id, "changed-by-hand")}
 
 
-def test_an_alias_renames_the_resource_without_replacing_the_endpoint(
+def test_an_alias_renames_without_replacing_and_delete_before_replace_deletes_the_old_endpoint_first(
     tmp_path: Path, emulator: EmulatorProcess
 ) -> None:
     stack = _stack(tmp_path, emulator)
     stack.up()
     made = _endpoints(emulator)[SLUG]
 
+    # An alias renames the resource without replacing the endpoint.
     stack.write_program(_program("renamed", options={"aliases": [f"{URN_PREFIX}a"]}))
     run = stack.up()
     assert set(run.changes) <= {"same"}, run.changes
     assert _endpoints(emulator) == {SLUG: made}
     assert set(stack.resources(ENDPOINT)) == {"renamed"}
 
-
-def test_delete_before_replace_deletes_the_old_endpoint_first(
-    tmp_path: Path, emulator: EmulatorProcess
-) -> None:
-    stack = _stack(tmp_path, emulator)
-    stack.up()
     # A new slug is created before the old one is deleted (two slugs: no conflict) ...
-    stack.write_program(_program(slug="acme/options-2"))
+    stack.write_program(_program("renamed", slug="acme/options-2"))
     run = stack.up()
     assert _ops(run).index("create-replacement") < _ops(run).index("delete-replaced"), run.steps()
     # ... unless the program asks to delete first.
-    stack.write_program(_program(slug="acme/options-3", options={"deleteBeforeReplace": True}))
+    stack.write_program(_program("renamed", slug="acme/options-3", options={"deleteBeforeReplace": True}))
     run = stack.up()
     assert _ops(run).index("delete-replaced") < _ops(run).index("create-replacement"), run.steps()
     assert set(_endpoints(emulator)) == {"acme/options-3"}
