@@ -768,7 +768,7 @@ def _held(emulator: EmulatorProcess) -> dict[str, Any]:
         return {g.metadata.external_entity_id: g for g in gateway.groups.list()}
 
 
-def test_a_hierarchy_with_keys_updates_in_place_and_deletes_children_first(
+def test_a_hierarchy_with_keys_updates_in_place_refreshes_a_deleted_parent_and_deletes_children_first(
     tmp_path: Path, make_emulator: MakeEmulator
 ) -> None:
     emulator = make_emulator(config=False)
@@ -802,6 +802,17 @@ def test_a_hierarchy_with_keys_updates_in_place_and_deletes_children_first(
         == 5
     )
 
+    # The parent deleted out of band: refresh sees it gone, with its child and the child's key; up
+    # recreates the three.
+    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
+        gateway.groups.delete(_held(emulator)["acme"].id)
+    refresh = stack.refresh()
+    assert refresh.changes == {"same": 1, "delete": 3}
+    assert not [r for r in stack.resources("").values() if "baseten-gateway" in r["type"]]
+    stack.up()
+    assert set(_held(emulator)) == {"acme", "acme-eu"}
+    stack.preview(expect_no_changes=True)
+
     # Removed from the program: the key, then the child, then the parent.
     stack.set_config({"resources": {}})
     run = stack.up()
@@ -830,28 +841,6 @@ def test_a_new_external_entity_id_replaces_the_group_and_its_keys(
         assert len(list(gateway.keys.list(held["new"].id))) == 1
     stack.destroy()
     assert _held(emulator) == {}
-
-
-def test_refresh_sees_a_parent_deleted_out_of_band_taking_its_child_and_keys(
-    tmp_path: Path, make_emulator: MakeEmulator
-) -> None:
-    emulator = make_emulator(config=False)
-    declared = {
-        "parent": _group("p", DEMO_MODELS),
-        "child": _group("c", DEMO_MODELS, parent_group_id="${parent.group_id}"),
-        "key": _key("child"),
-    }
-    stack = _stack(tmp_path, emulator, declared)
-    stack.up()
-    with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
-        gateway.groups.delete(_held(emulator)["p"].id)
-    refresh = stack.refresh()
-    assert refresh.changes == {"same": 1, "delete": 3}
-    assert not [r for r in stack.resources("").values() if "baseten-gateway" in r["type"]]
-    stack.up()
-    assert set(_held(emulator)) == {"p", "c"}
-    stack.preview(expect_no_changes=True)
-    stack.destroy()
 
 
 def test_a_taken_external_entity_id_fails_suggesting_adopt_and_get_reads_a_group(
