@@ -484,12 +484,25 @@ def test_an_existing_name_fails_without_adopt_and_adopt_takes_it_over(
         assert gateway.secrets.list() == []
 
 
-def test_rename_replaces_creating_first_and_get_reads_without_managing(
+def test_a_plain_string_value_is_stored_only_as_a_secret_then_a_rename_replaces_creating_first(
     tmp_path: Path, make_emulator: MakeEmulator
 ) -> None:
+    """One stack: the secret's first up is the stored-only-as-a-secret check, its rename the replacement
+    (created first), then ``get`` reads a secret made outside without managing it."""
     emulator = make_emulator(config=False)
-    stack = _stack(tmp_path, emulator, {"s": _secret("first")})
-    stack.up()
+    stack = _stack(tmp_path, emulator, {})
+    # Secret config, so that the test's own input is not in the stack's files; the program reads it as
+    # text (``Config.get``) and passes a plain ``str``.
+    stack.stack.set_config("resources", auto.ConfigValue(json.dumps({"s": _secret("first")}), secret=True))
+    run = stack.up()
+    assert VALUE not in run.stdout + run.stderr
+    state = stack.resources("Secret")["s"]
+    for section in ("inputs", "outputs"):
+        assert "ciphertext" in state[section]["value"], section
+    for path in stack.state_files():
+        assert VALUE.encode() not in path.read_bytes(), path
+
+    # From here the config is plain text (the value is in the stack's config file): a new name.
     stack.set_config({"resources": {"s": _secret("second")}})
     run = stack.up()
     assert run.changes == {"same": 1, "replace": 1}
@@ -508,24 +521,6 @@ def test_rename_replaces_creating_first_and_get_reads_without_managing(
     stack.destroy()
     with GatewayClient(DEMO_KEY, base_url=emulator.base_url) as gateway:
         assert [s.name for s in gateway.secrets.list()] == ["outside"]
-
-
-def test_a_plain_string_value_is_still_stored_only_as_a_secret(
-    tmp_path: Path, make_emulator: MakeEmulator
-) -> None:
-    emulator = make_emulator(config=False)
-    stack = _stack(tmp_path, emulator, {})
-    # Secret config, so that the test's own input is not in the stack's files; the program reads it as
-    # text (``Config.get``) and passes a plain ``str``.
-    stack.stack.set_config("resources", auto.ConfigValue(json.dumps({"s": _secret("plain")}), secret=True))
-    run = stack.up()
-    assert VALUE not in run.stdout + run.stderr
-    state = stack.resources("Secret")["s"]
-    for section in ("inputs", "outputs"):
-        assert "ciphertext" in state[section]["value"], section
-    for path in stack.state_files():
-        assert VALUE.encode() not in path.read_bytes(), path
-    stack.destroy()
 
 
 # -- team secrets -----------------------------------------------------------------------------------------
