@@ -147,12 +147,52 @@ def _no_nulls(value: Any) -> Any:
     return value
 
 
+def _failure_lines(run: CommandRun, message: str) -> list[str]:
+    return [line.strip() for line in (run.stdout + run.stderr).splitlines() if message in line]
+
+
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_look_ups_run_at_preview_and_up(tmp_path: Path, make_emulator: MakeEmulator, language: str) -> None:
+def test_a_look_up_that_finds_nothing_fails_in_one_line_then_look_ups_run_at_preview_and_up(
+    tmp_path: Path, make_emulator: MakeEmulator, language: str
+) -> None:
+    """One stack: first its shared slug names no endpoint (the preview and up fail), then the seeded one."""
     make, field = LANGUAGES[language]
     emulator = make_emulator()
     shared = _seed(emulator.base_url)
-    stack = make(tmp_path, emulator.base_url, _config())
+    stack = make(tmp_path, emulator.base_url, _config("acme/none"))
+    emulator.reset_stats()
+    # One line holds the function and the reason naming the argument: the engine's `<token> invoke failed:
+    # <reason> (slug)` (YAML), the Node SDK's `Invoke of '<token>' failed: <reason> (slug)`, the Python
+    # function's own `getEndpoint: <reason>`.
+    reason = "no endpoint has slug 'acme/none' in this workspace"
+    expected = {
+        "yaml": f"baseten-gateway:index:getEndpoint invoke failed: {reason} (slug)",
+        "typescript": f"Invoke of 'baseten-gateway:index:getEndpoint' failed: {reason} (slug)",
+        "python": f"getEndpoint: {reason}",
+    }[language]
+
+    preview = stack.preview(check=False)
+    assert preview.returncode != 0
+    assert _failure_lines(preview, expected), preview.stdout
+    if language == "yaml":  # the language hosts print a program's uncaught exception with its stack
+        assert "Traceback" not in preview.stdout + preview.stderr
+    assert _writes(emulator.stats()) == {}
+
+    # `up` fails the same way; what needs the missing endpoint is never created (what does not need it
+    # may be: the engine goes on with independent resources, as for any failure).
+    up = stack.up(check=False)
+    assert up.returncode != 0
+    assert _failure_lines(up, expected), up.stdout
+    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as client:
+        assert client.groups.find("team_1") is None
+    stack.destroy()
+    assert set(_writes(emulator.stats())) <= {
+        "POST /v1/gateway/endpoints",
+        "DELETE /v1/gateway/endpoints/{endpoint_id}",
+    }
+
+    # The shared slug now names the seeded endpoint: the same stack, emptied by the destroy above.
+    stack.config_set("sharedSlug", SHARED_SLUG)
     emulator.reset_stats()
 
     # Preview: the look-ups run (their results are in the plan's outputs), nothing is written.
@@ -189,47 +229,3 @@ def test_look_ups_run_at_preview_and_up(tmp_path: Path, make_emulator: MakeEmula
         assert client.endpoints.get(shared.endpoint_id).slug == SHARED_SLUG
         assert client.groups.get(shared.group_id).metadata.external_entity_id == "cust_42"
         assert [s.id for s in client.secrets.list()] == [shared.secret_id]
-
-
-def _failure_lines(run: CommandRun, message: str) -> list[str]:
-    return [line.strip() for line in (run.stdout + run.stderr).splitlines() if message in line]
-
-
-@pytest.mark.parametrize("language", list(LANGUAGES))
-def test_a_look_up_that_finds_nothing_fails_the_preview_in_one_line(
-    tmp_path: Path, make_emulator: MakeEmulator, language: str
-) -> None:
-    make, _ = LANGUAGES[language]
-    emulator = make_emulator()
-    _seed(emulator.base_url)
-    stack = make(tmp_path, emulator.base_url, _config("acme/none"))
-    emulator.reset_stats()
-    # One line holds the function and the reason naming the argument: the engine's `<token> invoke failed:
-    # <reason> (slug)` (YAML), the Node SDK's `Invoke of '<token>' failed: <reason> (slug)`, the Python
-    # function's own `getEndpoint: <reason>`.
-    reason = "no endpoint has slug 'acme/none' in this workspace"
-    expected = {
-        "yaml": f"baseten-gateway:index:getEndpoint invoke failed: {reason} (slug)",
-        "typescript": f"Invoke of 'baseten-gateway:index:getEndpoint' failed: {reason} (slug)",
-        "python": f"getEndpoint: {reason}",
-    }[language]
-
-    preview = stack.preview(check=False)
-    assert preview.returncode != 0
-    assert _failure_lines(preview, expected), preview.stdout
-    if language == "yaml":  # the language hosts print a program's uncaught exception with its stack
-        assert "Traceback" not in preview.stdout + preview.stderr
-    assert _writes(emulator.stats()) == {}
-
-    # `up` fails the same way; what needs the missing endpoint is never created (what does not need it
-    # may be: the engine goes on with independent resources, as for any failure).
-    up = stack.up(check=False)
-    assert up.returncode != 0
-    assert _failure_lines(up, expected), up.stdout
-    with GatewayClient(ACME_KEY, base_url=emulator.base_url) as client:
-        assert client.groups.find("team_1") is None
-    stack.destroy()
-    assert set(_writes(emulator.stats())) <= {
-        "POST /v1/gateway/endpoints",
-        "DELETE /v1/gateway/endpoints/{endpoint_id}",
-    }
