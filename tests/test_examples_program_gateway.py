@@ -1,9 +1,10 @@
 """The customer example (``examples/gateway``) through the real Pulumi CLI, end to end, against the emulator.
 
-One stack lives through everything a user does to it: ``up``; a no-change preview; a limit raised (the
-group updated in place, its key untouched); the OpenAI credential rotated (the secret updated in place,
-same id); the customer's key replaced (the new key created before the old one is revoked); out-of-band
-changes found by ``refresh`` and converged by the next ``up``; ``destroy``, leaving the emulator empty.
+One stack lives through everything a user does to it: ``up``; a refresh, after which the live state holds
+every secret only encrypted; a no-change preview; a limit raised (the group updated in place, its key
+untouched); the OpenAI credential rotated (the secret updated in place, same id); the customer's key
+replaced (the new key created before the old one is revoked); out-of-band changes found by ``refresh``
+and converged by the next ``up``; ``destroy``, leaving the emulator empty.
 
 Throughout, every secret it handles (the OpenAI credential before and after rotation, every federated
 key issued, the management key) is searched for in every CLI output, error, engine event and state file:
@@ -115,6 +116,19 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
     assert "customer_api_key       : [secret]" in run.stdout
     assert exported["effective_models"][0]["rate_limits"][0]["source_group"] == group.id
 
+    # -- a refresh of the live stack: decrypted, the credential and the key appear only inside secret
+    # envelopes; undecrypted, nowhere; `stack output` shows the key as [secret].
+    record(stack.refresh())
+    revealed = stack.export(show_secrets=True)
+    for secret in (OPENAI_KEY, key):
+        hits = secret_strings(revealed, secret)
+        assert hits, "the state keeps the value (encrypted) to detect changes and export the key"
+        assert all(hits), f"{secret[:12]}... is stored in plain text"
+        assert secret not in json.dumps(stack.export())
+    secret_outputs = stack.pulumi("stack", "output", "--json").stdout
+    assert key not in secret_outputs
+    assert json.loads(secret_outputs)["customer_api_key"] == "[secret]"
+
     # -- a preview with no change in the program changes nothing, and sends no write.
     world.emulator.reset_stats()
     preview = record(stack.preview("--expect-no-changes"))
@@ -209,24 +223,6 @@ def test_the_example_lives_its_whole_lifecycle_and_no_secret_ever_shows(tmp_path
             assert secret.encode() not in content, (secret[:12], path)
     exported = stack.export(show_secrets=True)  # the latest checkpoint: empty after destroy
     assert all(all(secret_strings(exported, secret)) for secret in secrets)
-
-
-def test_every_secret_in_a_live_stack_is_stored_only_encrypted(tmp_path: Path, world: World) -> None:
-    """Before destroy, decrypted, the credential and the key appear only inside secret envelopes."""
-    stack = gateway_stack(tmp_path, world)
-    stack.up()
-    key = stack.outputs(show_secrets=True)["customer_api_key"]
-    stack.refresh()  # a refresh keeps them secret too
-    revealed = stack.export(show_secrets=True)
-    for secret in (OPENAI_KEY, key):
-        hits = secret_strings(revealed, secret)
-        assert hits, "the state keeps the value (encrypted) to detect changes and export the key"
-        assert all(hits), f"{secret[:12]}... is stored in plain text"
-        assert secret not in json.dumps(stack.export())
-    secret_outputs = stack.pulumi("stack", "output", "--json").stdout
-    assert key not in secret_outputs
-    assert json.loads(secret_outputs)["customer_api_key"] == "[secret]"
-    stack.destroy()
 
 
 def test_pulumi_import_of_a_group_and_a_secret_with_the_native_provider(tmp_path: Path, world: World) -> None:
