@@ -11,6 +11,7 @@ example's install fills it, but without a lockfile npm asks the registry for wha
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -146,34 +147,60 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return artifact("wheelhouse", tmp_path_factory.mktemp("wheelhouse"))
 
 
+def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory every pytest-xdist worker of this run shares (this run's base temp without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
-def plugin_home(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
-    """A fresh ``PULUMI_HOME`` where ``pulumi plugin install --file <archive>`` put the plugin (offline).
+def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ``PULUMI_HOME`` where ``pulumi plugin install --file <archive>`` put the plugin (offline), made once
+    for all workers (under a lock: the install takes most of a minute, its virtualenv and the wheelhouse).
 
     The CLI makes the plugin's virtualenv and installs its requirements there, from the wheelhouse.
     """
     require_language_hosts()
-    work = tmp_path_factory.mktemp("plugin-home")
+    root = _shared_root(tmp_path_factory)
+    work = root / "plugin-install"
     home = work / "pulumi-home"
-    archive = artifact(PLUGIN_ARCHIVE, work)
-    house = wheelhouse
-    env = {
-        "PATH": os.pathsep.join([str(engine_bin_dir()), str(Path(sys.base_prefix) / "bin"), "/usr/bin:/bin"]),
-        "HOME": os.environ["HOME"],
-        "PULUMI_HOME": str(home),
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(house),
-    }
-    pulumi = str(engine_bin_dir() / "pulumi")
-    run(
-        [pulumi, "plugin", "install", "resource", "baseten-gateway", VERSION, "--file", str(archive)],
-        work,
-        env=env,
-    )
+    with (root / "plugin-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (work / "installed").is_file():
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+            archive = artifact(PLUGIN_ARCHIVE, work)
+            house = artifact("wheelhouse", work)
+            env = {
+                "PATH": os.pathsep.join(
+                    [str(engine_bin_dir()), str(Path(sys.base_prefix) / "bin"), "/usr/bin:/bin"]
+                ),
+                "HOME": os.environ["HOME"],
+                "PULUMI_HOME": str(home),
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                "PIP_NO_INDEX": "1",
+                "PIP_FIND_LINKS": str(house),
+            }
+            pulumi = str(engine_bin_dir() / "pulumi")
+            run(
+                [pulumi, "plugin", "install", "resource", "baseten-gateway", VERSION, "--file", str(archive)],
+                work,
+                env=env,
+            )
+            (work / "installed").write_text("")
     plugin_dir = home / "plugins" / f"resource-baseten-gateway-v{VERSION}"
     assert (plugin_dir / "pulumi-resource-baseten-gateway").is_file()
     assert (plugin_dir / "venv" / "bin" / "python").is_file()
+    return home
+
+
+@pytest.fixture
+def plugin_home(tmp_path: Path, installed_plugin: Path) -> Path:
+    """A fresh ``PULUMI_HOME`` for one test, holding the installed plugin (its ``plugins`` directory is the
+    one ``pulumi plugin install`` wrote, read-only to the CLI that runs it)."""
+    home = tmp_path / "pulumi-home"
+    home.mkdir()
+    (home / "plugins").symlink_to(installed_plugin / "plugins", target_is_directory=True)
     return home
 
 
