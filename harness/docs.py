@@ -1,7 +1,7 @@
 """The documentation site (``make docs``) for the tests: its generated API pages and a strict build.
 
-:func:`docsgen_tool` builds ``tools/docsgen`` (cached by ``tools/docsgen/build.sh`` outside the repository;
-``make test`` builds it before pytest, so a test finds it cached); :func:`generate_api_docs` runs
+:func:`docsgen_tool` is ``tools/docsgen`` (:func:`harness.sdks.pkg_tool`; ``make test`` builds it before
+pytest, so a test finds it cached); :func:`generate_api_docs` runs
 ``tools/docs_api.py`` as ``make docs`` does, into a copy of the site's layout; :func:`copy_site` copies
 ``mkdocs.yml`` and ``docs/``; :func:`mkdocs_build` builds a site in strict mode from the repository root (the
 snippets' ``base_path`` is the working directory).
@@ -9,7 +9,6 @@ snippets' ``base_path`` is the working directory).
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import subprocess
@@ -17,9 +16,8 @@ import sys
 from pathlib import Path
 
 from harness.engine import REPO_ROOT
-from harness.sdks import require_tool, run
+from harness.sdks import pkg_tool, run
 
-DOCSGEN_BUILD = REPO_ROOT / "tools" / "docsgen" / "build.sh"
 DOCS_API = REPO_ROOT / "tools" / "docs_api.py"
 MKDOCS_YML = REPO_ROOT / "mkdocs.yml"
 DOCS_DIR = REPO_ROOT / "docs"
@@ -38,12 +36,9 @@ __all__ = [
 ]
 
 
-@functools.cache
 def docsgen_tool() -> Path:
-    """The docsgen executable (built on first use, then cached)."""
-    require_tool("go")
-    result = run(["bash", str(DOCSGEN_BUILD)], REPO_ROOT, timeout=1800)
-    return Path(result.stdout.strip().splitlines()[-1])
+    """The docsgen executable: the docs generator of the last Pulumi release that carried it."""
+    return pkg_tool("docsgen")
 
 
 def copy_site(root: Path) -> Path:

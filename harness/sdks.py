@@ -1,6 +1,7 @@
 """The generated SDKs (``sdk/``) and what the TypeScript and Go examples need, built once for the tests.
 
-:func:`sdkgen_tool` builds ``tools/sdkgen`` (cached by ``tools/sdkgen/build.sh`` outside the repository);
+:func:`pkg_tool` builds a pkg/v3 tool (``tools/sdkgen``, ``tools/docsgen``; cached by its ``build.sh``,
+tools/pkg-tool-build.sh, outside the repository); :func:`sdkgen_tool` is sdkgen;
 :func:`generate_sdks` writes the SDKs of ``schema.json`` with it. :func:`npm_installed` is one ``npm ci`` of
 a TypeScript program directory (``examples/typescript``: the pinned ``@pulumi/pulumi`` and the generated
 SDK, which compiles itself when installed), cached by its inputs, for :mod:`harness.programs` to link
@@ -28,7 +29,6 @@ import pytest
 
 from harness.engine import REPO_ROOT
 
-SDKGEN_BUILD = REPO_ROOT / "tools" / "sdkgen" / "build.sh"
 SDK_DIR = REPO_ROOT / "sdk"
 #: What ``make sdks`` writes (sdk/go/go.mod and go.sum are maintained by hand and ``go mod tidy``).
 GENERATED = ("nodejs", "python", "go/basetengateway", "go/.gitattributes")
@@ -51,7 +51,9 @@ __all__ = [
     "example_runner",
     "generate_sdks",
     "go_example",
+    "locked",
     "npm_installed",
+    "pkg_tool",
     "python_sdk",
     "require_tool",
     "run",
@@ -119,9 +121,10 @@ def _digest(*roots: Path) -> str:
 
 
 @contextlib.contextmanager
-def _locked(name: str) -> Iterator[None]:
-    CACHE_ROOT.mkdir(parents=True, exist_ok=True)
-    with (CACHE_ROOT / f"{name}.lock").open("w") as handle:
+def locked(name: str, root: Path = CACHE_ROOT) -> Iterator[None]:
+    """Holds ``root/<name>.lock`` exclusively (between processes: pytest-xdist's workers, two test runs)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / f"{name}.lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -130,11 +133,16 @@ def _locked(name: str) -> Iterator[None]:
 
 
 @functools.cache
-def sdkgen_tool() -> Path:
-    """The sdkgen executable (built on first use, then cached)."""
+def pkg_tool(name: str) -> Path:
+    """The executable of ``tools/<name>`` (a tool on the pinned pkg/v3), built on first use, then cached."""
     require_tool("go")
-    result = run(["bash", str(SDKGEN_BUILD)], REPO_ROOT, timeout=1800)
+    result = run(["bash", str(REPO_ROOT / "tools" / name / "build.sh")], REPO_ROOT, timeout=1800)
     return Path(result.stdout.strip().splitlines()[-1])
+
+
+def sdkgen_tool() -> Path:
+    """The sdkgen executable: the pinned Pulumi release's SDK generators."""
+    return pkg_tool("sdkgen")
 
 
 def generate_sdks(out: Path) -> None:
@@ -165,7 +173,7 @@ def _npm_installed(key: str, project: Path) -> Path:
     npm = require_tool("npm")
     root = CACHE_ROOT / f"npm-{key}"
     installed = root / "examples" / project.name
-    with _locked("npm-install"):
+    with locked("npm-install"):
         if not (installed / "node_modules" / ".baseten-gateway-installed").is_file():
             staging = root.with_name(root.name + ".tmp")
             shutil.rmtree(staging, ignore_errors=True)
@@ -203,7 +211,7 @@ def python_sdk() -> Path:
     metadata. Its dependencies (``pulumi``, ...) are this interpreter's. Cached by the SDK's sources.
     """
     target = CACHE_ROOT / f"python-sdk-{_digest(SDK_DIR / 'python')}"
-    with _locked("python-sdk"):
+    with locked("python-sdk"):
         if not target.is_dir():
             staging = target.with_name(target.name + ".tmp")
             shutil.rmtree(staging, ignore_errors=True)
@@ -224,7 +232,7 @@ def go_example() -> Path:
     go = require_tool("go")
     key = _digest(GO_EXAMPLE, SDK_DIR / "go")
     binary = CACHE_ROOT / f"examples-go-{key}" / "automation"
-    with _locked("go-example"):
+    with locked("go-example"):
         if not binary.is_file():
             staging = binary.parent.with_name(binary.parent.name + ".tmp")
             shutil.rmtree(staging, ignore_errors=True)

@@ -11,7 +11,6 @@ example's install fills it, but without a lockfile npm asks the registry for wha
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -26,7 +25,7 @@ import pytest
 from harness.emulator import EmulatorProcess
 from harness.engine import engine_bin_dir
 from harness.programs import ProgramStack, require_language_hosts
-from harness.sdks import npm_installed, require_tool, run
+from harness.sdks import locked, npm_installed, require_tool, run
 from pulumi_baseten_gateway import GatewayClient
 from tests.conftest import MakeEmulator
 
@@ -154,7 +153,7 @@ def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def installed_plugin(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
     """A ``PULUMI_HOME`` where ``pulumi plugin install --file <archive>`` put the plugin (offline), made once
     for all workers (under a lock: the install takes most of a minute, its virtualenv and the wheelhouse).
 
@@ -164,13 +163,11 @@ def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = _shared_root(tmp_path_factory)
     work = root / "plugin-install"
     home = work / "pulumi-home"
-    with (root / "plugin-install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with locked("plugin-install", root):
         if not (work / "installed").is_file():
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir()
             archive = artifact(PLUGIN_ARCHIVE, work)
-            house = artifact("wheelhouse", work)
             env = {
                 "PATH": os.pathsep.join(
                     [str(engine_bin_dir()), str(Path(sys.base_prefix) / "bin"), "/usr/bin:/bin"]
@@ -179,7 +176,7 @@ def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "PULUMI_HOME": str(home),
                 "PULUMI_SKIP_UPDATE_CHECK": "true",
                 "PIP_NO_INDEX": "1",
-                "PIP_FIND_LINKS": str(house),
+                "PIP_FIND_LINKS": str(wheelhouse),  # this worker's copy: only the install reads it
             }
             pulumi = str(engine_bin_dir() / "pulumi")
             run(
