@@ -10,6 +10,7 @@ snippets' ``base_path`` is the working directory).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,10 @@ DOCS_DIR = REPO_ROOT / "docs"
 #: What tools/docs_api.py writes, under docs/.
 API_DIR = DOCS_DIR / "api"
 MKDOCS = Path(sys.executable).parent / "mkdocs"
+_FENCE = re.compile(
+    r"^(?P<indent> *)(?P<fence>```+|~~~+)(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$",
+    re.M | re.S,
+)
 
 __all__ = [
     "API_DIR",
@@ -31,6 +36,7 @@ __all__ = [
     "MKDOCS_YML",
     "copy_site",
     "docsgen_tool",
+    "fenced_blocks",
     "generate_api_docs",
     "mkdocs_build",
 ]
@@ -93,3 +99,8 @@ def mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """Each fenced code block of a Markdown text: its info string (the language) and its body."""
+    return [(m.group("info").strip(), m.group("body")) for m in _FENCE.finditer(text)]

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness.docs import fenced_blocks
 from harness.engine import PASSPHRASE, engine_bin_dir, tree_first
 from harness.programs import require_language_hosts
 from pulumi_baseten_gateway import GatewayClient, settings
@@ -107,20 +108,11 @@ TESTED_PROGRAMS = {
     "docs/commands/examples.sh": "tests/test_docs_program_pages.py",
     "docs/snippets/client.py": "tests/test_docs_program_pages.py",
 }
-_FENCE = re.compile(
-    r"^(?P<indent> *)(?P<fence>```+|~~~+)(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$",
-    re.M | re.S,
-)
 _SNIPPET = re.compile(r'^\s*--8<-- "(?P<path>[^":]+)(?::(?P<section>[a-z][-_0-9a-z]*))?"\s*$')
 
 
 def hand_written_pages() -> list[Path]:
     return sorted(path for path in DOCS.rglob("*.md") if "api" not in path.relative_to(DOCS).parts[:1])
-
-
-def fenced_blocks(text: str) -> list[tuple[str, str]]:
-    """Each fenced block's info string (language) and body."""
-    return [(m.group("info").strip(), m.group("body")) for m in _FENCE.finditer(text)]
 
 
 def runner_of(path: str) -> str | None:

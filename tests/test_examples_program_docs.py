@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
+from harness.docs import fenced_blocks
 from harness.emulator import ACME_SIGNING_SEED, EmulatorProcess, public_key_of, write_config
 from harness.engine import tree_first
 from harness.programs import ProgramStack, ProjectStack
@@ -61,13 +63,10 @@ def _world(client: GatewayClient) -> dict[str, Any]:
     """The workspace, compared by what a user sees: endpoints by slug, groups and their keys by customer."""
     groups = {group.metadata.external_entity_id: group for group in client.groups.list()}
     return {
-        "endpoints": {
-            e.slug: [{k: v for k, v in _plain(t).items() if v is not None} for t in e.targets]
-            for e in client.endpoints.list()
-        },
+        "endpoints": {e.slug: [t.to_api() for t in e.targets] for e in client.endpoints.list()},
         "secrets": sorted(secret.name for secret in client.secrets.list()),
         "groups": {
-            customer: {"name": group.metadata.name, "models": [_plain(m) for m in group.models]}
+            customer: {"name": group.metadata.name, "models": msgspec.to_builtins(group.models)}
             for customer, group in groups.items()
         },
         "keys": {
@@ -75,12 +74,6 @@ def _world(client: GatewayClient) -> dict[str, Any]:
             for customer, group in groups.items()
         },
     }
-
-
-def _plain(obj: Any) -> dict[str, Any]:
-    import msgspec
-
-    return msgspec.to_builtins(obj)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -282,10 +275,6 @@ def test_the_schema_carries_the_examples_as_they_are_in_examples_docs() -> None:
             assert f"```{language}\n{source}```" in description, (token, language)
 
 
-#: A fenced code block of a Markdown page: its language and its text.
-FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
-
-
 def test_every_code_block_of_the_api_pages_is_a_tested_example_or_import_command() -> None:
     """docs/api (generated from schema.json) shows code only from examples/docs and the import commands,
     which the tests above run as written."""
@@ -299,7 +288,7 @@ def test_every_code_block_of_the_api_pages_is_a_tested_example_or_import_command
     }
     shown: set[tuple[str, str]] = set()
     for page in sorted((REPO_ROOT / "docs" / "api").rglob("*.md")):
-        for language, code in FENCE.findall(page.read_text(encoding="utf-8")):
+        for language, code in fenced_blocks(page.read_text(encoding="utf-8")):
             if language == "sh":
                 assert code.startswith("$ "), (page.name, code)
                 assert code[2:].rstrip("\n") in imports, (page.name, code)
