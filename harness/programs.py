@@ -220,8 +220,8 @@ class ProgramStack:
         return result
 
     def start(self, *args: str) -> subprocess.Popen[str]:
-        """``pulumi ARGS`` started, not awaited: in a process group of its own, which :meth:`kill` ends at
-        once (the CLI, its language host and plugins together, as when a CI job is killed)."""
+        """``pulumi ARGS`` started, not awaited: in a session of its own, which :meth:`kill` ends at once
+        (the CLI, its language host and plugins together, as when a CI job is killed)."""
         return subprocess.Popen(
             self._argv(*args),
             cwd=self.project_dir,
